@@ -1,0 +1,142 @@
+"""The Streamlit app driven through streamlit.testing.v1.AppTest, with the real pipeline and model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from workbench.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "workbench" / "app.py"
+SEED_BUTTON = "seed-000_e5fe0829ebe86db2"
+TIMEOUT = 900  # aligning loads the model and embeds the article on a small CPU
+
+
+def key(state) -> str:
+    """The app's widget key suffix for a link (its segment ids)."""
+    return f"s{'_'.join(map(str, state.src))}t{'_'.join(map(str, state.tgt))}"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, monkeypatch) -> Path:
+    path = tmp_path / "data" / "review.sqlite"
+    monkeypatch.setenv("WORKBENCH_DB", str(path))
+    monkeypatch.setenv("WORKBENCH_SEEDS", str(ROOT / "seeds"))
+    monkeypatch.setenv("WORKBENCH_REVIEWER", "tester")
+    return path
+
+
+def start() -> AppTest:
+    """A fresh browser session on the app (what a new tab or a restarted server sees)."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def page_html(at: AppTest) -> str:
+    return "\n".join(element.value for element in at.html)
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_load_a_seed_review_it_and_find_the_review_again(db_path: Path) -> None:
+    at = start()
+    assert at.button(key=SEED_BUTTON).label == "Align"
+    at.button(key=SEED_BUTTON).click().run()
+    assert not at.exception and not at.error
+    db = Store(db_path)
+    [info] = db.documents()
+    states = db.load(info.id).states
+    assert metric(at, "Reviewed") == f"0 / {len(states)}"
+    assert metric(at, "Verdict") == db.load(info.id).alignment.summary.verdict
+    html = page_html(at)
+    assert 'dir="rtl" lang="fa"' in html and 'dir="ltr" lang="en"' in html
+    # a Latin number inside Persian text is isolated so it keeps its place
+    assert '<bdi dir="ltr">24</bdi>' in html
+
+    at.button(key=f"confirm-{key(states[0])}").click().run()
+    at.selectbox(key=f"category-{key(states[1])}").set_value("number")
+    at.text_area(key=f"comment-{key(states[1])}").input("125 <officials> & not 125 people")
+    at.button(key=f"reject-submit-{key(states[1])}").click().run()
+    assert not at.exception and not at.error
+
+    reviewed = db.load(info.id).states
+    assert (reviewed[0].status, reviewed[0].reviewed_by) == ("confirmed", "tester")
+    assert (reviewed[1].status, reviewed[1].category, reviewed[1].comment) == \
+        ("rejected", "number", "125 <officials> & not 125 people")
+    assert metric(at, "Reviewed") == f"2 / {len(states)}"
+    assert "125 &lt;officials&gt; &amp; not 125 people" in page_html(at)
+    assert [a.type for a in db.history(info.id)] == ["create", "confirm", "reject"]
+
+    # next unreviewed: the first undecided link after the one just reviewed
+    at.button(key="next-unreviewed").click().run()
+    assert '<b class="wb-focus">#3</b>' in page_html(at)
+
+    # a new session (a second tab, or the app restarted) opens on the document list and
+    # finds the document, aligned already, with its review
+    again = start()
+    assert again.button(key=SEED_BUTTON).label == "Open"
+    assert any("1 confirmed · 1 rejected" in caption.value for caption in again.caption)
+    again.button(key=f"open-{info.id}").click().run()
+    assert "confirmed by tester" in page_html(again) and "rejected (number)" in page_html(again)
+
+
+def test_fix_the_alignment_then_undo(db_path: Path) -> None:
+    at = start()
+    at.button(key=SEED_BUTTON).click().run()
+    db = Store(db_path)
+    [info] = db.documents()
+    states = db.load(info.id).states
+    at.button(key=f"confirm-{key(states[3])}").click().run()
+    at.button(key=f"merge-next-{key(states[1])}").click().run()  # rescored on the way
+    assert not at.exception and not at.error
+    merged = db.load(info.id)
+    assert merged.states[1].src == states[1].src + states[2].src
+    assert merged.states[2].status == "confirmed"
+    assert merged.alignment.summary is not None and len(merged.alignment.scores) == len(states) - 1
+    at.button(key=f"confirm-{key(merged.states[1])}")  # the page shows the merged link
+
+    at.button(key="undo").click().run()
+    assert not at.exception
+    assert [s.src for s in db.load(info.id).states] == [s.src for s in states]
+    assert any("Undid merge of link 2" in s.value for s in at.success)
+
+
+def test_uploaded_text_is_shown_as_text(db_path: Path) -> None:
+    original = ("The minister said <script>alert('x')</script> nothing new.\n"
+                "Prices rose by 40 percent in March, the bank said.\n").encode()
+    translation = ("وزیر گفت <b>هیچ</b> \u202eخبر تازه‌ای نیست.\n"
+                   "بانک گفت قیمت‌ها در ماه مارس ۴۰ درصد افزایش یافت.\n").encode()
+    at = start()
+    at.radio(key="upload-layout").set_value("An original and its translation").run()
+    at.file_uploader(key="upload-first").set_value(("../../etc/minister<i>.txt", original, "text/plain"))
+    at.file_uploader(key="upload-second").set_value(("vazir.txt", translation, "text/plain"))
+    at.text_input(key="upload-src-lang").input("en")
+    at.text_input(key="upload-tgt-lang").input("fa")
+    at.button(key="FormSubmitter:upload-Align upload").click().run()
+    assert not at.exception and not at.error
+    html = page_html(at)
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "<script>alert" not in html and "<b>هیچ" not in html and "\u202e" not in html
+    [info] = Store(db_path).documents()
+    assert info.name == "minister<i>.txt + vazir.txt"  # the path is gone from the name
+    assert "minister&lt;i&gt;.txt" in html
+    assert not (db_path.parent.parent / "etc").exists()
+
+
+def test_bad_uploads_are_reported_not_raised(db_path: Path) -> None:
+    at = start()
+    at.file_uploader(key="upload-first").set_value(("noise.txt", bytes(range(256)) * 8, "text/plain"))
+    at.button(key="FormSubmitter:upload-Align upload").click().run()
+    assert not at.exception
+    assert len(at.error) == 1 and "noise.txt" in at.error[0].value
+    at.file_uploader(key="upload-first").set_value(("huge.txt", b"a" * (6 * 1024 * 1024), "text/plain"))
+    at.button(key="FormSubmitter:upload-Align upload").click().run()
+    assert not at.exception and "larger than" in at.error[0].value
+    assert Store(db_path).documents() == []

@@ -1,0 +1,152 @@
+"""End to end in a real browser: the app under `streamlit run`, driven by headless Chromium.
+
+Chromium is Debian's (`/usr/bin/chromium`), driven through playwright's Python package; the
+test is skipped only when that browser is not installed. It leaves a screenshot of the
+review page in tests/artifacts/review.png.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from workbench.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SEED = "000_e5fe0829ebe86db2"
+ALIGN_TIMEOUT_MS = 900_000  # model load and embedding on a small CPU
+ACTION_TIMEOUT_MS = 300_000  # a merge rescores the document
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
+                                reason="Debian's chromium is not installed at /usr/bin/chromium")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_app(db_path: Path) -> Iterator[str]:
+    """`streamlit run workbench/app.py` on a free localhost port; yields its URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "workbench" / "app.py"),
+               "--server.port", str(port), "--server.address", "127.0.0.1",
+               "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none", "--", "--db", str(db_path)]
+    env = {**os.environ, "WORKBENCH_REVIEWER": "browser"}
+    log = db_path.parent / f"streamlit-{port}.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as answer:
+                        if answer.read() == b"ok":
+                            break
+                except OSError:
+                    pass
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not start:\n{log.read_text(errors='replace')}")
+                time.sleep(0.5)
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def key(state) -> str:
+    return f"s{'_'.join(map(str, state.src))}t{'_'.join(map(str, state.tgt))}"
+
+
+def test_review_in_the_browser(tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    db_path = tmp_path / "data" / "review.sqlite"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
+            with running_app(db_path) as url:
+                page.goto(url)
+                page.locator(f".st-key-seed-{SEED} button").click(timeout=120_000)
+                page.locator(".st-key-back").wait_for(timeout=ALIGN_TIMEOUT_MS)
+                db = Store(db_path)
+                [info] = db.documents()
+                states = db.load(info.id).states
+
+                # confirm the first link
+                page.locator(f".st-key-confirm-{key(states[0])} button").click()
+                link0 = page.locator(f".st-key-link-{key(states[0])}")
+                expect(link0).to_contain_text("confirmed by browser", timeout=ACTION_TIMEOUT_MS)
+
+                # reject the second with a category and a comment
+                second = key(states[1])
+                page.locator(f".st-key-reject-{second} button").first.click()
+                page.locator(f".st-key-category-{second}").click()
+                page.get_by_role("option", name="mistranslation").click()
+                page.locator(f".st-key-comment-{second} textarea").fill("Says 125 were arrested, not who.")
+                page.locator(f".st-key-reject-submit-{second} button").click()
+                link1 = page.locator(f".st-key-link-{second}")
+                expect(link1).to_contain_text("rejected (mistranslation)", timeout=ACTION_TIMEOUT_MS)
+                expect(link1).to_contain_text("Says 125 were arrested, not who.")
+
+                # merge the third link with the fourth
+                third, fourth = states[2], states[3]
+                merged = type(third)(third.src + fourth.src, third.tgt + fourth.tgt)
+                page.locator(f".st-key-fix-{key(third)} button").first.click()
+                page.locator(f".st-key-merge-next-{key(third)} button").click()
+                page.locator(f".st-key-link-{key(merged)}").wait_for(timeout=ACTION_TIMEOUT_MS)
+                expect(page.locator(".st-key-back")).to_be_visible(timeout=ACTION_TIMEOUT_MS)
+
+                # export the CSV and read it
+                with page.expect_download(timeout=ACTION_TIMEOUT_MS) as download:
+                    page.locator(".st-key-export-csv button").click()
+                assert download.value.suggested_filename == f"{SEED}.csv"
+                rows = list(csv.DictReader(io.StringIO(
+                    Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+                assert len(rows) == len(states) - 1
+                assert (rows[0]["review_status"], rows[0]["review_category"]) == ("confirmed", "")
+                assert (rows[1]["review_status"], rows[1]["review_category"], rows[1]["review_comment"]) \
+                    == ("rejected", "mistranslation", "Says 125 were arrested, not who.")
+                assert rows[2]["src_ids"] == " ".join(map(str, merged.src))
+                assert rows[2]["review_status"] == "unreviewed" and rows[2]["label"]
+                assert rows[1]["tgt_text"] == db.load(info.id).alignment.tgt_text(states[1].link)
+
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                page.evaluate("window.scrollTo(0, 0)")
+                page.screenshot(path=str(ARTIFACTS / "review.png"))
+
+            # a restarted app finds the document and its review in the database
+            with running_app(db_path) as url:
+                page.goto(url)
+                page.locator(f".st-key-open-{info.id} button").click(timeout=120_000)
+                expect(page.locator(f".st-key-link-{key(states[0])}")).to_contain_text(
+                    "confirmed by browser", timeout=ACTION_TIMEOUT_MS)
+                expect(page.locator(f".st-key-link-{second}")).to_contain_text(
+                    "Says 125 were arrested, not who.")
+                expect(page.locator(f".st-key-link-{key(merged)}")).to_be_visible()
+        finally:
+            browser.close()

@@ -1,0 +1,220 @@
+"""Exports: every format round-trips, Excel-friendly CSV, escaped TMX, atomic writes.
+
+The alignment is built by hand from the seed article (English lines and their real Persian
+translation, one line a segment, as `--split lines` gives), because what is tested here is
+the writing, not the aligner: no encoder is involved.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from openpyxl import load_workbook
+
+from workbench import export
+from workbench.align import Alignment, Link
+from workbench.errors import InputError
+from workbench.fidelity import DocumentFidelity, LinkFidelity
+from workbench.segment import Segment
+
+SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_e5fe0829ebe86db2.txt"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+FORMATS = (".csv", ".jsonl", ".tmx", ".xlsx")
+
+
+def segments(parts: list[tuple[int, str]]) -> list[Segment]:
+    """Segments for (paragraph, text) pairs, with offsets found in the paragraph's text."""
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    result = []
+    for number, (paragraph, text) in enumerate(parts):
+        start = lines[paragraph].index(text)
+        result.append(Segment(number, text, text, paragraph, start, start + len(text)))
+    return result
+
+
+def seed_alignment(scored: bool = True) -> Alignment:
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    # Persian line 21 holds two sentences that together translate English line 6 (a 1-2 link)
+    first, second = lines[21].split(". ", 1)
+    src = segments([(1, lines[1]), (2, lines[2]), (4, lines[4]), (6, lines[6]), (7, lines[7])])
+    tgt = segments([(17, lines[17]), (18, lines[18]), (19, lines[19]), (21, first + "."), (21, second), (28, lines[28])])
+    links = [
+        Link((0,), (0,), 0.8712345),
+        Link((1,), (1,), 0.84),
+        Link((2,), (2,), 0.79),
+        Link((3,), (3, 4), 0.7),
+        Link((4,), (), None),  # the State Department's denial: not in the Persian
+        Link((), (5,), None),  # the Persian "source:" line
+    ]
+    alignment = Alignment(src, tgt, "en", "fa", links, model="multilingual-e5-small", notes=["bilingual file"])
+    if scored:
+        alignment.scores = [
+            LinkFidelity(0.93, "faithful"),
+            LinkFidelity(0.9, "faithful"),
+            LinkFidelity(0.55, "minor", ("name_mismatch", "length_ratio"), ((0, 6), (10, 20)), ((3, 9),)),
+            LinkFidelity(0.71, "minor"),
+            LinkFidelity(0.0, "omission"),
+            LinkFidelity(0.0, "addition"),
+        ]
+        alignment.summary = DocumentFidelity(0.81, 0.74, "partial translation", {"faithful": 2}, {"name_mismatch": 1})
+    return alignment
+
+
+REVIEW = {2: {"status": "rejected", "category": "mistranslation", "comment": "names differ"}, 4: {"status": "accepted"}}
+
+
+def test_rows_follow_the_contract():
+    alignment = seed_alignment()
+    table = export.rows(alignment, REVIEW)
+    assert list(table[0]) == [
+        "link", "src_ids", "tgt_ids", "kind", "src_text", "tgt_text", "similarity",
+        "fidelity", "label", "issues", "src_spans", "tgt_spans",
+        "review_status", "review_category", "review_comment",
+    ]  # fmt: skip
+    assert [row["kind"] for row in table] == ["1-1", "1-1", "1-1", "1-2", "1-0", "0-1"]
+    assert table[3]["tgt_ids"] == "3 4"
+    assert table[3]["tgt_text"] == alignment.tgt[3].text + " " + alignment.tgt[4].text
+    assert table[4]["tgt_ids"] == "" and table[5]["src_ids"] == ""
+    assert table[0]["similarity"] == 0.8712 and table[4]["similarity"] is None
+    assert table[2]["issues"] == "name_mismatch;length_ratio"
+    assert table[2]["src_spans"] == "0-6;10-20" and table[2]["tgt_spans"] == "3-9"
+    assert table[2]["review_status"] == "rejected" and table[4]["review_comment"] == ""
+    assert table[0]["review_status"] == ""
+
+
+def test_rows_without_scores_or_review_have_only_the_base_columns():
+    table = export.rows(seed_alignment(scored=False))
+    assert list(table[0]) == list(export.BASE_COLUMNS)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+@pytest.mark.parametrize("scored, review", [(True, REVIEW), (True, None), (False, None)])
+def test_csv_and_jsonl_read_back_as_written(tmp_path, suffix, scored, review):
+    alignment = seed_alignment(scored)
+    path = export.write(alignment, tmp_path / f"seed{suffix}", review)
+    assert export.read_rows(path) == export.rows(alignment, review)
+
+
+def test_csv_opens_in_excel_as_utf8(tmp_path):
+    path = export.write(seed_alignment(), tmp_path / "seed.csv")
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    header = data[3:].split(b"\r\n", 1)[0].decode()
+    assert header.split(",") == export.columns(scored=True, reviewed=False)
+    assert "مقامات ایرانی" in data.decode("utf-8-sig")
+
+
+def test_jsonl_has_nulls_and_span_lists(tmp_path):
+    path = export.write(seed_alignment(), tmp_path / "seed.jsonl")
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 6
+    assert records[4]["similarity"] is None
+    assert records[2]["src_spans"] == [[0, 6], [10, 20]] and records[0]["src_spans"] == []
+    assert "\\u" not in path.read_text(encoding="utf-8")  # Persian written as itself
+
+
+def test_tmx_holds_one_unit_per_two_sided_link(tmp_path):
+    alignment = seed_alignment()
+    tree = etree.parse(str(export.write(alignment, tmp_path / "seed.tmx")))
+    root = tree.getroot()
+    assert root.tag == "tmx" and root.get("version") == "1.4"
+    header = root.find("header")
+    assert header.get("srclang") == "en" and header.get("creationtool") == "alignment-workbench"
+    assert header.get("datatype") == "plaintext" and header.get("segtype") == "sentence"
+    units = root.findall("body/tu")
+    assert len(units) == 4  # the 1-0 and 0-1 links have no pair to store
+    langs = [[tuv.get(XML_LANG) for tuv in unit.findall("tuv")] for unit in units]
+    assert langs == [["en", "fa"]] * 4
+    last = units[3]
+    assert [tuv.findtext("seg") for tuv in last.findall("tuv")] == [alignment.src_text(alignment.links[3]),
+                                                                   alignment.tgt_text(alignment.links[3])]
+    props = {p.get("type"): p.text for p in last.findall("prop")}
+    assert props == {"x-link": "3", "x-kind": "1-2", "x-similarity": "0.7", "x-fidelity": "0.71", "x-label": "minor"}
+
+
+def test_markup_and_control_characters_reach_tmx_as_text(tmp_path):
+    alignment = seed_alignment()
+    hostile = "Click <script>alert('x')</script> & \x07bell\x00 here\x1b."
+    src = list(alignment.src)
+    src[0] = Segment(0, hostile, hostile, 0, 0, len(hostile))
+    alignment.src = src
+    path = export.write(alignment, tmp_path / "hostile.tmx")
+    raw = path.read_text(encoding="utf-8")
+    assert "<script>" not in raw and "&lt;script&gt;" in raw
+    seg = etree.parse(str(path)).getroot().find("body/tu/tuv/seg")
+    assert seg.text == "Click <script>alert('x')</script> & bell here."
+    assert len(seg) == 0  # no element was smuggled in
+
+
+def test_xlsx_sheets_styles_and_values(tmp_path):
+    alignment = seed_alignment()
+    src = list(alignment.src)
+    formula = "=HYPERLINK(\"http://example.com\")"
+    src[1] = Segment(1, formula, formula, 2, 0, len(formula))
+    alignment.src = src
+    book = load_workbook(export.write(alignment, tmp_path / "seed.xlsx", REVIEW))
+    assert book.sheetnames == ["alignment", "about"]
+    sheet = book["alignment"]
+    header = [cell.value for cell in sheet[1]]
+    assert header == export.columns(scored=True, reviewed=True)
+    assert all(cell.font.bold for cell in sheet[1])
+    assert sheet.freeze_panes == "A2"
+    assert sheet.max_row == 7
+    src_col, tgt_col = header.index("src_text") + 1, header.index("tgt_text") + 1
+    assert sheet.cell(2, tgt_col).value == alignment.tgt[0].text
+    assert sheet.cell(2, tgt_col).alignment.horizontal == "right"  # Persian
+    assert sheet.cell(2, src_col).alignment.horizontal != "right"
+    assert sheet.cell(2, src_col).alignment.wrap_text
+    assert sheet.cell(3, src_col).value == formula and sheet.cell(3, src_col).data_type == "s"
+    about = {row[0]: row[1] for row in book["about"].iter_rows(values_only=True)}
+    assert about["source language"] == "en" and about["target language"] == "fa"
+    assert about["model"] == "multilingual-e5-small" and about["verdict"] == "partial translation"
+
+
+def test_unknown_extension_names_the_supported_ones(tmp_path):
+    with pytest.raises(InputError) as error:
+        export.write(seed_alignment(), tmp_path / "seed.docx")
+    assert all(suffix in str(error.value) for suffix in FORMATS)
+    assert not (tmp_path / "seed.docx").exists()
+
+
+def test_missing_folder_is_created(tmp_path):
+    path = export.write(seed_alignment(), tmp_path / "runs" / "today" / "seed.jsonl")
+    assert len(export.read_rows(path)) == 6
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_failed_write_keeps_the_previous_file(tmp_path, monkeypatch, suffix):
+    path = tmp_path / f"seed{suffix}"
+    export.write(seed_alignment(scored=False), path)
+    before = path.read_bytes()
+    real_writer = export._WRITERS[suffix]
+
+    def writer_that_dies(alignment, header, table, temp):
+        real_writer(alignment, header, table, temp)  # the temp file is complete ...
+        raise RuntimeError("disk full")  # ... and yet must never replace the old export
+
+    monkeypatch.setitem(export._WRITERS, suffix, writer_that_dies)
+    with pytest.raises(RuntimeError):
+        export.write(seed_alignment(), path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_writing_onto_a_folder_is_an_input_error(tmp_path):
+    (tmp_path / "out.csv").mkdir()
+    with pytest.raises(InputError, match="out.csv"):
+        export.write(seed_alignment(), tmp_path / "out.csv")
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_read_rows_refuses_files_that_are_not_exports(tmp_path):
+    other = tmp_path / "other.csv"
+    other.write_text("name,value\na,1\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not an alignment export"):
+        export.read_rows(other)
+    with pytest.raises(InputError):
+        export.read_rows(tmp_path / "seed.tmx")

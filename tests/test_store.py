@@ -1,0 +1,422 @@
+"""The review store on seed article 000: every action, history, undo, persistence, crashes, concurrency."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+
+from workbench.errors import InputError
+from workbench.store import (CATEGORIES, ConflictError, LinkState, Store, content_key, layout_key,
+                             relink_partners)
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "000_e5fe0829ebe86db2.txt"
+
+
+@pytest.fixture(scope="module")
+def aligned():
+    """Seed 000 aligned and scored by the real pipeline (the model loads once per module)."""
+    from workbench import pipeline
+
+    return pipeline.run(SEED)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Store:
+    return Store(tmp_path / "data" / "review.sqlite")
+
+
+@pytest.fixture
+def doc(db: Store, aligned) -> int:
+    return db.save(aligned, name=SEED.name, key=content_key(SEED.read_text(encoding="utf-8")),
+                   source_text=SEED.read_text(encoding="utf-8"), who="alice")
+
+
+def segments(states: list[LinkState]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    return [(s.src, s.tgt) for s in states]
+
+
+def assert_partition(db: Store, doc: int) -> None:
+    """Every segment of both sides is in exactly one link, in order (what any edit must keep)."""
+    document = db.load(doc)
+    src = [k for s in document.states for k in s.src]
+    tgt = [k for s in document.states for k in s.tgt]
+    assert src == list(range(len(document.alignment.src)))
+    assert tgt == list(range(len(document.alignment.tgt)))
+    assert all(s.src or s.tgt for s in document.states)
+
+
+def first(states: list[LinkState], wanted) -> int:
+    return next(i for i, s in enumerate(states) if wanted(s))
+
+
+# -- saving and loading -------------------------------------------------------------------
+
+
+def test_save_and_load_keep_the_alignment(db: Store, doc: int, aligned) -> None:
+    document = db.load(doc)
+    assert document.alignment.src == aligned.src and document.alignment.tgt == aligned.tgt
+    assert document.alignment.links == aligned.links
+    assert document.alignment.scores == aligned.scores
+    assert document.alignment.summary == aligned.summary
+    assert document.source_text.startswith("خبر اختصاصی") and document.translation_text is None
+    assert all(s.status == "unreviewed" for s in document.states)
+    [info] = db.documents()
+    assert (info.name, info.links, info.verdict) == (SEED.name, len(aligned.links), aligned.summary.verdict)
+    # aligning the same input again finds the stored document instead of a new one
+    key = content_key(SEED.read_text(encoding="utf-8"))
+    assert db.find(key) == doc
+    assert db.save(aligned, name="again", key=key, source_text="", who="bob") == doc
+    assert len(db.documents()) == 1
+
+
+def test_unknown_document_is_an_input_error(db: Store) -> None:
+    with pytest.raises(InputError, match="No document 42"):
+        db.load(42)
+    with pytest.raises(InputError, match="No document 42"):
+        db.confirm(42, 0, who="alice")
+
+
+# -- review decisions -----------------------------------------------------------------------
+
+
+def test_confirm_and_reject_record_who_and_why(db: Store, doc: int) -> None:
+    db.confirm(doc, 0, who="alice")
+    db.reject(doc, 1, "number", "  125 officials, not 125 people  ", who="bob")
+    states = db.load(doc).states
+    assert (states[0].status, states[0].reviewed_by) == ("confirmed", "alice")
+    assert (states[1].status, states[1].category, states[1].comment, states[1].reviewed_by) == \
+        ("rejected", "number", "125 officials, not 125 people", "bob")
+    assert states[1].reviewed_at.endswith("+00:00")
+    review = db.load(doc).review
+    assert review[0] == {"status": "confirmed", "category": "", "comment": ""}
+    assert review[1] == {"status": "rejected", "category": "number",
+                         "comment": "125 officials, not 125 people"}
+    assert review[2]["status"] == "unreviewed"
+    # confirming a rejected link replaces the decision
+    db.confirm(doc, 1, who="alice")
+    assert db.load(doc).states[1].status == "confirmed" and db.load(doc).states[1].comment == ""
+
+
+def test_reject_needs_a_known_category(db: Store, doc: int) -> None:
+    with pytest.raises(InputError, match="Unknown error category 'typo'"):
+        db.reject(doc, 0, "typo", who="alice")
+    assert set(CATEGORIES) >= {"mistranslation", "omission", "addition", "number", "name",
+                               "terminology", "fluency", "other"}
+    assert db.load(doc).states[0].status == "unreviewed"
+
+
+# -- fixing the alignment -------------------------------------------------------------------
+
+
+def test_merge_keeps_decisions_on_untouched_links(db: Store, doc: int) -> None:
+    db.confirm(doc, 0, who="alice")
+    db.reject(doc, 3, "omission", "half missing", who="alice")
+    db.confirm(doc, 4, who="alice")
+    db.confirm(doc, 6, who="alice")
+    before = db.load(doc).states
+    db.merge(doc, 3, "next", who="alice")
+    after = db.load(doc).states
+    assert len(after) == len(before) - 1
+    assert after[3].src == before[3].src + before[4].src and after[3].tgt == before[3].tgt + before[4].tgt
+    assert after[3].status == "unreviewed"  # a new pairing: the old decisions were about others
+    assert after[0].status == "confirmed" and after[5] == before[6]
+    db.merge(doc, 5, "previous", who="alice")
+    assert db.load(doc).states[4].src == before[5].src + before[6].src
+    assert_partition(db, doc)
+    with pytest.raises(InputError, match="no previous link"):
+        db.merge(doc, 0, "previous", who="alice")
+    last = len(db.load(doc).states) - 1
+    with pytest.raises(InputError, match="no next link"):
+        db.merge(doc, last, "next", who="alice")
+
+
+def test_merged_link_is_unscored_until_rescored(db: Store, doc: int) -> None:
+    from workbench import embed, fidelity
+
+    db.merge(doc, 0, "next", who="alice")
+    unscored = db.load(doc)
+    assert unscored.alignment.scores is None and unscored.alignment.summary is None
+    rescored = db.rescore(doc, lambda a: fidelity.score(a, embed.load_encoder()))
+    assert len(rescored.alignment.scores) == len(rescored.states)
+    assert rescored.alignment.summary is not None
+    assert db.documents()[0].verdict == rescored.alignment.summary.verdict
+
+
+def test_split_cuts_a_link_in_two(db: Store, doc: int) -> None:
+    db.merge(doc, 0, "next", who="alice")  # a 2-2 link to split
+    merged = db.load(doc).states[0]
+    db.confirm(doc, 1, who="alice")
+    db.split(doc, 0, 1, 0, who="alice")  # first source segment alone, the rest together
+    states = db.load(doc).states
+    assert segments(states[:2]) == [(merged.src[:1], ()), (merged.src[1:], merged.tgt)]
+    assert states[2].status == "confirmed"
+    assert_partition(db, doc)
+    with pytest.raises(InputError, match="both parts need a segment"):
+        db.split(doc, 0, 1, 0, who="alice")  # a 1-0 link has nothing to split
+
+
+def test_move_a_segment_to_the_neighbouring_link(db: Store, doc: int) -> None:
+    db.merge(doc, 0, "next", who="alice")
+    original = db.load(doc).states
+    db.move(doc, 0, "src", "next", who="alice")
+    states = db.load(doc).states
+    assert states[0].src == original[0].src[:-1] and states[0].tgt == original[0].tgt
+    assert states[1].src == original[0].src[-1:] + original[1].src
+    db.move(doc, 1, "src", "previous", who="alice")  # and back
+    assert segments(db.load(doc).states) == segments(original)
+    # moving the only segment of a one-sided link makes the link disappear
+    omission = first(original, lambda s: s.src and not s.tgt)
+    db.move(doc, omission, "src", "previous", who="alice")
+    states = db.load(doc).states
+    assert len(states) == len(original) - 1
+    assert states[omission - 1].src == original[omission - 1].src + original[omission].src
+    assert_partition(db, doc)
+    with pytest.raises(InputError, match="no target segment"):
+        db.move(doc, first(states, lambda s: not s.tgt), "tgt", "next", who="alice")
+
+
+def test_unlink_and_relink(db: Store, doc: int) -> None:
+    original = db.load(doc).states
+    one_to_one = first(original, lambda s: len(s.src) == 1 and len(s.tgt) == 1)
+    db.confirm(doc, one_to_one + 1, who="alice")
+    db.unlink(doc, one_to_one, who="alice")
+    states = db.load(doc).states
+    link = original[one_to_one]
+    assert segments(states[one_to_one:one_to_one + 2]) == [(link.src, ()), ((), link.tgt)]
+    assert states[one_to_one + 2].status == "confirmed"
+    assert one_to_one + 1 in relink_partners(states, one_to_one)
+    with pytest.raises(InputError, match="already unlinked"):
+        db.unlink(doc, one_to_one, who="alice")
+    db.relink(doc, one_to_one, one_to_one + 1, who="alice")
+    assert segments(db.load(doc).states) == segments(original)
+    with pytest.raises(InputError, match="cannot be relinked"):
+        db.relink(doc, one_to_one, one_to_one + 1, who="alice")  # both sides linked already
+
+
+def test_relink_across_other_unlinked_segments(db: Store, doc: int) -> None:
+    states = db.load(doc).states
+    omission = next(i for i, s in enumerate(states[:-1])
+                    if s.src and not s.tgt and states[i + 1].src and states[i + 1].tgt)
+    # an omitted source sentence followed by a linked one: unlink the latter, then pair
+    # the omitted sentence with its target (the source segment between stays one-sided)
+    db.unlink(doc, omission + 1, who="alice")
+    states = db.load(doc).states
+    target_only = first(states, lambda s: s.tgt and not s.src)
+    assert target_only in relink_partners(states, omission)
+    db.relink(doc, omission, target_only, who="alice")
+    assert_partition(db, doc)
+
+
+def test_pin_and_realign_keep_decisions(db: Store, doc: int) -> None:
+    from workbench import align, embed
+
+    encoder = embed.load_encoder()
+    states = db.load(doc).states
+    db.confirm(doc, 0, who="alice")
+    db.reject(doc, 1, "mistranslation", "wrong", who="alice")
+    db.unlink(doc, 0, who="alice")  # the reviewer breaks the first link ...
+    db.relink(doc, 0, 1, who="alice")  # ... and relinks it (its decision is gone with it)
+    db.merge(doc, 2, "next", who="alice")  # a manual merge that the aligner will undo
+    db.pin(doc, 2, who="alice")
+    pinned = db.load(doc).states[2]
+    report = db.realign(doc, lambda s, t, p: align.align(s, t, encoder, pinned=p), who="alice")
+    after = db.load(doc).states
+    assert pinned in after  # pinned links come back as they were
+    assert after[1].status == "rejected" and after[1].comment == "wrong"  # unchanged: kept
+    assert report.dropped == []  # the only other decision was on a link the reviewer broke
+    assert report.kept + report.changed == len(after)
+    assert_partition(db, doc)
+    # the re-aligned links outside the pin match the aligner's original choice
+    assert segments(after)[:2] == segments(states)[:2]
+    db.pin(doc, after.index(pinned), False, who="alice")
+    assert not db.load(doc).states[after.index(pinned)].pinned
+
+
+def test_realign_reports_the_decisions_it_cannot_keep(db: Store, doc: int) -> None:
+    from workbench import align, embed
+
+    encoder = embed.load_encoder()
+    db.merge(doc, 0, "next", who="alice")
+    db.reject(doc, 0, "other", "these two go together", who="alice")
+    decided = db.load(doc).states[0]
+    report = db.realign(doc, lambda s, t, p: align.align(s, t, encoder, pinned=p), who="alice")
+    assert report.dropped == [decided]
+    [action] = [a for a in db.history(doc) if a.type == "realign"]
+    assert action.payload["dropped"] == [decided.to_json()]
+    db.undo(doc, who="alice")  # undo brings the decision back
+    assert db.load(doc).states[0] == decided
+
+
+# -- history, undo, replay --------------------------------------------------------------------
+
+
+def test_history_rebuilds_every_state_and_says_who_did_what(db: Store, doc: int) -> None:
+    versions = {0: db.load(doc).states}
+    steps = [
+        lambda: db.confirm(doc, 0, who="alice"),
+        lambda: db.reject(doc, 1, "name", "Hook is missing", who="bob"),
+        lambda: db.merge(doc, 2, "next", who="alice"),
+        lambda: db.split(doc, 2, 1, 0, who="bob"),
+        lambda: db.unlink(doc, 0, who="alice"),
+        lambda: db.relink(doc, 0, 1, who="alice"),
+        lambda: db.pin(doc, 3, who="bob"),
+        lambda: db.move(doc, 4, "tgt", "next", who="alice"),
+        lambda: db.undo(doc, who="bob"),
+    ]
+    for step in steps:
+        step()
+        document = db.load(doc)
+        versions[document.version - 1] = document.states
+    for version, states in versions.items():
+        assert db.replay(doc, upto_version=version + 1) == states
+    assert db.replay(doc) == db.load(doc).states
+    history = db.history(doc)
+    assert [(a.type, a.who) for a in history] == [
+        ("create", "alice"), ("confirm", "alice"), ("reject", "bob"), ("merge", "alice"),
+        ("split", "bob"), ("unlink", "alice"), ("relink", "alice"), ("pin", "bob"),
+        ("move", "alice"), ("undo", "bob")]
+    assert history[2].payload["comment"] == "Hook is missing" and history[2].payload["link"] == 1
+    assert history[-1].payload["undoes"] == history[-2].id
+    assert all(a.at.endswith("+00:00") for a in history)
+
+
+def test_history_is_append_only(db: Store, doc: int) -> None:
+    db.confirm(doc, 0, who="alice")
+    with sqlite3.connect(db.path) as conn:
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            conn.execute("UPDATE actions SET who = 'mallory'")
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            conn.execute("DELETE FROM actions")
+
+
+def test_undo_walks_back_to_the_aligned_state(db: Store, doc: int, aligned) -> None:
+    original = db.load(doc)
+    assert db.undo(doc, who="alice") is None  # nothing done yet: creating is not undoable
+    db.confirm(doc, 0, who="alice")
+    db.reject(doc, 1, "fluency", who="alice")
+    db.merge(doc, 0, "next", who="alice")  # drops both decisions ...
+    assert db.load(doc).states[0].status == "unreviewed"
+    assert db.undo(doc, who="alice").type == "merge"  # ... and undo brings them back
+    states = db.load(doc).states
+    assert (states[0].status, states[1].status, states[1].category) == ("confirmed", "rejected", "fluency")
+    # the merged link's score was not lost either: the summary is valid again, no rescoring
+    assert db.load(doc).alignment.scores == aligned.scores
+    assert db.load(doc).alignment.summary == aligned.summary
+    assert db.undo(doc, who="alice").type == "reject"
+    assert db.undo(doc, who="alice").type == "confirm"
+    assert db.undo(doc, who="alice") is None
+    assert db.load(doc).states == original.states
+
+
+# -- durability and concurrency ---------------------------------------------------------------
+
+
+def test_state_survives_reopening(db: Store, doc: int) -> None:
+    db.confirm(doc, 0, who="alice")
+    db.reject(doc, 2, "omission", "the source line is gone", who="alice")
+    db.merge(doc, 4, "next", who="alice")
+    before = db.load(doc)
+    reopened = Store(db.path)
+    after = reopened.load(doc)
+    assert after.states == before.states and after.version == before.version
+    assert reopened.history(doc) == db.history(doc)
+    assert sqlite3.connect(db.path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_an_error_inside_the_transaction_leaves_the_previous_state(db: Store, doc: int,
+                                                                    monkeypatch) -> None:
+    db.confirm(doc, 0, who="alice")
+    before, history = db.load(doc), db.history(doc)
+
+    real = Store._commit_splice
+
+    def failing(self, *args, **kwargs):
+        real(self, *args, **kwargs)  # links rewritten, action appended: then, before COMMIT ...
+        raise OSError("disk unplugged")
+
+    monkeypatch.setattr(Store, "_commit_splice", failing)
+    with pytest.raises(OSError, match="disk unplugged"):
+        db.merge(doc, 0, "next", who="alice")
+    monkeypatch.undo()
+    assert db.load(doc).states == before.states and db.history(doc) == history
+
+
+def test_a_process_killed_mid_save_leaves_the_previous_state(db: Store, doc: int) -> None:
+    db.confirm(doc, 0, who="alice")
+    before, history = db.load(doc), db.history(doc)
+    # a child process rewrites the links, then dies (SIGKILL) before its commit
+    child = textwrap.dedent(f"""
+        import os, signal
+        from workbench import store
+        db = store.Store({str(db.path)!r})
+        real = store.Store._commit_splice
+        def dying(self, conn, *args, **kwargs):
+            real(self, conn, *args, **kwargs)
+            os.kill(os.getpid(), signal.SIGKILL)
+        store.Store._commit_splice = dying
+        db.merge({doc}, 0, "next", who="crasher")
+    """)
+    result = subprocess.run([sys.executable, "-c", child], cwd=ROOT, capture_output=True, timeout=120)
+    assert result.returncode == -9, result.stderr.decode()
+    reopened = Store(db.path)
+    assert reopened.load(doc).states == before.states
+    assert reopened.history(doc) == history
+    assert reopened.replay(doc) == before.states
+    reopened.merge(doc, 0, "next", who="alice")  # and the database is not left locked
+    assert len(reopened.load(doc).states) == len(before.states) - 1
+
+
+def test_two_tabs_interleaving_lose_nothing(db: Store, doc: int) -> None:
+    tab_a, tab_b = Store(db.path), Store(db.path)
+    seen_by_b = tab_b.load(doc).states  # tab B renders the page ...
+    tab_a.confirm(doc, 0, who="alice")
+    tab_a.merge(doc, 2, "next", who="alice")  # ... tab A changes links under it
+    # B acts on what it saw: a link after the merge has moved one place up; B's click follows it
+    tab_b.reject(doc, 6, "name", "wrong minister", who="bob", expect=seen_by_b[6])
+    # a link A merged away no longer exists: B is told, nothing is applied to a wrong link
+    with pytest.raises(ConflictError, match="changed meanwhile"):
+        tab_b.confirm(doc, 3, who="bob", expect=seen_by_b[3])
+    states = db.load(doc).states
+    assert states[0].status == "confirmed"
+    assert states[5].same_segments(seen_by_b[6]) and states[5].status == "rejected"
+    assert states[2].src == seen_by_b[2].src + seen_by_b[3].src
+
+
+def test_concurrent_writers_serialise(db: Store, doc: int) -> None:
+    count = len(db.load(doc).states)
+    errors: list[BaseException] = []
+
+    def review(parity: int, who: str) -> None:
+        tab = Store(db.path)
+        try:
+            for i in range(parity, count, 2):
+                tab.confirm(doc, i, who=who)
+        except BaseException as error:  # surfaced by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=review, args=(p, w)) for p, w in ((0, "alice"), (1, "bob"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors
+    states = db.load(doc).states
+    assert all(s.status == "confirmed" for s in states)
+    assert [s.reviewed_by for s in states[::2]] == ["alice"] * len(states[::2])
+    assert len(db.history(doc)) == count + 1
+    assert db.replay(doc) == states
+
+
+def test_layout_key_tracks_which_segments_are_linked(aligned) -> None:
+    states = [LinkState(link.src, link.tgt) for link in aligned.links]
+    assert layout_key(states) == layout_key(aligned.links)
+    assert layout_key(states[:-1]) != layout_key(states)
+    assert json.loads(json.dumps(states[0].to_json())) == states[0].to_json()

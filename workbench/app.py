@@ -1,0 +1,685 @@
+"""The review workbench in the browser: a thin Streamlit shell over `workbench.store`.
+
+Run it with `python -m workbench ui`, or directly:
+
+    streamlit run workbench/app.py -- [--db data/review.sqlite] [--seeds seeds] [--model NAME]
+
+Each option may also come from the environment (`WORKBENCH_DB`, `WORKBENCH_SEEDS`,
+`WORKBENCH_MODEL`, and `WORKBENCH_REVIEWER` for the default reviewer name); the command line
+wins. Everything the app writes goes to the database's folder (`data/` by default): the
+database itself and short-lived export files. Uploads are read in memory and stored in the
+database, never written as files, so no name a user sends reaches the file system.
+
+Every action goes straight to the store in its own transaction, so the page is only a view:
+a rerun, a second tab or a restarted server shows the same state. Document text is data:
+it is escaped (and stripped of bidi controls) wherever it is put into HTML.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import getpass
+import html
+import os
+import re
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from workbench import export, report
+from workbench.align import Alignment
+from workbench.errors import InputError
+from workbench.fidelity import LABELS, LinkFidelity
+from workbench.export import RTL_LANGS
+from workbench.report import BIDI_CONTROLS, LABEL_COLOURS, OTHER_COLOUR, VERDICT_COLOURS
+from workbench.segment import Segment
+from workbench.store import CATEGORIES, LinkState, ReviewedDocument, Store, content_key, relink_partners
+
+ROOT = Path(__file__).resolve().parent.parent
+MAX_UPLOAD_MB = 5
+PAGE_SIZE = 20
+SPLITS = ("sentences", "lines")
+EXPORTS = (  # button label, file suffix, MIME type
+    ("CSV", ".csv", "text/csv"),
+    ("TMX", ".tmx", "application/x-tmx+xml"),
+    ("XLSX", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("HTML report", ".html", "text/html"),
+)
+STATUS_FILTERS = ("all", "unreviewed", "confirmed", "rejected", "flagged by the engine")
+# a run of Latin letters/digits (with the punctuation inside names and numbers) in RTL text
+LATIN_RUN = re.compile(r"[0-9A-Za-z\u00C0-\u024F]+(?:[ .,:/&+'’\-][0-9A-Za-z\u00C0-\u024F]+)*")
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|$~])")
+
+STYLE = """<style>
+.wb-meta {font-size: .85rem; color: #444; display: flex; flex-wrap: wrap; gap: .35rem; align-items: center}
+.wb-chip {color: #fff; border-radius: .7em; padding: .05em .55em; font-size: .8rem; white-space: nowrap}
+.wb-issue {background: #eef1f6; color: #333; border-radius: .7em; padding: .05em .55em; font-size: .8rem}
+.wb-status-confirmed {color: #2e7d32; font-weight: 600}
+.wb-status-rejected {color: #c62828; font-weight: 600}
+.wb-focus {outline: 3px solid #f0b400; border-radius: .3em; padding: 0 .3em}
+.wb-text {font-size: 1.02rem; line-height: 1.75; padding: .25rem .7rem; border-inline-start: 4px solid #ccc}
+.wb-text[dir=rtl] {font-family: Vazirmatn, "Noto Naskh Arabic", Tahoma, sans-serif; text-align: right}
+.wb-text mark {background: #ffe08a; padding: 0 .1em; border-radius: .2em}
+.wb-id {color: #8a8f98; font-size: .68em; margin-inline-end: .2em}
+.wb-empty {color: #8a8f98; font-style: italic; padding: .25rem .7rem}
+.wb-comment {font-size: .85rem; color: #5a1d1d; background: #fdecec; padding: .1rem .5rem; border-radius: .3em}
+.wb-title {margin: 0}
+</style>"""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the app keeps its state and finds its inputs."""
+
+    db: Path
+    seeds: Path
+    model: str | None
+
+
+def settings(argv: list[str] | None = None) -> Settings:
+    """The app's options from the arguments after `--` and the environment (arguments win)."""
+    parser = argparse.ArgumentParser(prog="workbench ui", allow_abbrev=False, add_help=False)
+    parser.add_argument("--db", default=os.environ.get("WORKBENCH_DB") or ROOT / "data" / "review.sqlite")
+    parser.add_argument("--seeds", default=os.environ.get("WORKBENCH_SEEDS") or ROOT / "seeds")
+    parser.add_argument("--model", default=os.environ.get("WORKBENCH_MODEL") or None)
+    # under `streamlit run` argv holds our options; under a test runner, its own: ignore those
+    options, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    return Settings(Path(options.db), Path(options.seeds), options.model)
+
+
+# -------------------------------------------------------------------------- resources
+
+
+@st.cache_resource
+def open_store(path: str) -> Store:
+    return Store(path)
+
+
+@st.cache_resource(show_spinner="Loading the multilingual model…")
+def load_encoder(model: str | None):
+    # imported here: the model stack (torch, transformers) takes seconds to import, and the
+    # document list should open without it
+    from workbench import embed
+
+    return embed.load_encoder(model)
+
+
+def score_with(model: str | None):
+    """The scorer `Store.rescore` takes."""
+    from workbench import fidelity
+
+    encoder = load_encoder(model)
+    return lambda alignment: fidelity.score(alignment, encoder)
+
+
+def align_with(model: str | None):
+    """The aligner `Store.realign` takes: align around the pinned links."""
+    from workbench import align
+
+    encoder = load_encoder(model)
+    return lambda src, tgt, pinned: align.align(src, tgt, encoder, pinned=pinned)
+
+
+# -------------------------------------------------------------------------- text as HTML
+
+
+def clean(text: str) -> str:
+    """Text safe to display: bidi overrides and isolates removed (they would reorder the page)."""
+    return BIDI_CONTROLS.sub("", text)
+
+
+def escape(text: str) -> str:
+    return html.escape(clean(text), quote=True)
+
+
+def markdown_escape(text: str) -> str:
+    """Plain text for st.error / st.caption, which read Markdown."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", clean(text))
+
+
+def _piece_html(text: str, rtl: bool) -> str:
+    """Escaped text; inside right-to-left text each Latin/number run is isolated as LTR,
+    so names like "i24NEWS" and numbers keep their order next to neutral punctuation."""
+    if not rtl:
+        return escape(text)
+    out, at = [], 0
+    for match in LATIN_RUN.finditer(text):
+        out.append(escape(text[at:match.start()]))
+        out.append(f'<bdi dir="ltr">{escape(match.group())}</bdi>')
+        at = match.end()
+    out.append(escape(text[at:]))
+    return "".join(out)
+
+
+def marked_html(text: str, spans: list[tuple[int, int]], rtl: bool) -> str:
+    """The text with `spans` (character ranges into it) highlighted."""
+    cuts = sorted({0, len(text), *(p for span in spans for p in span if 0 <= p <= len(text))})
+    out = []
+    for start, end in zip(cuts, cuts[1:]):
+        piece = _piece_html(text[start:end], rtl)
+        inside = any(s <= start and end <= e for s, e in spans)
+        out.append(f"<mark>{piece}</mark>" if inside else piece)
+    return "".join(out)
+
+
+def side_html(segments: list[Segment], ids: tuple[int, ...], spans: tuple[tuple[int, int], ...],
+              lang: str, colour: str) -> str:
+    """One side of a link: its segments (numbered), spans into the joined text highlighted."""
+    rtl = lang.split("-")[0].lower() in RTL_LANGS
+    if not ids:
+        return f'<div class="wb-empty" dir="{"rtl" if rtl else "ltr"}">— no counterpart —</div>'
+    parts, offset = [], 0
+    for k in ids:
+        text = segments[k].text
+        local = [(max(s, offset) - offset, min(e, offset + len(text)) - offset)
+                 for s, e in spans if s < offset + len(text) and e > offset]
+        parts.append(f'<span class="wb-seg"><sup class="wb-id">{k}</sup>'
+                     f'{marked_html(text, local, rtl)}</span>')
+        offset += len(text) + 1
+    return (f'<div class="wb-text" dir="{"rtl" if rtl else "ltr"}" lang="{escape(lang)}" '
+            f'style="border-color: {colour}">{" ".join(parts)}</div>')
+
+
+def meta_html(number: int, state: LinkState, score: LinkFidelity | None, focused: bool) -> str:
+    """The line above a link: number, label, scores, issues, review state."""
+    label = score.label if score else "unscored"
+    items = [f'<b class="{"wb-focus" if focused else ""}">#{number}</b>',
+             f'<span class="wb-chip" style="background: {LABEL_COLOURS.get(label, OTHER_COLOUR)}">'
+             f'{escape(label)}</span>',
+             f"<span>{len(state.src)}-{len(state.tgt)}</span>"]
+    if score:
+        items.append(f"<span>fidelity {score.fidelity:.2f}</span>")
+    if state.similarity is not None:
+        items.append(f"<span>similarity {state.similarity:.2f}</span>")
+    items += [f'<span class="wb-issue">{escape(issue)}</span>' for issue in (score.issues if score else ())]
+    if state.pinned:
+        items.append("<span>📌 pinned</span>")
+    if state.status == "confirmed":
+        items.append(f'<span class="wb-status-confirmed">✓ confirmed by {escape(state.reviewed_by)}</span>')
+    elif state.status == "rejected":
+        items.append(f'<span class="wb-status-rejected">✗ rejected ({escape(state.category)}) '
+                     f'by {escape(state.reviewed_by)}</span>')
+        if state.comment:
+            items.append(f'<span class="wb-comment">{escape(state.comment)}</span>')
+    return f'<div class="wb-meta">{"".join(items)}</div>'
+
+
+def link_key(state: LinkState) -> str:
+    """A widget key naming the link by its segments, so it stays put when other links change."""
+    return f"s{'_'.join(map(str, state.src))}t{'_'.join(map(str, state.tgt))}"
+
+
+def display_name(name: str) -> str:
+    """An uploaded file's name as a document name: the last path part, no control characters."""
+    base = re.split(r"[\\/]", name)[-1]
+    return re.sub(r"[\x00-\x1f\x7f]", "", clean(base)).strip()[:120] or "upload"
+
+
+def file_stem(name: str) -> str:
+    """A download file name stem made only of safe characters."""
+    stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", display_name(name))
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._")[:80] or "document"
+
+
+# -------------------------------------------------------------------------- state helpers
+
+
+def reviewer() -> str:
+    name = str(st.session_state.get("reviewer") or "").strip()
+    return name or "anonymous"
+
+
+def default_reviewer() -> str:
+    if os.environ.get("WORKBENCH_REVIEWER"):
+        return os.environ["WORKBENCH_REVIEWER"]
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "reviewer"
+
+
+def flash(kind: str, message: str) -> None:
+    st.session_state.setdefault("flash", []).append((kind, message))
+
+
+def show_flash() -> None:
+    for kind, message in st.session_state.pop("flash", []):
+        {"error": st.error, "success": st.success, "info": st.info, "warning": st.warning}[kind](
+            markdown_escape(message))
+
+
+def open_document(doc_id: int | None) -> None:
+    st.session_state["doc_id"] = doc_id
+    show_page(1)
+    st.session_state.pop("focus", None)
+    if doc_id is None:
+        st.query_params.pop("doc", None)
+    else:
+        st.query_params["doc"] = str(doc_id)
+
+
+def is_flagged(score: LinkFidelity | None) -> bool:
+    """What the engine asks a reviewer to look at: anything not a clean faithful link."""
+    return score is not None and (score.label != "faithful" or bool(score.issues))
+
+
+# -------------------------------------------------------------------------- actions (callbacks)
+
+
+def run_action(db: Store, doc_id: int, name: str, index: int, state: LinkState, **arguments) -> None:
+    """Apply one store action to the link the reviewer clicked; errors become a message."""
+    try:
+        getattr(db, name)(doc_id, index, who=reviewer(), expect=state, **arguments)
+    except InputError as error:
+        flash("error", str(error))
+    else:
+        st.session_state["focus"] = index
+
+
+def reject_action(db: Store, doc_id: int, index: int, state: LinkState) -> None:
+    key = link_key(state)
+    run_action(db, doc_id, "reject", index, state,
+               category=st.session_state[f"category-{key}"],
+               comment=st.session_state.get(f"comment-{key}") or "")
+
+
+def split_action(db: Store, doc_id: int, index: int, state: LinkState) -> None:
+    src_at, tgt_at = st.session_state[f"split-at-{link_key(state)}"]
+    run_action(db, doc_id, "split", index, state, src_at=src_at, tgt_at=tgt_at)
+
+
+def relink_action(db: Store, doc_id: int, index: int, state: LinkState) -> None:
+    run_action(db, doc_id, "relink", index, state,
+               other=st.session_state[f"relink-to-{link_key(state)}"])
+
+
+def undo_action(db: Store, doc_id: int) -> None:
+    undone = db.undo(doc_id, who=reviewer())
+    if undone is None:
+        flash("info", "Nothing to undo.")
+    else:
+        link = undone.payload.get("link")
+        where = f" of link {link + 1}" if link is not None else ""
+        flash("success", f"Undid {undone.type}{where} ({undone.who}, {undone.at}).")
+
+
+def export_bytes(db: Store, doc_id: int, suffix: str, folder: Path) -> bytes:
+    """The document's current reviewed state in one export format (run when the button is clicked)."""
+    document = db.load(doc_id)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".export-") as temp:
+        path = Path(temp) / f"export{suffix}"
+        if suffix == ".html":
+            report.write(document.alignment, path)
+        else:
+            export.write(document.alignment, path, review=document.review)
+        return path.read_bytes()
+
+
+# -------------------------------------------------------------------------- documents page
+
+
+def documents_page(db: Store, config: Settings) -> None:
+    st.title("Alignment workbench")
+    st.caption("Check whether a translation says what its original says.")
+    documents = db.documents()
+    st.subheader("Documents")
+    if not documents:
+        st.caption("Nothing aligned yet: pick a seed article or upload a file below.")
+    for info in documents:
+        with st.container(border=True, key=f"doc-{info.id}"):
+            name, counts, button = st.columns([5, 4, 1], vertical_alignment="center")
+            name.html(f"<b>{escape(info.name)}</b> <span class='wb-meta'>{escape(info.src_lang)} → "
+                      f"{escape(info.tgt_lang)} · {escape(info.created_at)}</span>")
+            verdict = f" · {info.verdict}" if info.verdict else ""
+            counts.caption(markdown_escape(
+                f"{info.links} links · {info.confirmed} confirmed · {info.rejected} rejected{verdict}"))
+            button.button("Open", key=f"open-{info.id}", on_click=open_document, args=(info.id,))
+
+    st.subheader("Seed articles")
+    seeds = sorted(config.seeds.glob("*.txt")) if config.seeds.is_dir() else []
+    if not seeds:
+        st.caption(markdown_escape(f"No seed articles in {config.seeds}."))
+    for path in seeds:
+        seed_row(db, config, path)
+
+    st.subheader("Upload")
+    upload_form(db, config)
+
+
+def seed_row(db: Store, config: Settings, path: Path) -> None:
+    from workbench import document
+
+    text = document.read_text(path)
+    key = content_key(text, None, split="sentences", model=config.model, src_lang=None, tgt_lang=None)
+    stored = db.find(key)
+    name, button = st.columns([9, 1], vertical_alignment="center")
+    name.html(f"{escape(path.name)} <span class='wb-meta'>"
+              f"{'aligned' if stored else 'not aligned yet'}</span>")
+    if stored is not None:
+        button.button("Open", key=f"seed-{path.stem}", on_click=open_document, args=(stored,))
+    elif button.button("Align", key=f"seed-{path.stem}"):
+        aligned = run_alignment(lambda: _pipeline().run(path, model=config.model))
+        if aligned is not None:
+            saved = db.save(aligned, name=path.name, key=key, source_text=text, who=reviewer())
+            open_document(saved)
+            st.rerun()
+
+
+def _pipeline():
+    from workbench import pipeline
+
+    return pipeline
+
+
+def run_alignment(align) -> Alignment | None:
+    """Run `align()` with a progress indicator; bad input becomes a message, not a traceback."""
+    with st.status("Aligning: reading, segmenting, embedding, aligning, scoring…", expanded=True) as status:
+        try:
+            status.write("Loading the model and aligning (the first time takes a little longer)…")
+            aligned = align()
+        except InputError as error:
+            status.update(label="Could not align", state="error")
+            st.error(markdown_escape(str(error)))
+            return None
+        status.update(label=f"Aligned: {len(aligned.links)} links", state="complete")
+    return aligned
+
+
+def upload_form(db: Store, config: Settings) -> None:
+    from workbench import document
+
+    layout = st.radio("What do you upload?", ("One bilingual file", "An original and its translation"),
+                      horizontal=True, key="upload-layout")
+    with st.form("upload", border=True):
+        first = st.file_uploader("Bilingual file" if layout.startswith("One") else "Original",
+                                 key="upload-first", max_upload_size=MAX_UPLOAD_MB)
+        second = (st.file_uploader("Translation", key="upload-second", max_upload_size=MAX_UPLOAD_MB)
+                  if not layout.startswith("One") else None)
+        src_col, tgt_col, split_col = st.columns(3)
+        src_lang = src_col.text_input("Source language (blank: detect)", key="upload-src-lang")
+        tgt_lang = tgt_col.text_input("Target language (blank: detect)", key="upload-tgt-lang")
+        split = split_col.selectbox("Split into", SPLITS, key="upload-split")
+        submitted = st.form_submit_button("Align upload")
+    if not submitted:
+        return
+    try:
+        if first is None or (second is None and not layout.startswith("One")):
+            raise InputError("Choose the file(s) to upload first.")
+        texts = []
+        for upload in (first, second):
+            if upload is None:
+                texts.append(None)
+                continue
+            data = upload.getvalue()
+            if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
+                raise InputError(f"{display_name(upload.name)} is larger than {MAX_UPLOAD_MB} MB.")
+            texts.append(document.decode(data, display_name(upload.name)))
+    except InputError as error:
+        st.error(markdown_escape(str(error)))
+        return
+    text, translation = texts
+    name = display_name(first.name) + (f" + {display_name(second.name)}" if second else "")
+    options = dict(split=split, model=config.model, src_lang=src_lang.strip() or None,
+                   tgt_lang=tgt_lang.strip() or None)
+    key = content_key(text, translation, **options)
+    stored = db.find(key)
+    if stored is None:
+        aligned = run_alignment(lambda: _pipeline().run_texts(
+            text, translation, name=display_name(first.name),
+            translation_name=display_name(second.name) if second else "translation", **options))
+        if aligned is None:
+            return
+        stored = db.save(aligned, name=name, key=key, source_text=text,
+                         translation_text=translation, who=reviewer())
+    open_document(stored)
+    st.rerun()
+
+
+# -------------------------------------------------------------------------- review page
+
+
+def review_page(db: Store, config: Settings, doc_id: int) -> None:
+    try:
+        document = db.load(doc_id)
+    except InputError as error:
+        open_document(None)
+        flash("error", str(error))
+        st.rerun()
+    if document.alignment.summary is None:
+        with st.spinner("Scoring the changed links…"):
+            document = db.rescore(doc_id, score_with(config.model))
+    alignment, states = document.alignment, document.states
+    scores = alignment.scores or [None] * len(states)
+
+    sidebar(db, config, document)
+    back, title = st.columns([1.5, 8.5], vertical_alignment="center")
+    back.button("← Documents", key="back", on_click=open_document, args=(None,))
+    title.html(f'<h2 class="wb-title">{escape(document.info.name)}</h2>'
+               f'<div class="wb-meta">{escape(alignment.src_lang)} → {escape(alignment.tgt_lang)} · '
+               f'{len(alignment.src)} source and {len(alignment.tgt)} target segments · '
+               f'model {escape(alignment.model)}</div>')
+    summary_bar(document)
+    for note in alignment.notes:
+        st.caption(markdown_escape(note))
+
+    tools = st.columns(4)
+    tools[0].button("Undo last action", key="undo", on_click=undo_action, args=(db, doc_id))
+    if tools[1].button("Re-align unpinned links", key="realign",
+                       help="Align again around the pinned links; decisions on unchanged links are kept."):
+        with st.spinner("Re-aligning around the pinned links…"):
+            try:
+                outcome = db.realign(doc_id, align_with(config.model), who=reviewer())
+            except InputError as error:
+                flash("error", str(error))
+            else:
+                flash("success", f"Re-aligned: {outcome.kept} links kept, {outcome.changed} new.")
+                if outcome.dropped:
+                    lost = "; ".join(f"source {list(s.src)} / target {list(s.tgt)} ({s.status})"
+                                     for s in outcome.dropped)
+                    flash("warning", f"These reviewed links no longer exist, so their decisions "
+                                     f"no longer apply (undo brings them back): {lost}.")
+        st.rerun()
+
+    visible = filtered(states, scores)
+    jump_to = None
+    if tools[2].button("Next unreviewed ↓", key="next-unreviewed"):
+        jump_to = next_after(visible, lambda i: not states[i].reviewed, "unreviewed link")
+    if tools[3].button("Next flagged ↓", key="next-flagged"):
+        jump_to = next_after(visible, lambda i: is_flagged(scores[i]) and not states[i].reviewed,
+                             "unreviewed flagged link")
+    if jump_to is not None:
+        st.session_state["focus"] = jump_to
+        show_page(visible.index(jump_to) // PAGE_SIZE + 1)
+
+    pages = max(1, -(-len(visible) // PAGE_SIZE))
+    st.caption(f"{len(visible)} of {len(states)} links shown")
+    wanted = min(st.session_state.get("page-wanted", 1), pages)
+    page = (st.pagination(pages, default=wanted, key=f"page-{st.session_state.get('page-nav', 0)}")
+            if pages > 1 else 1)
+    focus = st.session_state.get("focus")
+    for index in visible[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
+        link_row(db, document, index, scores[index], focused=index == focus)
+    if focus is not None and focus in visible[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
+        st.html(f"<script>document.querySelector('.st-key-link-{link_key(states[focus])}')"
+                f"?.scrollIntoView({{block: 'center'}})</script>", unsafe_allow_javascript=True)
+
+
+def next_after(visible: list[int], wanted, what: str) -> int | None:
+    """The first wanted link after the focused one among the visible ones, wrapping around."""
+    focus = st.session_state.get("focus", -1)
+    ordered = [i for i in visible if i > focus] + [i for i in visible if i <= focus]
+    found = next((i for i in ordered if wanted(i)), None)
+    if found is None:
+        flash("info", f"No {what} among the links shown.")
+    return found
+
+
+def summary_bar(document: ReviewedDocument) -> None:
+    summary, states = document.alignment.summary, document.states
+    confirmed = sum(s.status == "confirmed" for s in states)
+    rejected = sum(s.status == "rejected" for s in states)
+    cells = st.columns([2, 1, 1, 1, 1])
+    if summary is not None:
+        cells[0].metric("Verdict", summary.verdict)
+        cells[1].metric("Coverage", f"{summary.coverage:.0%}")
+        cells[2].metric("Fidelity", f"{summary.fidelity:.2f}")
+    cells[3].metric("Reviewed", f"{confirmed + rejected} / {len(states)}")
+    cells[4].metric("Rejected", rejected)
+    if summary is not None:
+        chips = "".join(
+            f'<span class="wb-chip" style="background: {LABEL_COLOURS.get(label, OTHER_COLOUR)}">'
+            f'{escape(label)} {count}</span>' for label, count in summary.label_counts.items() if count)
+        verdict = (f'<span class="wb-chip" style="background: '
+                   f'{VERDICT_COLOURS.get(summary.verdict, OTHER_COLOUR)}">{escape(summary.verdict)}</span>')
+        st.html(f'<div class="wb-meta">{verdict}{chips}</div>')
+
+
+def filtered(states: list[LinkState], scores: list[LinkFidelity | None]) -> list[int]:
+    """Indices of the links that pass the filters (label, fidelity range, issue, review status)."""
+    issues = sorted({issue for score in scores if score for issue in score.issues})
+    with st.expander("Filter", expanded=False):
+        label_col, range_col, issue_col, status_col = st.columns(4)
+        labels = label_col.multiselect("Label", LABELS, key="f-labels", on_change=show_page, args=(1,))
+        low, high = range_col.slider("Fidelity", 0.0, 1.0, (0.0, 1.0), 0.05, key="f-range",
+                                     on_change=show_page, args=(1,))
+        wanted_issues = issue_col.multiselect("Issue", issues, key="f-issues", on_change=show_page, args=(1,))
+        status = status_col.selectbox("Review", STATUS_FILTERS, key="f-status", on_change=show_page, args=(1,))
+
+    def keep(i: int) -> bool:
+        score, state = scores[i], states[i]
+        if score is not None:
+            if labels and score.label not in labels:
+                return False
+            if not low <= score.fidelity <= high:
+                return False
+            if wanted_issues and not set(wanted_issues) & set(score.issues):
+                return False
+        if status == "flagged by the engine":
+            return is_flagged(score)
+        return status == "all" or state.status == status
+
+    return [i for i in range(len(states)) if keep(i)]
+
+
+def show_page(number: int) -> None:
+    """Turn the pager to page `number` (a fresh pager widget starts there; the user's own
+    page turns stay with the current one)."""
+    st.session_state["page-wanted"] = number
+    st.session_state["page-nav"] = st.session_state.get("page-nav", 0) + 1
+
+
+def link_row(db: Store, document: ReviewedDocument, index: int, score: LinkFidelity | None,
+             focused: bool) -> None:
+    alignment, state = document.alignment, document.states[index]
+    doc_id, key, last = document.info.id, link_key(state), len(document.states) - 1
+    colour = LABEL_COLOURS.get(score.label, OTHER_COLOUR) if score else OTHER_COLOUR
+    with st.container(border=True, key=f"link-{key}"):
+        st.html(meta_html(index + 1, state, score, focused))
+        left, right = st.columns(2)
+        with left:
+            st.html(side_html(alignment.src, state.src, score.src_spans if score else (),
+                              alignment.src_lang, colour))
+        with right:
+            st.html(side_html(alignment.tgt, state.tgt, score.tgt_spans if score else (),
+                              alignment.tgt_lang, colour))
+        act = functools.partial(run_action, db, doc_id)
+        with st.container(horizontal=True):
+            st.button("Confirm", key=f"confirm-{key}", on_click=act, args=("confirm", index, state))
+            with st.popover("Reject…", key=f"reject-{key}"):
+                with st.form(f"reject-form-{key}", border=False):
+                    st.selectbox("Category", CATEGORIES, key=f"category-{key}",
+                                 index=CATEGORIES.index(state.category) if state.category in CATEGORIES else 0)
+                    st.text_area("Comment", value=state.comment, key=f"comment-{key}")
+                    st.form_submit_button("Reject link", key=f"reject-submit-{key}", on_click=reject_action,
+                                          args=(db, doc_id, index, state))
+            st.button("Unpin" if state.pinned else "Pin", key=f"pin-{key}", on_click=act,
+                      args=("pin", index, state), kwargs={"pinned": not state.pinned},
+                      help="Pinned links stay as they are when the rest is re-aligned.")
+            with st.popover("Fix alignment…", key=f"fix-{key}"):
+                fix_menu(db, document, index, state, key, last)
+
+
+def fix_menu(db: Store, document: ReviewedDocument, index: int, state: LinkState, key: str,
+             last: int) -> None:
+    act = functools.partial(run_action, db, document.info.id)
+    merge_prev, merge_next = st.columns(2)
+    merge_prev.button("Merge with previous", key=f"merge-prev-{key}", disabled=index == 0,
+                      on_click=act, args=("merge", index, state), kwargs={"direction": "previous"})
+    merge_next.button("Merge with next", key=f"merge-next-{key}", disabled=index == last,
+                      on_click=act, args=("merge", index, state), kwargs={"direction": "next"})
+    for side, side_name in (("src", "source"), ("tgt", "target")):
+        segments = getattr(state, side)
+        up, down = st.columns(2)
+        up.button(f"{side_name.title()}: first → previous link", key=f"move-{side}-prev-{key}",
+                  disabled=not segments or index == 0, on_click=act, args=("move", index, state),
+                  kwargs={"side": side, "direction": "previous"})
+        down.button(f"{side_name.title()}: last → next link", key=f"move-{side}-next-{key}",
+                    disabled=not segments or index == last, on_click=act, args=("move", index, state),
+                    kwargs={"side": side, "direction": "next"})
+    cuts = [(a, b) for a in range(len(state.src) + 1) for b in range(len(state.tgt) + 1)
+            if (a or b) and (a < len(state.src) or b < len(state.tgt))]
+    if cuts:
+        st.selectbox("Split into", cuts, key=f"split-at-{key}",
+                     format_func=lambda cut: _split_label(state, *cut))
+        st.button("Split", key=f"split-{key}", on_click=split_action,
+                  args=(db, document.info.id, index, state))
+    st.button("Unlink (no counterpart for each segment)", key=f"unlink-{key}",
+              disabled=not (state.src and state.tgt), on_click=act, args=("unlink", index, state))
+    partners = relink_partners(document.states, index)
+    if partners:
+        st.selectbox("Relink with", partners, key=f"relink-to-{key}", format_func=lambda i: f"link #{i + 1}")
+        st.button("Relink", key=f"relink-{key}", on_click=relink_action,
+                  args=(db, document.info.id, index, state))
+
+
+def _split_label(state: LinkState, src_at: int, tgt_at: int) -> str:
+    def part(ids: tuple[int, ...]) -> str:
+        return ",".join(map(str, ids)) or "—"
+
+    return (f"[src {part(state.src[:src_at])} | tgt {part(state.tgt[:tgt_at])}]  +  "
+            f"[src {part(state.src[src_at:])} | tgt {part(state.tgt[tgt_at:])}]")
+
+
+def sidebar(db: Store, config: Settings, document: ReviewedDocument) -> None:
+    with st.sidebar:
+        st.subheader("Export")
+        stem = file_stem(document.info.name)
+        for label, suffix, mime in EXPORTS:
+            st.download_button(label, data=functools.partial(export_bytes, db, document.info.id, suffix,
+                                                             config.db.parent),
+                               file_name=f"{stem}{suffix}", mime=mime, key=f"export-{suffix[1:]}",
+                               on_click="ignore")
+        with st.expander("History"):
+            for action in reversed(db.history(document.info.id)[-50:]):
+                link = action.payload.get("link")
+                what = action.type + (f" #{link + 1}" if link is not None else "")
+                if action.type == "undo":
+                    what += f" ({action.payload['undone_type']})"
+                st.caption(markdown_escape(f"{action.at} · {action.who} · {what}"))
+
+
+# -------------------------------------------------------------------------- page
+
+
+def main() -> None:
+    st.set_page_config(page_title="Alignment workbench", layout="wide")
+    config = settings()
+    db = open_store(str(config.db))
+    st.html(STYLE)
+    st.sidebar.text_input("Reviewer", key="reviewer", value=default_reviewer())
+    if "doc_id" not in st.session_state:
+        requested = st.query_params.get("doc", "")
+        known = {info.id for info in db.documents()}
+        open_document(int(requested) if requested.isdigit() and int(requested) in known else None)
+    show_flash()
+    if st.session_state["doc_id"] is None:
+        documents_page(db, config)
+    else:
+        review_page(db, config, st.session_state["doc_id"])
+
+
+main()

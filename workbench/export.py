@@ -1,0 +1,319 @@
+"""Export an alignment as CSV, JSONL, TMX or XLSX, and read CSV/JSONL exports back.
+
+Every format is built from the same `rows()`, so the columns a reviewer sees in Excel, the
+fields a script reads from JSONL and the links `evaluate` scores are one and the same.
+Writes are atomic (temp file in the target folder, then `os.replace`): an export that fails
+half-way never leaves a truncated file, nor destroys the previous export at that path.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from workbench import __version__
+from workbench.align import Alignment
+from workbench.errors import InputError
+
+BASE_COLUMNS = ("link", "src_ids", "tgt_ids", "kind", "src_text", "tgt_text", "similarity")
+SCORE_COLUMNS = ("fidelity", "label", "issues", "src_spans", "tgt_spans")
+REVIEW_COLUMNS = ("review_status", "review_category", "review_comment")
+RTL_LANGS = frozenset({"fa", "ar", "he", "ur"})
+
+# Characters XML 1.0 forbids (and openpyxl refuses): C0 controls except tab/newline/CR,
+# lone surrogates, U+FFFE/U+FFFF. They come from scraped pages, never from a writer's intent.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_BCP47 = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+_FLOAT_COLUMNS = ("similarity", "fidelity")
+
+
+def columns(scored: bool, reviewed: bool) -> list[str]:
+    """The export's columns in order: base, then fidelity columns, then review columns."""
+    return [*BASE_COLUMNS, *(SCORE_COLUMNS if scored else ()), *(REVIEW_COLUMNS if reviewed else ())]
+
+
+def rows(alignment: Alignment, review: dict[int, dict] | None = None) -> list[dict]:
+    """One dict per link, in document order, with the columns of `columns()`.
+
+    `review` maps a link index to that link's review, a dict with the keys `status`,
+    `category` and `comment` (any may be missing); links without a review get "".
+    Ids are space-separated and 0-based, spans "start-end;start-end" into the link's joined
+    text, issues ";"-joined; `similarity` is None for links with an empty side.
+    """
+    result = []
+    for index, link in enumerate(alignment.links):
+        row = {
+            "link": index,
+            "src_ids": " ".join(str(i) for i in link.src),
+            "tgt_ids": " ".join(str(i) for i in link.tgt),
+            "kind": link.kind,
+            "src_text": alignment.src_text(link),
+            "tgt_text": alignment.tgt_text(link),
+            "similarity": _round(link.similarity) if link.src and link.tgt else None,
+        }
+        if alignment.scores is not None:
+            score = alignment.scores[index]
+            row["fidelity"] = _round(score.fidelity)
+            row["label"] = score.label
+            row["issues"] = ";".join(score.issues)
+            row["src_spans"] = _spans_text(score.src_spans)
+            row["tgt_spans"] = _spans_text(score.tgt_spans)
+        if review is not None:
+            entry = review.get(index) or {}
+            for key in ("status", "category", "comment"):
+                value = entry.get(key)
+                row[f"review_{key}"] = "" if value is None else str(value)
+        result.append(row)
+    return result
+
+
+def write(alignment: Alignment, path: str | os.PathLike, review: dict[int, dict] | None = None) -> Path:
+    """Write the alignment to `path` in the format its extension names; return the path.
+
+    The file appears complete or not at all: on any error the temp file is removed and a
+    file already at `path` is left as it was.
+    """
+    path = Path(path)
+    writer = _WRITERS.get(path.suffix.lower())
+    if writer is None:
+        supported = ", ".join(_WRITERS)
+        raise InputError(f"Cannot export to {path.name}: unknown extension; use one of {supported}.")
+    table = rows(alignment, review)
+    header = columns(alignment.scores is not None, review is not None)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+        # "x" creates the file with the user's umask (mkstemp would make it 0600)
+        temp.open("xb").close()
+    except OSError as error:
+        raise InputError(f"Cannot write {path}: {error.strerror or error}.") from error
+    try:
+        writer(alignment, header, table, temp)
+        os.replace(temp, path)
+    except OSError as error:
+        temp.unlink(missing_ok=True)
+        raise InputError(f"Cannot write {path}: {error.strerror or error}.") from error
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_rows(path: str | os.PathLike) -> list[dict]:
+    """Read a .csv or .jsonl file written by `write` back into the dicts `rows()` made."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".jsonl"):
+        raise InputError(f"Cannot read {path.name}: only .csv and .jsonl exports can be read back.")
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            table = _read_csv(handle, path) if suffix == ".csv" else _read_jsonl(handle, path)
+    except OSError as error:
+        raise InputError(f"Cannot read {path}: {error.strerror or error}.") from error
+    except UnicodeDecodeError as error:
+        raise InputError(f"Cannot read {path}: it is not UTF-8 text.") from error
+    return table
+
+
+def bcp47(lang: str) -> str:
+    """The BCP-47 tag TMX wants for a language code ("fa", "pt_BR" -> "pt-BR"); "und" if unknown."""
+    tag = (lang or "").strip().replace("_", "-")
+    return tag if _BCP47.match(tag) else "und"
+
+
+def xml_safe(text: str) -> str:
+    """`text` without the characters XML 1.0 cannot hold (control characters from scraping)."""
+    return _XML_FORBIDDEN.sub("", text)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def _spans_text(spans: tuple[tuple[int, int], ...]) -> str:
+    return ";".join(f"{start}-{end}" for start, end in spans)
+
+
+def _spans_list(text: str) -> list[list[int]]:
+    return [[int(n) for n in span.split("-")] for span in text.split(";") if span]
+
+
+def _is_rtl(lang: str) -> bool:
+    return bcp47(lang).split("-")[0].lower() in RTL_LANGS
+
+
+def _write_csv(alignment: Alignment, header: list[str], table: list[dict], path: Path) -> None:
+    # utf-8-sig: the BOM is what makes Excel read the file as UTF-8 instead of a code page
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(table)
+
+
+def _write_jsonl(alignment: Alignment, header: list[str], table: list[dict], path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="\n") as handle:
+        for row in table:
+            record = dict(row)
+            for key in ("src_spans", "tgt_spans"):
+                if key in record:
+                    record[key] = _spans_list(record[key])
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _write_tmx(alignment: Alignment, header: list[str], table: list[dict], path: Path) -> None:
+    from lxml import etree
+
+    xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    src_lang, tgt_lang = bcp47(alignment.src_lang), bcp47(alignment.tgt_lang)
+    tmx = etree.Element("tmx", version="1.4")
+    head = etree.SubElement(
+        tmx,
+        "header",
+        creationtool="alignment-workbench",
+        creationtoolversion=__version__,
+        datatype="plaintext",
+        segtype="sentence",
+        adminlang="en",
+        srclang=src_lang,
+        **{"o-tmf": "alignment-workbench"},
+    )
+    if alignment.model:
+        etree.SubElement(head, "prop", type="x-model").text = xml_safe(alignment.model)
+    for note in alignment.notes:
+        etree.SubElement(head, "note").text = xml_safe(note)
+    body = etree.SubElement(tmx, "body")
+    for row in table:
+        if not (row["src_ids"] and row["tgt_ids"]):
+            continue  # a translation unit needs both sides; omissions/additions have one
+        unit = etree.SubElement(body, "tu")
+        props = [("x-link", row["link"]), ("x-kind", row["kind"]), ("x-similarity", row["similarity"])]
+        if "fidelity" in row:
+            props += [("x-fidelity", row["fidelity"]), ("x-label", row["label"])]
+        for name, value in props:
+            if value is not None:
+                etree.SubElement(unit, "prop", type=name).text = xml_safe(str(value))
+        for lang, text in ((src_lang, row["src_text"]), (tgt_lang, row["tgt_text"])):
+            variant = etree.SubElement(unit, "tuv", {xml_lang: lang})
+            etree.SubElement(variant, "seg").text = xml_safe(text)
+    etree.ElementTree(tmx).write(str(path), encoding="UTF-8", xml_declaration=True, pretty_print=True)
+
+
+def _write_xlsx(alignment: Alignment, header: list[str], table: list[dict], path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment as CellAlignment
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    text_width = {"src_text": 60, "tgt_text": 60, "review_comment": 40}
+    text_lang = {"src_text": alignment.src_lang, "tgt_text": alignment.tgt_lang}
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "alignment"
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for row in table:
+        sheet.append([_xlsx_value(row[name]) for name in header])
+    for position, name in enumerate(header, start=1):
+        letter = get_column_letter(position)
+        if name not in text_width:
+            sheet.column_dimensions[letter].width = max(8, len(name) + 2)
+            continue
+        sheet.column_dimensions[letter].width = text_width[name]
+        rtl = _is_rtl(text_lang.get(name, ""))
+        style = CellAlignment(wrap_text=True, vertical="top", horizontal="right" if rtl else None,
+                              readingOrder=2 if rtl else 0)
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):
+            cell.alignment = style
+
+    about = book.create_sheet("about")
+    about.append(["source language", alignment.src_lang])
+    about.append(["target language", alignment.tgt_lang])
+    about.append(["model", alignment.model])
+    about.append(["links", len(alignment.links)])
+    for note in alignment.notes:
+        about.append(["note", _xlsx_value(note)])
+    summary = alignment.summary
+    if summary is not None:
+        about.append(["coverage", round(summary.coverage, 4)])
+        about.append(["fidelity", round(summary.fidelity, 4)])
+        about.append(["verdict", summary.verdict])
+        for label, count in summary.label_counts.items():
+            about.append([f"links labelled {label}", count])
+        for issue, count in summary.issue_counts.items():
+            about.append([f"issue {issue}", count])
+    for cell in about["A"]:
+        cell.font = Font(bold=True)
+    about.column_dimensions["A"].width = 24
+    about.column_dimensions["B"].width = 80
+    # a text that starts with "=" is data, never a formula Excel would run
+    for worksheet in (sheet, about):
+        for line in worksheet.iter_rows():
+            for cell in line:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+    book.save(str(path))
+
+
+def _xlsx_value(value: object) -> object:
+    return xml_safe(value) if isinstance(value, str) else value
+
+
+def _read_csv(handle, path: Path) -> list[dict]:
+    reader = csv.DictReader(handle)
+    _check_columns(reader.fieldnames or [], path)
+    return [_typed(row, path, number) for number, row in enumerate(reader, start=2)]
+
+
+def _read_jsonl(handle, path: Path) -> list[dict]:
+    table = []
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise InputError(f"{path.name} line {number} is not JSON: {error.msg}.") from error
+        if not isinstance(record, dict):
+            raise InputError(f"{path.name} line {number} is not a JSON object.")
+        _check_columns(list(record), path)
+        for key in ("src_spans", "tgt_spans"):
+            if isinstance(record.get(key), list):
+                record[key] = _spans_text(tuple(tuple(span) for span in record[key]))
+        table.append(_typed(record, path, number))
+    return table
+
+
+def _check_columns(names: list[str], path: Path) -> None:
+    missing = [name for name in BASE_COLUMNS if name not in names]
+    if missing:
+        raise InputError(f"{path.name} is not an alignment export: it lacks the column(s) {', '.join(missing)}.")
+
+
+def _typed(row: dict, path: Path, number: int) -> dict:
+    """CSV cells are all text: give `link`, `similarity` and `fidelity` their types back."""
+    try:
+        typed = dict(row)
+        typed["link"] = int(row["link"])
+        for name in _FLOAT_COLUMNS:
+            if name in row:
+                typed[name] = None if row[name] in ("", None) else float(row[name])
+        for name in ("src_ids", "tgt_ids"):
+            typed[name] = " ".join(str(row[name] or "").split())
+    except (TypeError, ValueError) as error:
+        raise InputError(f"{path.name} line {number} has a malformed link, similarity or fidelity value.") from error
+    return typed
+
+
+_WRITERS: dict[str, Callable[[Alignment, list[str], list[dict], Path], None]] = {
+    ".csv": _write_csv,
+    ".jsonl": _write_jsonl,
+    ".tmx": _write_tmx,
+    ".xlsx": _write_xlsx,
+}

@@ -1,0 +1,776 @@
+"""Fidelity: how faithfully each link, and the whole document, is translated.
+
+A reviewer wants to read only what drifted. For every link with text on both sides we
+measure a few things a sentence encoder and simple text rules can see:
+
+- **similarity**: cosine of the two sides' sentence vectors after subtracting each side's
+  mean vector (what all sentences of a document share: language, topic), as the aligner does;
+- **length deviation**: how far the link's character-length ratio is from the document's usual
+  ratio (log scale);
+- **unaligned share**: SimAlign-style word alignment over the encoder's contextual token
+  states (mutual best matches, then a second round among the words still free); content
+  words that find no counterpart are the link's `src_spans`/`tgt_spans`, and their share of
+  the link's content characters is a feature;
+- **numbers and names**: numbers compared by value across scripts (۱۲۵ = 125, ۴٫۵ = 4.5),
+  names compared by a consonant skeleton that reads Latin and Arabic script alike
+  (Christian Malard = کریستین مالارد).
+
+`fidelity` is a logistic function of those features whose coefficients were fitted on real
+human translations (the UDHR development set and Text+Berg) against damaged copies of them;
+see FIDELITY_MODEL. Labels, issues and the document verdict follow from it by the rules
+written next to their thresholds.
+
+What the encoder cannot see, this module cannot see either: multilingual-e5-small compares
+words and topics, not who did what, so a translation that keeps the words but changes their
+relation ("the Basij have experienced division" -> "the Basij divided their experienced
+forces") shows up only through the words it adds or drops.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from workbench.align import Alignment, Link
+
+LABELS = ("faithful", "minor", "major", "omission", "addition")
+VERDICTS = ("translation", "partial translation", "not a translation")
+ISSUES = ("number_mismatch", "name_mismatch", "untranslated", "length_ratio", "low_similarity")
+
+
+@dataclass(frozen=True)
+class LinkFidelity:
+    """The fidelity of one link.
+
+    `fidelity` is in [0, 1] and calibrated (the share of links with this score that are
+    faithful translations); 0.0 for omissions and additions. `issues` are codes such as
+    `number_mismatch`, `name_mismatch`, `untranslated`, `length_ratio`, `low_similarity`.
+    `src_spans`/`tgt_spans` are (start, end) character ranges, end exclusive, into the
+    link's joined source / target text (segments joined by one space), of words with no
+    counterpart on the other side.
+    """
+
+    fidelity: float
+    label: str
+    issues: tuple[str, ...] = ()
+    src_spans: tuple[tuple[int, int], ...] = ()
+    tgt_spans: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class ReferenceScores:
+    """sacrebleu scores of the translation against a reference translation of the source.
+
+    `links` has one entry per link, in link order: (BLEU, chrF, TER) of that link's target
+    against the reference text of its source segments, or None where either is empty.
+    In same-language mode (no reference given) the reference is the source itself.
+    """
+
+    bleu: float
+    chrf: float
+    ter: float
+    signature: str  # the three sacrebleu signatures, "; "-joined
+    links: tuple[tuple[float, float, float] | None, ...]
+    against: str  # "reference" or "source"
+
+
+@dataclass
+class DocumentFidelity:
+    """Document-level scores: what a reviewer reads first."""
+
+    coverage: float  # share of source characters inside links that have a target
+    fidelity: float  # in [0, 1]
+    verdict: str  # one of VERDICTS
+    label_counts: dict[str, int] = field(default_factory=dict)
+    issue_counts: dict[str, int] = field(default_factory=dict)
+    reference: ReferenceScores | None = None  # sacrebleu scores, when a reference (or same language)
+
+
+class TokenEncoder(Protocol):
+    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray: ...
+
+    def token_states(self, text: str) -> tuple[list[tuple[int, int]], np.ndarray]: ...
+
+
+# ----------------------------------------------------------------------------- calibration
+
+# p(faithful) = 1 / (1 + exp(-(intercept + sum(coef * feature)))), features as in `features()`.
+# Fitted by `python benchmarks/fidelity_bench.py --fit` (logistic regression, L2 1e-2, classes
+# weighted equally) on the links of the UDHR development set (en-fa, en-ar, en-tr) and
+# Text+Berg de-fr as positives, against copies damaged by that script (a clause dropped or
+# added, a number or name changed, a negation flipped, the target swapped with a
+# neighbour's). Equal class weights make 0.5 the point where a link is as likely a real
+# translation as a damaged one; in a real document, where most links are faithful, a link
+# at 0.5 is more often faithful than not.
+FIDELITY_MODEL = {
+    "intercept": 0.0,
+    "similarity": 10.0,
+    "length_deviation": -3.0,
+    "unaligned": -6.0,
+    "number_mismatch": -2.5,
+    "name_mismatch": -1.5,
+}
+FEATURES = tuple(name for name in FIDELITY_MODEL if name != "intercept")
+
+FAITHFUL_FROM = 0.5  # fidelity at or above which a link without a factual issue is faithful
+MAJOR_BELOW = 0.2  # fidelity below which a link is a major divergence
+LOW_SIMILARITY = 0.15  # centred cosine below which the issue `low_similarity` is raised
+LENGTH_DEVIATION = math.log(1.8)  # |log length ratio - document's| above which `length_ratio`
+UNTRANSLATED_SHARE = 0.5  # share of target letters in the source's script / words copied
+
+# Word alignment: a word counts as having a counterpart when it is in a mutual best match
+# whose centred token similarity reaches PAIR_MIN, or when its best similarity anywhere on
+# the other side reaches COVER_MIN (a repeated mention).
+PAIR_MIN = 0.2
+COVER_MIN = 0.55
+DISTORTION = 0.1  # penalty per unit of relative-position difference in the alignment
+SAME_LANGUAGE_PAIR_MIN = 0.8  # in same-language mode, different words must be near-synonyms
+
+# Document verdict: "not a translation" when links that read as translations (fidelity at
+# least FAITHFUL_FROM) hold less than NOT_TRANSLATION_BELOW of the source characters;
+# "translation" when coverage and that share both reach TRANSLATION_FROM.
+NOT_TRANSLATION_BELOW = 0.25
+TRANSLATION_FROM = 0.85
+SMALL_SIDE = 5  # segments per side below which centring by the document mean is shrunk
+
+
+# ----------------------------------------------------------------------------- evidence
+
+
+@dataclass(frozen=True)
+class LinkEvidence:
+    """What `score` measures on a link with both sides; also the benchmark's features."""
+
+    similarity: float  # centred cosine of the two sides' sentence vectors
+    length_deviation: float  # |log(target/source chars) - the document's median|
+    unaligned: float  # share of content characters, both sides, in words with no counterpart
+    numbers_changed: bool  # both sides have numbers and they differ
+    numbers_one_sided: bool  # numbers on one side only
+    names_missing: tuple[str, ...]  # names with no counterpart on the other side
+    untranslated: bool
+    src_spans: tuple[tuple[int, int], ...]
+    tgt_spans: tuple[tuple[int, int], ...]
+
+
+def features(evidence: LinkEvidence) -> dict[str, float]:
+    """The logistic model's inputs, by the names in FIDELITY_MODEL."""
+    return {
+        "similarity": evidence.similarity,
+        "length_deviation": evidence.length_deviation,
+        "unaligned": evidence.unaligned,
+        "number_mismatch": float(evidence.numbers_changed or evidence.numbers_one_sided),
+        "name_mismatch": float(bool(evidence.names_missing)),
+    }
+
+
+def calibrated(evidence: LinkEvidence, model: dict[str, float] = FIDELITY_MODEL) -> float:
+    """p(faithful) under the fitted logistic model."""
+    values = features(evidence)
+    z = model["intercept"] + sum(model[name] * values[name] for name in FEATURES)
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def score(alignment: Alignment, encoder: TokenEncoder, reference: Sequence[str] | None = None) -> Alignment:
+    """Fill `alignment.scores` (one LinkFidelity per link) and `alignment.summary`.
+
+    `reference`: an independent translation of the source, one string per source segment
+    (as `alignment.src`; "" where it has none); adds sacrebleu BLEU/chrF/TER per link and for
+    the corpus to the summary. In same-language mode the source itself is the reference.
+    """
+    evidence = link_evidence(alignment, encoder)
+    scores = [_link_fidelity(link, found) for link, found in zip(alignment.links, evidence)]
+    alignment.scores = scores
+    alignment.summary = summarise(alignment, scores)
+    if reference is not None:
+        alignment.summary.reference = reference_scores(alignment, reference)
+    elif alignment.src_lang == alignment.tgt_lang:
+        alignment.summary.reference = reference_scores(alignment, None)
+    return alignment
+
+
+def _link_fidelity(link: Link, evidence: LinkEvidence | None) -> LinkFidelity:
+    if evidence is None:
+        return LinkFidelity(0.0, "omission" if link.src else "addition")
+    fidelity = calibrated(evidence)
+    issues = issue_codes(evidence)
+    return LinkFidelity(round(fidelity, 4), label_for(fidelity, evidence), issues,
+                        evidence.src_spans, evidence.tgt_spans)
+
+
+def issue_codes(evidence: LinkEvidence) -> tuple[str, ...]:
+    """The issue codes a link's evidence raises, in ISSUES order."""
+    raised = {
+        "number_mismatch": evidence.numbers_changed or evidence.numbers_one_sided,
+        "name_mismatch": bool(evidence.names_missing),
+        "untranslated": evidence.untranslated,
+        "length_ratio": evidence.length_deviation > LENGTH_DEVIATION,
+        "low_similarity": evidence.similarity < LOW_SIMILARITY,
+    }
+    return tuple(code for code in ISSUES if raised[code])
+
+
+def label_for(fidelity: float, evidence: LinkEvidence) -> str:
+    """major: fidelity < MAJOR_BELOW, a changed number, or untranslated text;
+    minor: fidelity < FAITHFUL_FROM, a number on one side only, or a missing name;
+    faithful otherwise. Facts (numbers, names) override a high similarity because the
+    encoder barely notices them."""
+    if fidelity < MAJOR_BELOW or evidence.numbers_changed or evidence.untranslated:
+        return "major"
+    if fidelity < FAITHFUL_FROM or evidence.numbers_one_sided or evidence.names_missing:
+        return "minor"
+    return "faithful"
+
+
+def link_evidence(alignment: Alignment, encoder: TokenEncoder) -> list[LinkEvidence | None]:
+    """Measure every link with text on both sides (None for omissions and additions)."""
+    pairs = [(alignment.src_text(link), alignment.tgt_text(link)) for link in alignment.links]
+    both = [k for k, link in enumerate(alignment.links) if link.src and link.tgt]
+    similarity = _centred_similarities(alignment, encoder, [pairs[k] for k in both])
+    ratios = [_log_length_ratio(*pairs[k]) for k in both]
+    typical = float(np.median(ratios)) if ratios else 0.0
+    same_language = alignment.src_lang == alignment.tgt_lang
+    src_script = _dominant_script(" ".join(s.text for s in alignment.src))
+    tgt_script = _dominant_script(" ".join(s.text for s in alignment.tgt))
+    found: list[LinkEvidence | None] = [None] * len(alignment.links)
+    for k, sim, ratio in zip(both, similarity, ratios):
+        src, tgt = pairs[k]
+        words = align_words(src, tgt, encoder, same_language)
+        src_numbers, tgt_numbers = numbers(src), numbers(tgt)
+        changed = bool(src_numbers - tgt_numbers) and bool(tgt_numbers - src_numbers)
+        one_sided = not changed and src_numbers != tgt_numbers
+        found[k] = LinkEvidence(
+            similarity=float(sim),
+            length_deviation=abs(ratio - typical),
+            unaligned=words.unaligned_share,
+            numbers_changed=changed,
+            numbers_one_sided=one_sided,
+            names_missing=missing_names(src, tgt, alignment.src_lang, alignment.tgt_lang, words),
+            untranslated=not same_language and _untranslated(src, tgt, src_script, tgt_script),
+            src_spans=words.src_spans,
+            tgt_spans=words.tgt_spans,
+        )
+    return found
+
+
+def _centred_similarities(alignment: Alignment, encoder: TokenEncoder, pairs: list[tuple[str, str]]) -> np.ndarray:
+    """Cosine of each pair after subtracting each side's mean segment vector.
+
+    The mean is shrunk towards zero on short documents (n / (n + SMALL_SIDE) of it), where
+    a mean of a handful of sentences is mostly those sentences themselves.
+    """
+    if not pairs:
+        return np.zeros(0)
+    src_mean = _shrunk_mean(encoder.encode([s.text for s in alignment.src]))
+    tgt_mean = _shrunk_mean(encoder.encode([s.text for s in alignment.tgt]))
+    src = _unit(encoder.encode([p[0] for p in pairs]) - src_mean)
+    tgt = _unit(encoder.encode([p[1] for p in pairs]) - tgt_mean)
+    return np.einsum("ij,ij->i", src, tgt)
+
+
+def _shrunk_mean(vectors: np.ndarray) -> np.ndarray:
+    n = len(vectors)
+    return vectors.mean(axis=0) * (n / (n + SMALL_SIDE) if n < 4 * SMALL_SIDE else 1.0)
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
+
+
+def _log_length_ratio(src: str, tgt: str) -> float:
+    return math.log((len(tgt.replace(" ", "")) + 1) / (len(src.replace(" ", "")) + 1))
+
+
+# ----------------------------------------------------------------------------- the document
+
+
+def summarise(alignment: Alignment, scores: Sequence[LinkFidelity]) -> DocumentFidelity:
+    """Coverage, character-weighted fidelity, counts, and the verdict.
+
+    fidelity: mean link fidelity weighted by each link's characters (both sides), omissions
+    and additions counting 0. Verdict: "not a translation" when the links that read as
+    translations (fidelity >= FAITHFUL_FROM) hold under NOT_TRANSLATION_BELOW of the source
+    characters; "translation" when coverage and that share both reach TRANSLATION_FROM;
+    otherwise "partial translation".
+    """
+    src_chars = covered = translated = 0
+    weighted = weight = 0.0
+    label_counts = {label: 0 for label in LABELS}
+    issue_counts = {code: 0 for code in ISSUES}
+    for link, result in zip(alignment.links, scores):
+        n_src = len(alignment.src_text(link))
+        n_all = n_src + len(alignment.tgt_text(link))
+        src_chars += n_src
+        if link.src and link.tgt:
+            covered += n_src
+            if result.fidelity >= FAITHFUL_FROM:
+                translated += n_src
+        weighted += result.fidelity * n_all
+        weight += n_all
+        label_counts[result.label] += 1
+        for code in result.issues:
+            issue_counts[code] = issue_counts.get(code, 0) + 1
+    coverage = covered / src_chars if src_chars else 0.0
+    share = translated / src_chars if src_chars else 0.0
+    if share < NOT_TRANSLATION_BELOW:
+        verdict = "not a translation"
+    elif coverage >= TRANSLATION_FROM and share >= TRANSLATION_FROM:
+        verdict = "translation"
+    else:
+        verdict = "partial translation"
+    return DocumentFidelity(round(coverage, 4), round(weighted / weight if weight else 0.0, 4), verdict,
+                            label_counts, issue_counts)
+
+
+# ----------------------------------------------------------------------------- reference scores
+
+
+def reference_scores(alignment: Alignment, reference: Sequence[str] | None) -> ReferenceScores:
+    """sacrebleu BLEU, chrF and TER of the target against `reference` (one string per source
+    segment) or, when None, against the source itself (same-language mode)."""
+    import sacrebleu
+
+    refs = [s.text for s in alignment.src] if reference is None else list(reference)
+    if len(refs) != len(alignment.src):
+        raise ValueError(f"reference has {len(refs)} segments for {len(alignment.src)} source segments")
+    tokenize = "char" if alignment.tgt_lang in ("zh", "ja", "ko", "th") else "13a"
+    bleu = sacrebleu.BLEU(tokenize=tokenize, effective_order=True)
+    chrf = sacrebleu.CHRF()
+    ter = sacrebleu.TER()
+    hyps, corpus_refs, per_link = [], [], []
+    for link in alignment.links:
+        hyp = alignment.tgt_text(link)
+        ref = " ".join(refs[i] for i in link.src if refs[i].strip())
+        if not hyp.strip() or not ref.strip():
+            per_link.append(None)
+            continue
+        hyps.append(hyp)
+        corpus_refs.append(ref)
+        per_link.append((round(bleu.sentence_score(hyp, [ref]).score, 2),
+                         round(chrf.sentence_score(hyp, [ref]).score, 2),
+                         round(ter.sentence_score(hyp, [ref]).score, 2)))
+    corpus = [metric.corpus_score(hyps, [corpus_refs]) if hyps else None for metric in (bleu, chrf, ter)]
+    return ReferenceScores(
+        bleu=round(corpus[0].score, 2) if corpus[0] else 0.0,
+        chrf=round(corpus[1].score, 2) if corpus[1] else 0.0,
+        ter=round(corpus[2].score, 2) if corpus[2] else 0.0,
+        signature="; ".join(str(metric.get_signature()) for metric in (bleu, chrf, ter)),
+        links=tuple(per_link),
+        against="source" if reference is None else "reference",
+    )
+
+
+# ----------------------------------------------------------------------------- words
+
+WORD = re.compile(r"[\w\u0300-\u036f\u064b-\u065f\u0670](?:[\w\u0300-\u036f\u064b-\u065f\u0670\u200c]|[-'’](?=\w))*")
+
+# Function words: never reported as missing, and not counted in the unaligned share.
+# Words of one or two letters are treated as function words in every language.
+STOP_WORDS = frozenset(
+    """
+    the and for but nor with from into onto upon that this these those which who whom whose what
+    when where while was were are has have had been being its it's their theirs his her hers they
+    them you your our ours she him will would shall should can could may might must also than then
+    there here such very just only some any each other others about over under after before
+    between through during against without within along among per via like
+    der die das den dem des ein eine einen einem einer eines und oder aber mit von aus bei nach
+    seit zum zur für auf über unter vor hinter neben zwischen durch gegen ohne sich sie ihr ihre
+    ist sind war waren wird werden wurde wurden hat haben hatte hatten auch noch dass wie als
+    les des une aux avec pour par sur sous dans chez entre vers sans mais donc car que qui quoi
+    dont est sont était étaient été avoir être ont avait leur leurs son ses cette ces lui elle
+    elles ils nous vous aussi comme plus
+    bir ile için gibi kadar olan olarak ise veya hem daha çok her şu bu da de ki mi ve
+    این آن های ها هم نیز برای است بود شد شده شده‌اند شده‌است کرد کرده کرده‌اند کند کنند می‌شود
+    اند ای ایم اید باید بر تا چه چون خود خویش دارد داشت داشته روی زیرا سوی شود کنید گفت نیست
+    هست هستند همه همین همان وی یا یک دیگر پس اما اگر یعنی بین
+    التي الذي الذين هذا هذه ذلك تلك على إلى الى عن مع في من أن إن كان كانت قد لقد ثم أو أي
+    كل بعد قبل عند حيث بين حول ضد هو هي هم تم منذ لدى خلال أيضا أيضاً
+    """.split()
+)
+# Negations are content: a flipped negation must be visible.
+NEGATIONS = frozenset("not no never nor nicht kein keine ne pas jamais değil hiç yok نه نیست هیچ لا لم لن ليس ما غير".split())
+
+
+def is_content(word: str) -> bool:
+    """Whether a missing `word` changes meaning (not a function word, not punctuation)."""
+    lowered = word.lower()
+    if lowered in NEGATIONS:
+        return True
+    return len(word) > 2 and lowered not in STOP_WORDS
+
+
+@dataclass(frozen=True)
+class WordAlignment:
+    """Word-level alignment of one link: words as (start, end), and which found a counterpart."""
+
+    src_words: tuple[tuple[int, int], ...]
+    tgt_words: tuple[tuple[int, int], ...]
+    src_matched: tuple[bool, ...]
+    tgt_matched: tuple[bool, ...]
+    similarity: np.ndarray  # centred word similarity, src words x tgt words
+    unaligned_share: float
+    src_spans: tuple[tuple[int, int], ...]
+    tgt_spans: tuple[tuple[int, int], ...]
+
+
+def align_words(src: str, tgt: str, encoder: TokenEncoder, same_language: bool = False) -> WordAlignment:
+    """SimAlign-style word alignment over contextual token states, plus literal matches.
+
+    Word vectors are the mean of their pieces' states, centred per side (as sentence vectors
+    are) so that what every word of a text shares does not make every pair look alike.
+    Pairs: mutual best matches (with a small penalty for distant relative positions), then a
+    second round among the words left free. Identical words, equal numbers and names with
+    equal skeletons are matched outright. A content word without a match is unaligned.
+    """
+    src_words, src_vectors = _word_vectors(src, encoder)
+    tgt_words, tgt_vectors = _word_vectors(tgt, encoder)
+    n, m = len(src_words), len(tgt_words)
+    if not n or not m:
+        return WordAlignment(tuple(src_words), tuple(tgt_words), (False,) * n, (False,) * m,
+                             np.zeros((n, m)), 1.0 if n or m else 0.0,
+                             _spans(src, src_words, [False] * n), _spans(tgt, tgt_words, [False] * m))
+    sim = _centred(src_vectors) @ _centred(tgt_vectors).T
+    src_keys = [_match_key(src[a:b]) for a, b in src_words]
+    tgt_keys = [_match_key(tgt[a:b]) for a, b in tgt_words]
+    literal = np.array([[a == b and a != "" for b in tgt_keys] for a in src_keys])
+    pair_min = SAME_LANGUAGE_PAIR_MIN if same_language else PAIR_MIN
+    matched = _itermax(np.where(literal, 2.0, sim))
+    matched &= (sim >= pair_min) | literal
+    src_ok = matched.any(axis=1) | literal.any(axis=1)
+    tgt_ok = matched.any(axis=0) | literal.any(axis=0)
+    if not same_language:
+        src_ok |= sim.max(axis=1) >= COVER_MIN
+        tgt_ok |= sim.max(axis=0) >= COVER_MIN
+    src_flags = [not ok and is_content(src[a:b]) for (a, b), ok in zip(src_words, src_ok)]
+    tgt_flags = [not ok and is_content(tgt[a:b]) for (a, b), ok in zip(tgt_words, tgt_ok)]
+    content = sum(b - a for (a, b) in src_words if is_content(src[a:b])) + sum(
+        b - a for (a, b) in tgt_words if is_content(tgt[a:b]))
+    flagged = sum(b - a for (a, b), f in zip(src_words, src_flags) if f) + sum(
+        b - a for (a, b), f in zip(tgt_words, tgt_flags) if f)
+    return WordAlignment(
+        tuple(src_words), tuple(tgt_words), tuple(bool(x) for x in src_ok), tuple(bool(x) for x in tgt_ok), sim,
+        flagged / content if content else 0.0,
+        _spans(src, src_words, src_flags), _spans(tgt, tgt_words, tgt_flags),
+    )
+
+
+def _word_vectors(text: str, encoder: TokenEncoder) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """Words of `text` that the encoder saw (a long text is cut at the model's limit) and
+    the mean state of the pieces overlapping each."""
+    offsets, states = encoder.token_states(text)
+    words, vectors = [], []
+    piece = 0
+    for match in WORD.finditer(text):
+        start, end = match.span()
+        while piece < len(offsets) and offsets[piece][1] <= start:
+            piece += 1
+        rows = []
+        k = piece
+        while k < len(offsets) and offsets[k][0] < end:
+            rows.append(k)
+            k += 1
+        if rows:
+            words.append((start, end))
+            vectors.append(states[rows].mean(axis=0))
+    return words, np.array(vectors).reshape(len(vectors), -1)
+
+
+def _centred(vectors: np.ndarray) -> np.ndarray:
+    return _unit(vectors - vectors.mean(axis=0) if len(vectors) > 2 else vectors)
+
+
+def _itermax(sim: np.ndarray, rounds: int = 2) -> np.ndarray:
+    """Mutual best matches, then again among the rows and columns still unmatched."""
+    n, m = sim.shape
+    position = np.abs(np.arange(n)[:, None] / max(n - 1, 1) - np.arange(m)[None, :] / max(m - 1, 1))
+    scores = sim - DISTORTION * position
+    matched = np.zeros((n, m), dtype=bool)
+    for _ in range(rounds):
+        free = ~matched.any(axis=1)[:, None] & ~matched.any(axis=0)[None, :]
+        masked = np.where(free, scores, -np.inf)
+        if not np.isfinite(masked).any():
+            break
+        best_col = masked.argmax(axis=1)
+        best_row = masked.argmax(axis=0)
+        for i, j in enumerate(best_col):
+            if best_row[j] == i and np.isfinite(masked[i, j]):
+                matched[i, j] = True
+    return matched
+
+
+def _spans(text: str, words: Sequence[tuple[int, int]], flags: Sequence[bool]) -> tuple[tuple[int, int], ...]:
+    """Flagged words as character ranges; neighbours separated only by function words,
+    spaces or punctuation merge into one span."""
+    spans: list[list[int]] = []
+    last_flagged = -10
+    for k, ((start, end), flag) in enumerate(zip(words, flags)):
+        if not flag:
+            continue
+        between = words[last_flagged + 1:k]
+        if spans and all(not is_content(text[a:b]) for a, b in between):
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+        last_flagged = k
+    return tuple((a, b) for a, b in spans)
+
+
+def _match_key(word: str) -> str:
+    """What makes two words the same for a literal match: digits by value, case, marks."""
+    value = _number_value(word)
+    if value is not None:
+        return f"#{value:g}"
+    return _fold(word)
+
+
+def _fold(word: str) -> str:
+    word = re.sub(r"['’].*$", "", word)  # Iran's -> Iran, Irak'taki -> Irak
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c) and c != "\u200c")
+
+
+# ----------------------------------------------------------------------------- numbers
+
+NUMBER = re.compile(r"\d+(?:[.,٫٬'’]\d+)*")
+URL = re.compile(r"\b(?:https?://|www\.)\S+")
+
+
+def numbers(text: str) -> set[float]:
+    """Values of the numbers written in `text`, in any script's digits.
+
+    Numbers glued to letters are part of a name ("i24NEWS", "G7") and left out; so are URLs.
+    Separators: Persian ٫ is the decimal mark and ٬ the thousands mark; "," and "." are read
+    as thousands marks when followed by exactly three digits, else as the decimal mark, and
+    when both occur the last one is the decimal mark. Years in different calendars
+    (2019 / ۱۳۹۸) are different numbers: a reviewer should look at them.
+    """
+    text = URL.sub(" ", text)
+    values = set()
+    for match in NUMBER.finditer(text):
+        start, end = match.span()
+        before = text[start - 1] if start else " "
+        if before in "-" and start > 1:
+            before = text[start - 2]
+        after = text[end] if end < len(text) else " "
+        if before.isalpha() or after.isalpha():
+            continue
+        value = _number_value(match.group())
+        if value is not None:
+            values.add(value)
+    return values
+
+
+def _number_value(token: str) -> float | None:
+    if not token or not any(c.isdigit() for c in token):
+        return None
+    digits = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in token)
+    digits = digits.replace("٬", "").replace("'", "").replace("’", "").replace("٫", ".")
+    if not re.fullmatch(r"\d+(?:[.,]\d+)*", digits):
+        return None
+    marks = [c for c in digits if c in ".,"]
+    if marks:
+        groups = re.split(r"[.,]", digits)
+        if len(set(marks)) == 2:
+            decimal = marks[-1]
+            digits = digits.replace("," if decimal == "." else ".", "").replace(decimal, ".")
+        elif len(marks) > 1 or len(groups[-1]) == 3:
+            digits = digits.replace(marks[0], "")
+        else:
+            digits = digits.replace(marks[0], ".")
+    try:
+        return float(digits)
+    except ValueError:
+        return None
+
+
+# ----------------------------------------------------------------------------- names
+
+ARABIC_LETTERS = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+LATIN_LETTERS = re.compile(r"[A-Za-z\u00c0-\u024f]")
+# Languages whose nouns are all capitalised: capitals do not mark their names.
+CAPITALISED_NOUNS = frozenset({"de", "lb"})
+
+# Consonant skeletons: both scripts map to the same few consonant classes; vowels, the
+# letters that also write vowels (alef, waw, yeh; y, w, v), and a final h are dropped.
+ARABIC_SKELETON = {
+    **dict.fromkeys("بپ", "b"), **dict.fromkeys("تط", "t"), **dict.fromkeys("ثسصزذضظشچژ", "s"),
+    "ج": "j", **dict.fromkeys("حه", "h"), "خ": "x", "د": "d", "ر": "r", "ف": "f",
+    **dict.fromkeys("قکكگغ", "k"), "ل": "l", "م": "m", "ن": "n",
+}
+LATIN_DIGRAPHS = (("sch", "s"), ("tch", "s"), ("chr", "kr"), ("chl", "kl"), ("ch", "s"), ("sh", "s"),
+                  ("zh", "s"), ("kh", "x"), ("gh", "k"), ("th", "t"), ("ph", "f"), ("dj", "j"), ("ck", "k"),
+                  ("qu", "k"), ("x", "ks"))
+LATIN_SKELETON = {
+    "b": "b", "p": "b", "t": "t", "d": "d", "s": "s", "z": "s", "c": "k", "j": "j", "h": "h",
+    "f": "f", "k": "k", "q": "k", "g": "k", "l": "l", "m": "m", "n": "n", "r": "r",
+}
+
+
+def skeleton(word: str) -> str:
+    """The consonant skeleton of a word in Latin or Arabic script: Malard and مالارد -> "mlrd"."""
+    word = _fold(word)
+    if ARABIC_LETTERS.search(word):
+        letters = [ARABIC_SKELETON.get(c, "") for c in word[:-1]] + (
+            [ARABIC_SKELETON.get(word[-1], "")] if word[-1] != "ه" else [])
+    else:
+        word = unicodedata.normalize("NFKD", word)
+        word = "".join(c for c in word if c.isalpha())
+        for digraph, sound in LATIN_DIGRAPHS:
+            word = word.replace(digraph, sound)
+        word = re.sub(r"(?<=[aeiouy])h$", "", word)
+        letters = [LATIN_SKELETON.get(c, "") for c in word]
+    out = []
+    for c in letters:
+        if c and (not out or out[-1] != c):
+            out.append(c)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Name:
+    text: str
+    words: tuple[tuple[int, int], ...]  # character ranges of its words
+
+
+def names(text: str, lang: str) -> list[Name]:
+    """Names a reader can tell from the writing: runs of capitalised Latin words that do not
+    start a sentence (not in languages that capitalise all nouns), short all-capital acronyms,
+    words in parentheses, and Latin words inside Arabic-script text."""
+    arabic_text = len(ARABIC_LETTERS.findall(text)) > len(LATIN_LETTERS.findall(text))
+    found: list[list[tuple[int, int]]] = []
+    previous_end = -1
+    for match in WORD.finditer(text):
+        start, end = match.span()
+        word = match.group()
+        before = text[:start].rstrip()
+        sentence_start = not before or before[-1] in ".!?:;\"“«"
+        in_parentheses = bool(before) and before[-1] == "(" and ")" in text[end:end + 40]
+        latin = bool(LATIN_LETTERS.match(word))
+        is_name = (
+            (arabic_text and latin and any(c.isalpha() for c in word))
+            or in_parentheses
+            or (latin and word[0].isupper() and lang not in CAPITALISED_NOUNS
+                and (not sentence_start or (word.isupper() and 2 <= len(word) <= 5)))
+        )
+        if not is_name or not any(c.isalpha() for c in word):
+            previous_end = -1
+            continue
+        if found and previous_end >= 0 and re.fullmatch(r"[\s\-]*", text[previous_end:start]):
+            found[-1].append((start, end))
+        else:
+            found.append([(start, end)])
+        previous_end = end
+    return [Name(" ".join(text[a:b] for a, b in run), tuple(run)) for run in found]
+
+
+def missing_names(src: str, tgt: str, src_lang: str, tgt_lang: str, words: WordAlignment | None = None) -> tuple[str, ...]:
+    """Names on either side with no counterpart on the other.
+
+    A name has a counterpart when any of its words appears on the other side: the same word
+    (case and suffixes after an apostrophe ignored) in the same script, or the same consonant
+    skeleton across Latin and Arabic script. Across languages, a name word the word aligner
+    matched also counts (titles are translated: "Prime Minister" / "نخست وزیر"). Acronyms are
+    only compared with text in Latin script (US is "ایالات متحده"). Names in scripts
+    other than Latin and Arabic are not checked.
+    """
+    same_language = src_lang == tgt_lang
+    missing = []
+    for text, lang, other, matched, word_list in (
+        (src, src_lang, tgt, words.src_matched if words else None, words.src_words if words else None),
+        (tgt, tgt_lang, src, words.tgt_matched if words else None, words.tgt_words if words else None),
+    ):
+        other_latin = len(LATIN_LETTERS.findall(other)) >= len(ARABIC_LETTERS.findall(other))
+        other_words = [m.group() for m in WORD.finditer(other)]
+        other_folded = {_fold(w) for w in other_words}
+        other_skeletons = _skeletons(other_words)
+        aligned = {} if words is None or same_language else dict(zip(word_list, matched))
+        for name in names(text, lang):
+            if _has_counterpart(text, name, other_latin, other_folded, other_skeletons, aligned):
+                continue
+            missing.append(name.text)
+    return tuple(missing)
+
+
+def _skeletons(words: list[str]) -> set[str]:
+    """Skeletons of the words and of adjacent pairs (عبد المهدی / Abdul-Mahdi)."""
+    out = {skeleton(w) for w in words}
+    out |= {skeleton(a) + skeleton(b) for a, b in zip(words, words[1:])}
+    return {s for s in out if s}
+
+
+def _has_counterpart(text: str, name: Name, other_latin: bool, other_folded: set[str],
+                     other_skeletons: set[str], aligned: dict[tuple[int, int], bool]) -> bool:
+    for start, end in name.words:
+        word = text[start:end]
+        if word.isupper() and len(word) <= 5 and not other_latin:
+            return True  # an acronym cannot be checked against Arabic script
+        folded = _fold(word)
+        if folded in other_folded or any(_same_stem(folded, w) for w in other_folded):
+            return True
+        mark = skeleton(word)
+        if mark and any(_skeleton_match(mark, s) for s in other_skeletons):
+            return True
+        if aligned.get((start, end)):
+            return True
+    return False
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """Inflected forms of one name: Iran / Iranian, Tahran / Tahran'dan (not Iranian / Iraqi)."""
+    shorter = min(len(a), len(b))
+    common = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        common += 1
+    return shorter >= 4 and common >= max(4, shorter)
+
+
+def _skeleton_match(name: str, word: str) -> bool:
+    """`word` (of the other side, maybe with a prefix or suffix) carries skeleton `name`:
+    exactly for short skeletons, within one edit per four letters for longer ones."""
+    if len(name) <= 3:
+        return word == name or (len(word) <= len(name) + 2 and name in word and word.index(name) <= 1)
+    return _infix_distance(name, word) <= len(name) // 4
+
+
+def _infix_distance(pattern: str, text: str) -> int:
+    """Edit distance from `pattern` to the best-matching substring of `text`."""
+    previous = [0] * (len(text) + 1)
+    for i, p in enumerate(pattern, 1):
+        current = [i] + [0] * len(text)
+        for j, t in enumerate(text, 1):
+            current[j] = min(previous[j - 1] + (p != t), previous[j] + 1, current[j - 1] + 1)
+        previous = current
+    return min(previous)
+
+
+# ----------------------------------------------------------------------------- scripts
+
+
+def _dominant_script(text: str) -> str:
+    arabic = len(ARABIC_LETTERS.findall(text))
+    latin = len(LATIN_LETTERS.findall(text))
+    other = sum(1 for c in text if c.isalpha()) - arabic - latin
+    return max((arabic, "arabic"), (latin, "latin"), (other, "other"))[1]
+
+
+def _untranslated(src: str, tgt: str, src_script: str, tgt_script: str) -> bool:
+    """The target is still in the source language: written in the source's script when the two
+    languages use different scripts, else mostly the source's own words (names aside)."""
+    tgt_words = [m.group() for m in WORD.finditer(tgt) if any(c.isalpha() for c in m.group())]
+    if len(tgt_words) < 3:
+        return False
+    if src_script != tgt_script:
+        return _dominant_script(tgt) == src_script and _dominant_script(tgt) != tgt_script
+    src_folded = {_fold(m.group()) for m in WORD.finditer(src)}
+    common = [w for w in tgt_words if len(w) > 3 and not w[0].isupper()]
+    if len(common) < 3:
+        return False
+    return sum(_fold(w) in src_folded for w in common) / len(common) >= UNTRANSLATED_SHARE

@@ -1,0 +1,622 @@
+"""Fidelity reports: what a reviewer reads first, as one HTML file, JSON or Markdown.
+
+The HTML report has to open anywhere, offline, and stay safe when the document text is
+hostile, so it is one self-contained file: inline CSS, charts drawn here as inline SVG, no
+JavaScript, a Content-Security-Policy that forbids loading anything, and every piece of
+document text escaped on its way in. Bidi control characters are removed from displayed
+text because an unbalanced override in one sentence could otherwise reorder the page
+around it; right-to-left text gets `dir="rtl"` on its own cell, so the browser's bidi
+algorithm places embedded Latin names and numbers correctly inside it.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import math
+import os
+import re
+import uuid
+from collections import Counter
+from pathlib import Path
+from urllib.parse import quote
+
+from workbench.align import Alignment
+from workbench.errors import InputError
+from workbench.export import RTL_LANGS, bcp47
+from workbench.fidelity import LABELS, VERDICTS
+
+LABEL_COLOURS = {
+    "faithful": "#2e7d32",
+    "minor": "#b7791f",
+    "major": "#c62828",
+    "omission": "#6a3d9a",
+    "addition": "#1f6fb2",
+}
+VERDICT_COLOURS = dict(zip(VERDICTS, ("#2e7d32", "#b7791f", "#c62828")))
+OTHER_COLOUR = "#57606a"
+# LRE, RLE, PDF, LRO, RLO and LRI, RLI, FSI, PDI: they reorder everything after them.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+UNALIGNED = ("omission", "addition")
+
+
+def build(alignment: Alignment) -> dict:
+    """The report's data, JSON-serialisable; every output format renders this one dict."""
+    summary, scores = alignment.summary, alignment.scores
+    if summary is None or scores is None:
+        raise ValueError(
+            "A fidelity report needs scores: run workbench.fidelity.score(alignment, encoder) first."
+        )
+    if len(scores) != len(alignment.links):
+        raise ValueError(
+            f"The alignment has {len(alignment.links)} links but {len(scores)} scores; score it again."
+        )
+    links = [
+        {
+            "link": index,
+            "src_ids": list(link.src),
+            "tgt_ids": list(link.tgt),
+            "kind": link.kind,
+            "src_text": alignment.src_text(link),
+            "tgt_text": alignment.tgt_text(link),
+            "similarity": None if link.similarity is None else float(link.similarity),
+            "fidelity": float(score.fidelity),
+            "label": score.label,
+            "issues": list(score.issues),
+            "src_spans": [[int(start), int(end)] for start, end in score.src_spans],
+            "tgt_spans": [[int(start), int(end)] for start, end in score.tgt_spans],
+        }
+        for index, (link, score) in enumerate(zip(alignment.links, scores))
+    ]
+    label_counts = {label: int(summary.label_counts.get(label, 0)) for label in LABELS}
+    label_counts.update({k: int(v) for k, v in summary.label_counts.items() if k not in LABELS})
+    return {
+        "verdict": summary.verdict,
+        "coverage": float(summary.coverage),
+        "fidelity": float(summary.fidelity),
+        "label_counts": label_counts,
+        "issue_counts": {code: int(n) for code, n in summary.issue_counts.items()},
+        "src_lang": alignment.src_lang,
+        "tgt_lang": alignment.tgt_lang,
+        "model": alignment.model,
+        "notes": list(alignment.notes),
+        "src_segments": len(alignment.src),
+        "tgt_segments": len(alignment.tgt),
+        "links": links,
+        "omissions": [row["link"] for row in links if row["label"] == "omission"],
+        "additions": [row["link"] for row in links if row["label"] == "addition"],
+        "major": [row["link"] for row in links if row["label"] == "major"],
+    }
+
+
+def write(alignment: Alignment, path: str | os.PathLike) -> Path:
+    """Write the report as .html, .json or .md (chosen by the extension), atomically."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".html", ".json", ".md"):
+        raise InputError(f"Cannot write a report to {path}: the name must end in .html, .json or .md.")
+    report = build(alignment)
+    if suffix == ".html":
+        text = _report_html(report, path.stem)
+    elif suffix == ".json":
+        text = _json(report)
+    else:
+        text = _markdown(report, path.stem)
+    atomic_write(path, text.encode("utf-8"))
+    return path
+
+
+def write_batch(alignments: list[tuple[str, Alignment]], out_dir: str | os.PathLike) -> Path:
+    """One HTML and one JSON report per document, plus index.html and summary.csv; returns the index.
+
+    Every report is built before anything is written, so a bad document leaves the folder as it was.
+    """
+    if not alignments:
+        raise InputError("No documents to report on: the batch is empty.")
+    names = [name for name, _ in alignments]
+    for name in names:
+        if not name or name in (".", "..") or any(c in name for c in "/\\\0"):
+            raise InputError(f"Cannot name a report {name!r}: a document name must be a plain file name.")
+        if name.lower() == "index":
+            raise InputError("Cannot name a report 'index': index.html is the batch's own summary page.")
+    repeated = sorted(name for name, n in Counter(names).items() if n > 1)
+    if repeated:
+        raise InputError(f"Two documents in the batch share the name {repeated[0]!r}; names must be unique.")
+    reports = [(name, build(alignment)) for name, alignment in alignments]
+    out = Path(out_dir)
+    for name, report in reports:
+        atomic_write(out / f"{name}.html", _report_html(report, name).encode("utf-8"))
+        atomic_write(out / f"{name}.json", _json(report).encode("utf-8"))
+    # utf-8-sig: the BOM makes Excel read the table as UTF-8, as in workbench.export
+    atomic_write(out / "summary.csv", _summary_csv(reports).encode("utf-8-sig"))
+    index = out / "index.html"
+    atomic_write(index, _index_html(reports).encode("utf-8"))
+    return index
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` in one step: a failed write never leaves a half-written
+    report, nor destroys the one already there. The folder is created when missing."""
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with temp.open("xb") as file:  # "x" honours the umask, where mkstemp would make it 0600
+            file.write(data)
+        os.replace(temp, path)
+    except OSError as error:
+        temp.unlink(missing_ok=True)
+        raise InputError(f"Cannot write {path}: {error.strerror or error}.") from error
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+# --- shared text helpers -------------------------------------------------------------------
+
+
+def _json(report: dict) -> str:
+    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+
+
+def _clean(text: str) -> str:
+    return BIDI_CONTROLS.sub("", text)
+
+
+def _esc(text: object) -> str:
+    """Document text (or anything derived from it) made safe to put in HTML text or attributes."""
+    return html.escape(_clean(str(text)), quote=True)
+
+
+def _runs(text: str, spans: list[list[int]]) -> list[tuple[str, bool]]:
+    """`text` cut into (piece, marked) runs by the spans, merged and clipped to the text.
+
+    Whitespace at the edges of a span is left unmarked, so a marker hugs the words.
+    """
+    ranges = []
+    for start, end in sorted(spans):
+        start, end = max(0, start), min(len(text), end)
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start >= end:
+            continue
+        if ranges and start <= ranges[-1][1]:
+            ranges[-1][1] = max(ranges[-1][1], end)
+        else:
+            ranges.append([start, end])
+    runs, position = [], 0
+    for start, end in ranges:
+        if start > position:
+            runs.append((text[position:start], False))
+        runs.append((text[start:end], True))
+        position = end
+    if position < len(text):
+        runs.append((text[position:], False))
+    return runs
+
+
+def _direction(lang: str) -> str:
+    """The cell's base direction: the language's own, or the first strong character's if unknown."""
+    tag = bcp47(lang)
+    if tag == "und":
+        return "auto"
+    return "rtl" if tag.split("-")[0].lower() in RTL_LANGS else "ltr"
+
+
+def _percent(value: float) -> str:
+    return f"{value:.1%}"
+
+
+# --- HTML ----------------------------------------------------------------------------------
+
+CSS = """
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #f4f5f7; color: #1f2328;
+  font: 15px/1.55 system-ui, "Segoe UI", "Noto Sans", "DejaVu Sans", Arial, sans-serif; }
+main { max-width: 1320px; margin: 0 auto; padding: 24px 28px 64px; }
+h1 { font-size: 1.35rem; margin: 0 0 4px; }
+h2 { font-size: 1.1rem; margin: 36px 0 10px; }
+.sub { color: #57606a; margin: 0 0 16px; }
+.card { background: #fff; border: 1px solid #d8dee4; border-radius: 10px; padding: 18px 22px; }
+.headline { display: flex; flex-wrap: wrap; align-items: center; gap: 18px 40px; }
+.verdict { display: inline-block; color: #fff; font-size: 1.55rem; font-weight: 700;
+  padding: 6px 20px; border-radius: 8px; letter-spacing: .01em; }
+.figure .value { font-size: 1.55rem; font-weight: 650; }
+.figure .name { color: #57606a; font-size: .78rem; text-transform: uppercase; letter-spacing: .05em; }
+.counts { margin-top: 14px; display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
+.counts .what { color: #57606a; font-size: .85rem; min-width: 4.5em; }
+.chip { display: inline-block; border-radius: 999px; padding: 1px 10px; font-size: .8rem;
+  font-weight: 600; color: #fff; white-space: nowrap; }
+.chip.issue { background: #eaeef2; color: #1f2328; font-weight: 500; }
+.chip.none { background: #eaeef2; color: #8c959f; }
+.notes { margin: 12px 0 0; padding-left: 20px; color: #57606a; font-size: .9rem; }
+.legend { display: flex; flex-wrap: wrap; gap: 8px; margin: 6px 0 0; font-size: .85rem; }
+figure { margin: 0; }
+figcaption { color: #57606a; font-size: .85rem; margin-top: 4px; }
+svg { display: block; width: 100%; height: auto; }
+svg text { font: 11px system-ui, "DejaVu Sans", Arial, sans-serif; fill: #57606a; }
+table { width: 100%; border-collapse: collapse; background: #fff; border: 1px solid #d8dee4;
+  border-radius: 10px; overflow: hidden; }
+th { background: #f6f8fa; color: #57606a; font-size: .78rem; text-transform: uppercase;
+  letter-spacing: .04em; text-align: start; padding: 8px 10px; border-bottom: 1px solid #d8dee4; }
+td { padding: 8px 10px; border-bottom: 1px solid #eaeef2; vertical-align: top; }
+tr:last-child td { border-bottom: 0; }
+td.num { white-space: nowrap; font-variant-numeric: tabular-nums; color: #57606a; }
+td.num a { color: inherit; }
+table.links { table-layout: fixed; }
+td.text { unicode-bidi: isolate; overflow-wrap: anywhere; }
+td.text.empty { color: #8c959f; font-style: italic; }
+[dir="rtl"] { font-family: "Vazirmatn", "Noto Naskh Arabic", "Noto Sans Arabic", "DejaVu Sans",
+  Tahoma, sans-serif; font-size: 1.04em; line-height: 1.8; }
+mark { background: #ffd86b; color: inherit; border-radius: 3px; padding: 0 2px;
+  box-decoration-break: clone; -webkit-box-decoration-break: clone; }
+tr.row td:first-child { border-inline-start: 4px solid var(--label); }
+tr.row.major td, tr.row.omission td, tr.row.addition td { background: var(--tint); }
+.bar { width: 64px; height: 6px; background: #eaeef2; border-radius: 3px; margin-top: 4px; }
+.bar span { display: block; height: 100%; border-radius: 3px; }
+.issues { font-size: .82rem; color: #57606a; }
+.nothing { color: #8c959f; font-style: italic; margin: 0; }
+a { color: #0b5cad; }
+"""
+
+
+def _page(title: str, body: str) -> str:
+    """A complete HTML document around `body`; the CSP forbids every fetch and all scripts."""
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en" dir="ltr">\n<head>\n<meta charset="utf-8">\n'
+        '<meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_esc(title)}</title>\n<style>{CSS}</style>\n</head>\n"
+        f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+    )
+
+
+def _colour(label: str) -> str:
+    return LABEL_COLOURS.get(label, OTHER_COLOUR)
+
+
+def _chip(text: str, colour: str) -> str:
+    return f'<span class="chip" style="background:{colour}">{_esc(text)}</span>'
+
+
+def _marked_html(text: str, spans: list[list[int]]) -> str:
+    """Escape each piece on its own, so the only markup in the result is our <mark>."""
+    return "".join(f"<mark>{_esc(piece)}</mark>" if marked else _esc(piece) for piece, marked in _runs(text, spans))
+
+
+def _text_cell(text: str, spans: list[list[int]], lang: str) -> str:
+    if not text:
+        return '<td class="text empty">no counterpart</td>'
+    return f'<td class="text" lang="{bcp47(lang)}" dir="{_direction(lang)}">{_marked_html(text, spans)}</td>'
+
+
+# fixed widths, so every table of links lines up with the others
+LINK_COLUMNS = (
+    '<colgroup><col style="width:3.5em"><col style="width:3.5em"><col><col>'
+    '<col style="width:6.5em"><col style="width:6em"><col style="width:7em"><col style="width:9em"></colgroup>'
+)
+
+
+def _link_table(report: dict, indices: list[int], anchors: bool) -> str:
+    """Links side by side; the full table carries the anchors the lists and charts point to."""
+    if not indices:
+        return '<p class="nothing">None.</p>'
+    src_lang, tgt_lang = report["src_lang"], report["tgt_lang"]
+    head = (
+        "<tr><th>#</th><th>kind</th>"
+        f"<th>source ({_esc(src_lang)})</th><th>target ({_esc(tgt_lang)})</th>"
+        "<th>similarity</th><th>fidelity</th><th>label</th><th>issues</th></tr>"
+    )
+    rows = []
+    for index in indices:
+        row = report["links"][index]
+        colour = _colour(row["label"])
+        number = str(index) if anchors else f'<a href="#link-{index}">{index}</a>'
+        row_id = f' id="link-{index}"' if anchors else ""
+        similarity = "—" if row["similarity"] is None else f"{row['similarity']:.3f}"
+        fidelity = row["fidelity"]
+        rows.append(
+            f'<tr class="row {_esc(row["label"])}"{row_id} style="--label:{colour};--tint:{colour}12">'
+            f'<td class="num">{number}</td><td class="num">{_esc(row["kind"])}</td>'
+            f"{_text_cell(row['src_text'], row['src_spans'], src_lang)}"
+            f"{_text_cell(row['tgt_text'], row['tgt_spans'], tgt_lang)}"
+            f'<td class="num">{similarity}</td>'
+            f'<td class="num">{fidelity:.2f}<div class="bar"><span style="width:{fidelity:.0%};'
+            f'background:{colour}"></span></div></td>'
+            f"<td>{_chip(row['label'], colour)}</td>"
+            f'<td class="issues">{_esc(", ".join(row["issues"]))}</td></tr>'
+        )
+    return (
+        f'<table class="links">{LINK_COLUMNS}\n<thead>{head}</thead>\n<tbody>\n'
+        + "\n".join(rows)
+        + "\n</tbody>\n</table>"
+    )
+
+
+def _tick_step(maximum: float, ticks: int = 5) -> int:
+    """A round step (1, 2, 5, 10, 20, ...) giving about `ticks` ticks up to `maximum`."""
+    raw = max(1.0, maximum / ticks)
+    power = 10 ** math.floor(math.log10(raw))
+    return int(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
+
+
+def _along_svg(report: dict) -> str:
+    """Fidelity of every link in document order; omissions and additions are shaded bands."""
+    links = report["links"]
+    width, height = 1200, 260
+    left, right, top, bottom = 44, 14, 12, 46
+    plot_w, plot_h = width - left - right, height - top - bottom
+    step = plot_w / len(links)
+
+    def x(i: float) -> float:
+        return left + (i + 0.5) * step
+
+    def y(value: float) -> float:
+        return top + (1 - value) * plot_h
+
+    parts = []
+    for value in (0, 0.25, 0.5, 0.75, 1):
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
+            f'stroke="{"#8c959f" if value == 0 else "#eaeef2"}"/>'
+            f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{value:g}</text>'
+        )
+    tick = _tick_step(len(links) - 1, 12)
+    for i in range(0, len(links), tick):
+        parts.append(f'<text x="{x(i):.1f}" y="{height - bottom + 28}" text-anchor="middle">{i}</text>')
+    parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 3}" text-anchor="middle">link</text>')
+    dot = max(2.0, min(5.0, step / 2.5))
+    for row in links:
+        i, label, colour = row["link"], row["label"], _colour(row["label"])
+        tip = f"link {i} · {label} · fidelity {row['fidelity']:.2f}"
+        if row["issues"]:
+            tip += " · " + ", ".join(row["issues"])
+        if label in UNALIGNED:
+            # below the axis: ▼ for source text the translation dropped, ▲ for text it added
+            near, far = y(0) + 4, y(0) + 13
+            flat, tip_y = (near, far) if label == "omission" else (far, near)
+            shape = (
+                f'<rect x="{x(i) - step / 2:.1f}" y="{top}" width="{step:.1f}" height="{plot_h}" '
+                f'fill="{colour}" fill-opacity="0.13"/>'
+                f'<path d="M{x(i) - 5:.1f},{flat:.1f} H{x(i) + 5:.1f} L{x(i):.1f},{tip_y:.1f} Z" fill="{colour}"/>'
+            )
+        else:
+            shape = (
+                f'<line x1="{x(i):.1f}" x2="{x(i):.1f}" y1="{y(0):.1f}" y2="{y(row["fidelity"]):.1f}" '
+                f'stroke="{colour}" stroke-opacity="0.35" stroke-width="{min(3.0, step / 3):.1f}"/>'
+                f'<circle cx="{x(i):.1f}" cy="{y(row["fidelity"]):.1f}" r="{dot:.1f}" fill="{colour}"/>'
+            )
+        parts.append(f'<a href="#link-{i}"><title>{_esc(tip)}</title>{shape}</a>')
+    return (
+        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="fidelity along the document">'
+        + "".join(parts)
+        + "</svg>"
+    )
+
+
+def _histogram_svg(report: dict) -> str:
+    """How the fidelity of the aligned links is distributed, stacked by label, in tenths."""
+    aligned = [row for row in report["links"] if row["label"] not in UNALIGNED]
+    labels = [label for label in report["label_counts"] if label not in UNALIGNED]
+    bins = [Counter() for _ in range(10)]
+    for row in aligned:
+        bins[min(9, int(row["fidelity"] * 10))][row["label"]] += 1
+    tallest = max(sum(b.values()) for b in bins)
+    width, height = 560, 230
+    left, right, top, bottom = 36, 10, 12, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+    step = _tick_step(tallest, 4)
+    ceiling = step * math.ceil(tallest / step)
+
+    def y(count: float) -> float:
+        return top + (1 - count / ceiling) * plot_h
+
+    parts = []
+    for count in range(0, ceiling + 1, step):
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(count):.1f}" y2="{y(count):.1f}" '
+            f'stroke="{"#8c959f" if count == 0 else "#eaeef2"}"/>'
+            f'<text x="{left - 6}" y="{y(count) + 4:.1f}" text-anchor="end">{count}</text>'
+        )
+    bar_w = plot_w / 10
+    for b, counts in enumerate(bins):
+        x0 = left + b * bar_w
+        stacked = 0
+        for label in labels:
+            n = counts[label]
+            if not n:
+                continue
+            tip = f"fidelity {b / 10:.1f}–{(b + 1) / 10:.1f}: {n} {label}"
+            parts.append(
+                f'<rect x="{x0 + 2:.1f}" y="{y(stacked + n):.1f}" width="{bar_w - 4:.1f}" '
+                f'height="{y(stacked) - y(stacked + n):.1f}" fill="{_colour(label)}">'
+                f"<title>{_esc(tip)}</title></rect>"
+            )
+            stacked += n
+    for b in range(11):
+        parts.append(f'<text x="{left + b * bar_w:.1f}" y="{height - bottom + 16}" text-anchor="middle">{b / 10:g}</text>')
+    parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 3}" text-anchor="middle">fidelity</text>')
+    return (
+        f'<svg viewBox="0 0 {width} {height}" style="max-width:{width}px" role="img" '
+        'aria-label="distribution of fidelity">' + "".join(parts) + "</svg>"
+    )
+
+
+def _counts_html(report: dict) -> str:
+    labels = " ".join(
+        _chip(f"{label} {n}", _colour(label)) if n else f'<span class="chip none">{_esc(label)} 0</span>'
+        for label, n in report["label_counts"].items()
+    )
+    issues = " ".join(
+        f'<span class="chip issue">{_esc(code)} {n}</span>' for code, n in report["issue_counts"].items()
+    ) or '<span class="chip none">none</span>'
+    return (
+        f'<div class="counts"><span class="what">labels</span>{labels}</div>'
+        f'<div class="counts"><span class="what">issues</span>{issues}</div>'
+    )
+
+
+def _report_html(report: dict, title: str) -> str:
+    links = report["links"]
+    verdict = report["verdict"]
+    figures = [
+        ("coverage", _percent(report["coverage"])),
+        ("fidelity", f"{report['fidelity']:.2f}"),
+        ("links", str(len(links))),
+        ("segments", f"{report['src_segments']} → {report['tgt_segments']}"),
+    ]
+    figure_html = "".join(
+        f'<div class="figure"><div class="value">{_esc(value)}</div><div class="name">{name}</div></div>'
+        for name, value in figures
+    )
+    notes = "".join(f'<li dir="auto">{_esc(note)}</li>' for note in report["notes"])
+    model = f" · model <bdi>{_esc(report['model'])}</bdi>" if report["model"] else ""
+    legend = " ".join(_chip(label, _colour(label)) for label in report["label_counts"])
+    aligned = sum(1 for row in links if row["label"] not in UNALIGNED)
+    body = [
+        f"<h1>Fidelity report: <bdi>{_esc(title)}</bdi></h1>",
+        f'<p class="sub">{_esc(report["src_lang"])} → {_esc(report["tgt_lang"])}{model}</p>',
+        '<section class="card">',
+        f'<div class="headline"><span class="verdict" style="background:{VERDICT_COLOURS.get(verdict, OTHER_COLOUR)}">'
+        f"{_esc(verdict)}</span>{figure_html}</div>",
+        _counts_html(report),
+        f'<ul class="notes">{notes}</ul>' if notes else "",
+        "</section>",
+    ]
+    if links:
+        body += [
+            "<h2>Fidelity along the document</h2>",
+            f'<figure class="card">{_along_svg(report)}<div class="legend">{legend}</div>'
+            "<figcaption>One mark per link in document order (hover for details, click to jump to it); "
+            "shaded bands with ▼ are omissions, with ▲ additions.</figcaption></figure>",
+        ]
+    if aligned:
+        body += [
+            "<h2>Distribution of fidelity</h2>",
+            f'<figure class="card">{_histogram_svg(report)}'
+            f"<figcaption>The {aligned} aligned links, by fidelity in tenths; omissions and additions "
+            "(fidelity 0 by definition) are left out.</figcaption></figure>",
+        ]
+    for heading, key in (
+        ("Omissions: source text with no translation", "omissions"),
+        ("Additions: translation with no source", "additions"),
+        ("Major divergences", "major"),
+    ):
+        body += [f"<h2>{heading} ({len(report[key])})</h2>", _link_table(report, report[key], anchors=False)]
+    body += [f"<h2>All links ({len(links)})</h2>", _link_table(report, list(range(len(links))), anchors=True)]
+    return _page(f"Fidelity report: {title}", "\n".join(body))
+
+
+def _index_html(reports: list[tuple[str, dict]]) -> str:
+    verdicts = Counter(report["verdict"] for _, report in reports)
+    tally = ", ".join(f"{n} {_esc(verdict)}" for verdict, n in verdicts.items())
+    labels = list(dict.fromkeys(label for _, report in reports for label in report["label_counts"]))
+    head = (
+        "<tr><th>document</th><th>languages</th><th>verdict</th><th>coverage</th><th>fidelity</th>"
+        + "".join(f"<th>{_esc(label)}</th>" for label in labels)
+        + "<th>data</th></tr>"
+    )
+    rows = []
+    for name, report in reports:
+        verdict = report["verdict"]
+        rows.append(
+            f'<tr><td><a href="{_esc(quote(name + ".html"))}"><bdi>{_esc(name)}</bdi></a></td>'
+            f'<td class="num">{_esc(report["src_lang"])} → {_esc(report["tgt_lang"])}</td>'
+            f"<td>{_chip(verdict, VERDICT_COLOURS.get(verdict, OTHER_COLOUR))}</td>"
+            f'<td class="num">{_percent(report["coverage"])}</td>'
+            f'<td class="num">{report["fidelity"]:.2f}</td>'
+            + "".join(f'<td class="num">{report["label_counts"].get(label, 0)}</td>' for label in labels)
+            + f'<td class="num"><a href="{_esc(quote(name + ".json"))}">json</a></td></tr>'
+        )
+    body = (
+        f"<h1>Fidelity reports</h1>\n<p class=\"sub\">{len(reports)} documents: {tally}</p>\n"
+        f"<table>\n<thead>{head}</thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
+    )
+    return _page("Fidelity reports", body)
+
+
+def _summary_csv(reports: list[tuple[str, dict]]) -> str:
+    labels = list(dict.fromkeys(label for _, report in reports for label in report["label_counts"]))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["document", "src_lang", "tgt_lang", "verdict", "coverage", "fidelity", "links", *labels, "report"])
+    for name, report in reports:
+        writer.writerow(
+            [
+                name,
+                report["src_lang"],
+                report["tgt_lang"],
+                report["verdict"],
+                f"{report['coverage']:.4f}",
+                f"{report['fidelity']:.4f}",
+                len(report["links"]),
+                *(report["label_counts"].get(label, 0) for label in labels),
+                f"{name}.html",
+            ]
+        )
+    return buffer.getvalue()
+
+
+# --- Markdown ------------------------------------------------------------------------------
+
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~])")
+
+
+def _md(text: object) -> str:
+    """Document text made inert in a Markdown table cell: one line, specials backslash-escaped."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", _clean(str(text))))
+
+
+def _md_marked(text: str, spans: list[list[int]]) -> str:
+    if not text:
+        return "—"
+    return "".join(f"**{_md(piece)}**" if marked else _md(piece) for piece, marked in _runs(text, spans))
+
+
+def _markdown(report: dict, title: str) -> str:
+    lines = [
+        f"# Fidelity report: {_md(title)}",
+        "",
+        f"**Verdict: {_md(report['verdict'])}** · coverage {_percent(report['coverage'])} · "
+        f"fidelity {report['fidelity']:.2f} · {_md(report['src_lang'])} → {_md(report['tgt_lang'])} · "
+        f"{report['src_segments']} source and {report['tgt_segments']} target segments · "
+        f"{len(report['links'])} links" + (f" · model {_md(report['model'])}" if report["model"] else ""),
+        "",
+        "| label | links |",
+        "|---|---:|",
+        *(f"| {_md(label)} | {n} |" for label, n in report["label_counts"].items()),
+        "",
+    ]
+    if report["issue_counts"]:
+        lines += ["| issue | links |", "|---|---:|"]
+        lines += [f"| {_md(code)} | {n} |" for code, n in report["issue_counts"].items()] + [""]
+    if report["notes"]:
+        lines += ["Notes:", "", *(f"- {_md(note)}" for note in report["notes"]), ""]
+    src, tgt = _md(report["src_lang"]), _md(report["tgt_lang"])
+    for heading, key in (
+        ("Omissions: source text with no translation", "omissions"),
+        ("Additions: translation with no source", "additions"),
+        ("Major divergences", "major"),
+    ):
+        lines += [f"## {heading} ({len(report[key])})", ""]
+        if not report[key]:
+            lines += ["None.", ""]
+            continue
+        lines += [f"| # | source ({src}) | target ({tgt}) | fidelity | issues |", "|---:|---|---|---:|---|"]
+        for index in report[key]:
+            row = report["links"][index]
+            lines.append(
+                f"| {index} | {_md_marked(row['src_text'], row['src_spans'])} | "
+                f"{_md_marked(row['tgt_text'], row['tgt_spans'])} | {row['fidelity']:.2f} | "
+                f"{_md(', '.join(row['issues']))} |"
+            )
+        lines.append("")
+    if any(report["links"][i]["src_spans"] or report["links"][i]["tgt_spans"] for i in report["major"]):
+        lines += ["Words in **bold** have no counterpart on the other side.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,660 @@
+"""Review state in SQLite: documents, their current links, and every reviewer action.
+
+Why it is shaped this way:
+
+- **Every change is a splice.** Each action (confirm, reject, merge, split, move, unlink,
+  relink, pin, re-align, undo) replaces a run of links `links[at:at+len(before)]` with
+  `after`, and the `actions` table records `at`, `before` and `after` with who and when.
+  So the history alone rebuilds the current state (`replay`), says who did what when
+  (`history`), and undo is the inverse splice, appended as one more action. The `actions`
+  table is append-only (triggers refuse UPDATE and DELETE).
+- **One transaction per action.** Each action reads the current links and writes the new
+  ones inside `BEGIN IMMEDIATE ... COMMIT`, so two browser tabs or processes working on the
+  same document serialise instead of overwriting each other, and a process killed
+  mid-save leaves the previous state (SQLite rolls back the unfinished transaction; WAL
+  keeps readers unblocked). A link is addressed by its index plus, optionally, the link the
+  caller saw (`expect`): if another tab has moved it, the action follows it; if another tab
+  has changed it, the action is refused with `ConflictError` instead of hitting the wrong link.
+- **Scores are a cache, not state.** Similarity from the aligner is part of a link; the
+  fidelity of a link is a function of its segments, so it is kept in `link_scores` keyed by
+  the link's segment ids. Undoing a merge finds the old links' scores still there; a link
+  made by hand has none until `rescore` runs.
+- **Review decisions are never dropped silently.** Edits reset the decision only on the
+  links they change (the reviewer judged a different pairing); re-aligning keeps the
+  decision on every link that comes back unchanged and returns (and records) the others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from workbench.align import Alignment, Link
+from workbench.errors import InputError
+from workbench.fidelity import DocumentFidelity, LinkFidelity
+from workbench.segment import Segment
+
+DEFAULT_PATH = Path("data") / "review.sqlite"
+STATUSES = ("unreviewed", "confirmed", "rejected")
+# MQM-style error categories a reviewer can give a rejected link
+CATEGORIES = ("mistranslation", "omission", "addition", "number", "name", "terminology",
+              "fluency", "other")
+
+Side = Literal["src", "tgt"]
+Direction = Literal["next", "previous"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    content_key TEXT NOT NULL UNIQUE,      -- what was aligned, with which options
+    src_lang TEXT NOT NULL,
+    tgt_lang TEXT NOT NULL,
+    model TEXT NOT NULL,
+    source_text TEXT NOT NULL,             -- the original (or the bilingual file)
+    translation_text TEXT,                 -- NULL when the input was one bilingual file
+    src_segments TEXT NOT NULL,            -- JSON list of Segment fields
+    tgt_segments TEXT NOT NULL,
+    notes TEXT NOT NULL,                   -- JSON list of strings
+    version INTEGER NOT NULL DEFAULT 0,    -- counter of actions applied
+    summary TEXT,                          -- JSON DocumentFidelity of the links named by:
+    summary_links TEXT,                    -- `layout_key` of the links it was computed for
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS links (
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    position INTEGER NOT NULL,
+    src TEXT NOT NULL,                     -- JSON list of source segment ids
+    tgt TEXT NOT NULL,
+    similarity REAL,
+    pinned INTEGER NOT NULL DEFAULT 0,
+    review_status TEXT NOT NULL DEFAULT 'unreviewed',
+    review_category TEXT NOT NULL DEFAULT '',
+    review_comment TEXT NOT NULL DEFAULT '',
+    reviewed_by TEXT NOT NULL DEFAULT '',
+    reviewed_at TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (document_id, position)
+);
+CREATE TABLE IF NOT EXISTS link_scores (
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    src TEXT NOT NULL,
+    tgt TEXT NOT NULL,
+    score TEXT NOT NULL,                   -- JSON LinkFidelity
+    PRIMARY KEY (document_id, src, tgt)
+);
+CREATE TABLE IF NOT EXISTS actions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    version INTEGER NOT NULL,              -- the document version this action produced
+    at TEXT NOT NULL,
+    who TEXT NOT NULL,
+    type TEXT NOT NULL,
+    payload TEXT NOT NULL                  -- JSON: at, before, after, and the action's arguments
+);
+CREATE INDEX IF NOT EXISTS actions_by_document ON actions (document_id, id);
+CREATE TRIGGER IF NOT EXISTS actions_no_update BEFORE UPDATE ON actions
+    BEGIN SELECT RAISE(ABORT, 'the action history is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS actions_no_delete BEFORE DELETE ON actions
+    BEGIN SELECT RAISE(ABORT, 'the action history is append-only'); END;
+"""
+
+
+class ConflictError(InputError):
+    """The link an action was aimed at was changed meanwhile (another tab or process)."""
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """One link as the reviewer sees it: its segments, the aligner's similarity, pin and review."""
+
+    src: tuple[int, ...]
+    tgt: tuple[int, ...]
+    similarity: float | None = None
+    pinned: bool = False
+    status: str = "unreviewed"
+    category: str = ""
+    comment: str = ""
+    reviewed_by: str = ""
+    reviewed_at: str = ""
+
+    @property
+    def link(self) -> Link:
+        return Link(self.src, self.tgt, self.similarity)
+
+    @property
+    def reviewed(self) -> bool:
+        return self.status != "unreviewed"
+
+    def same_segments(self, other: LinkState | Link) -> bool:
+        return self.src == tuple(other.src) and self.tgt == tuple(other.tgt)
+
+    def unreviewed(self) -> LinkState:
+        """The same link with its decision and pin cleared (for links an edit changed)."""
+        return LinkState(self.src, self.tgt, self.similarity)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "src": list(self.src), "tgt": list(self.tgt)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LinkState:
+        return cls(**{**data, "src": tuple(data["src"]), "tgt": tuple(data["tgt"])})
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A stored document as the document list shows it."""
+
+    id: int
+    name: str
+    src_lang: str
+    tgt_lang: str
+    model: str
+    created_at: str
+    created_by: str
+    version: int  # actions applied so far
+    links: int
+    confirmed: int
+    rejected: int
+    verdict: str | None
+
+
+@dataclass(frozen=True)
+class Action:
+    """One entry of a document's history."""
+
+    id: int
+    document_id: int
+    version: int
+    at: str
+    who: str
+    type: str
+    payload: dict[str, Any]
+
+
+@dataclass
+class ReviewedDocument:
+    """A document's current state: the alignment (scored where scores are known) and its links' review."""
+
+    info: DocumentInfo
+    alignment: Alignment
+    states: list[LinkState]
+    source_text: str
+    translation_text: str | None
+
+    @property
+    def version(self) -> int:
+        return self.info.version
+
+    @property
+    def review(self) -> dict[int, dict[str, str]]:
+        """The review of each link by index, as `workbench.export.rows` takes it."""
+        return {i: {"status": s.status, "category": s.category, "comment": s.comment}
+                for i, s in enumerate(self.states)}
+
+
+@dataclass(frozen=True)
+class RealignReport:
+    """What re-aligning did: how many links changed, and the decisions on links that did not survive."""
+
+    kept: int
+    changed: int
+    dropped: list[LinkState]
+
+
+def content_key(source_text: str, translation_text: str | None = None, **options: Any) -> str:
+    """A key for 'this input aligned with these options', so aligning it again opens the stored copy."""
+    blob = json.dumps([source_text, translation_text, sorted(options.items())], ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def layout_key(links: Sequence[Link | LinkState]) -> str:
+    """A fingerprint of which segments are linked to which: a document summary is valid
+    exactly while the links still have the fingerprint it was computed for."""
+    blob = json.dumps([[list(link.src), list(link.tgt)] for link in links])
+    return hashlib.sha256(blob.encode("ascii")).hexdigest()
+
+
+def _summary_current(doc: sqlite3.Row, states: Sequence[LinkState]) -> bool:
+    return bool(doc["summary"]) and doc["summary_links"] == layout_key(states)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _ids(values: Sequence[int]) -> str:
+    return json.dumps(list(values))
+
+
+def _score_to_json(score: LinkFidelity) -> str:
+    return json.dumps(dataclasses.asdict(score), ensure_ascii=False)
+
+
+def _score_from_json(text: str) -> LinkFidelity:
+    data = json.loads(text)
+    return LinkFidelity(
+        fidelity=data["fidelity"], label=data["label"], issues=tuple(data["issues"]),
+        src_spans=tuple(tuple(s) for s in data["src_spans"]),
+        tgt_spans=tuple(tuple(s) for s in data["tgt_spans"]))
+
+
+def _segments_to_json(segments: Sequence[Segment]) -> str:
+    return json.dumps([dataclasses.asdict(s) for s in segments], ensure_ascii=False)
+
+
+def _segments_from_json(text: str) -> list[Segment]:
+    return [Segment(**s) for s in json.loads(text)]
+
+
+def relink_partners(states: Sequence[LinkState], index: int) -> list[int]:
+    """Indices of the links that `relink(index, other)` accepts: one-sided links reachable
+    from `index` over one-sided links only, whose combination has both sides."""
+    if states[index].src and states[index].tgt:
+        return []
+    partners = []
+    for step in (-1, 1):
+        at, src, tgt = index + step, bool(states[index].src), bool(states[index].tgt)
+        while 0 <= at < len(states) and not (states[at].src and states[at].tgt):
+            src, tgt = src or bool(states[at].src), tgt or bool(states[at].tgt)
+            if src and tgt:
+                partners.append(at)
+            at += step
+    return sorted(partners)
+
+
+class Store:
+    """The review database at `path` (created with its folder on first use).
+
+    Every public method opens its own connection, so one Store may be used from several
+    threads (Streamlit runs each rerun and each deferred download in a thread of its own).
+    """
+
+    def __init__(self, path: str | Path = DEFAULT_PATH) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connection() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+
+    # -- connections and transactions -------------------------------------------------
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA synchronous=FULL")
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _transaction(self, write: bool) -> Iterator[sqlite3.Connection]:
+        """A read snapshot, or a write transaction that takes the write lock at once
+        (so read-modify-write of two tabs cannot interleave)."""
+        with self._connection() as conn:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    # -- documents ----------------------------------------------------------------------
+
+    def find(self, key: str) -> int | None:
+        """The id of the document stored under `content_key(...)`, if any."""
+        with self._connection() as conn:
+            row = conn.execute("SELECT id FROM documents WHERE content_key = ?", (key,)).fetchone()
+        return row["id"] if row else None
+
+    def save(self, alignment: Alignment, *, name: str, key: str, source_text: str,
+             translation_text: str | None = None, who: str) -> int:
+        """Store a freshly aligned document; returns its id (the existing one if `key` is stored)."""
+        now = _now()
+        states = [LinkState(tuple(link.src), tuple(link.tgt), link.similarity)
+                  for link in alignment.links]
+        with self._transaction(write=True) as conn:
+            row = conn.execute("SELECT id FROM documents WHERE content_key = ?", (key,)).fetchone()
+            if row:
+                return row["id"]
+            summary = (json.dumps(dataclasses.asdict(alignment.summary), ensure_ascii=False)
+                       if alignment.summary else None)
+            doc_id = conn.execute(
+                "INSERT INTO documents (name, content_key, src_lang, tgt_lang, model, source_text,"
+                " translation_text, src_segments, tgt_segments, notes, summary, summary_links,"
+                " created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (name, key, alignment.src_lang, alignment.tgt_lang, alignment.model, source_text,
+                 translation_text, _segments_to_json(alignment.src),
+                 _segments_to_json(alignment.tgt), json.dumps(alignment.notes, ensure_ascii=False),
+                 summary, layout_key(alignment.links) if summary else None, now, who)).lastrowid
+            if alignment.scores:
+                self._put_scores(conn, doc_id, alignment.links, alignment.scores)
+            self._commit_splice(conn, doc_id, who, "create", 0, [], states, {})
+        return doc_id
+
+    def documents(self) -> list[DocumentInfo]:
+        """Every stored document, newest first."""
+        with self._transaction(write=False) as conn:
+            rows = conn.execute("SELECT id FROM documents ORDER BY id DESC").fetchall()
+            return [self._info(conn, row["id"])[0] for row in rows]
+
+    def _info(self, conn: sqlite3.Connection, doc_id: int) -> tuple[DocumentInfo, list[LinkState], sqlite3.Row]:
+        """The document's listing, its links, and its row."""
+        doc = conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if doc is None:
+            raise InputError(f"No document {doc_id} in {self.path}.")
+        states = self._states(conn, doc_id)
+        info = DocumentInfo(
+            id=doc["id"], name=doc["name"], src_lang=doc["src_lang"], tgt_lang=doc["tgt_lang"],
+            model=doc["model"], created_at=doc["created_at"], created_by=doc["created_by"],
+            version=doc["version"], links=len(states),
+            confirmed=sum(s.status == "confirmed" for s in states),
+            rejected=sum(s.status == "rejected" for s in states),
+            verdict=json.loads(doc["summary"])["verdict"] if _summary_current(doc, states) else None)
+        return info, states, doc
+
+    def load(self, doc_id: int) -> ReviewedDocument:
+        """The document's current state; `alignment.scores` is None while a link is unscored,
+        `alignment.summary` None while the links changed since it was computed."""
+        with self._transaction(write=False) as conn:
+            info, states, doc = self._info(conn, doc_id)
+            cached = {(row["src"], row["tgt"]): row["score"] for row in conn.execute(
+                "SELECT src, tgt, score FROM link_scores WHERE document_id = ?", (doc_id,))}
+        keys = [(_ids(s.src), _ids(s.tgt)) for s in states]
+        scores = ([_score_from_json(cached[k]) for k in keys]
+                  if all(k in cached for k in keys) else None)
+        summary = None
+        if scores is not None and _summary_current(doc, states):
+            summary = DocumentFidelity(**json.loads(doc["summary"]))
+        alignment = Alignment(
+            src=_segments_from_json(doc["src_segments"]),
+            tgt=_segments_from_json(doc["tgt_segments"]),
+            src_lang=doc["src_lang"], tgt_lang=doc["tgt_lang"],
+            links=[s.link for s in states], model=doc["model"],
+            notes=json.loads(doc["notes"]), scores=scores, summary=summary)
+        return ReviewedDocument(info, alignment, states, doc["source_text"],
+                                doc["translation_text"])
+
+    def _states(self, conn: sqlite3.Connection, doc_id: int) -> list[LinkState]:
+        rows = conn.execute("SELECT * FROM links WHERE document_id = ? ORDER BY position",
+                            (doc_id,)).fetchall()
+        return [LinkState(tuple(json.loads(r["src"])), tuple(json.loads(r["tgt"])),
+                          r["similarity"], bool(r["pinned"]), r["review_status"],
+                          r["review_category"], r["review_comment"], r["reviewed_by"],
+                          r["reviewed_at"]) for r in rows]
+
+    # -- scores (derived data) ------------------------------------------------------------
+
+    def _put_scores(self, conn: sqlite3.Connection, doc_id: int, links: Sequence[Link],
+                    scores: Sequence[LinkFidelity]) -> None:
+        conn.executemany(
+            "INSERT OR REPLACE INTO link_scores (document_id, src, tgt, score) VALUES (?,?,?,?)",
+            [(doc_id, _ids(link.src), _ids(link.tgt), _score_to_json(score))
+             for link, score in zip(links, scores, strict=True)])
+
+    def rescore(self, doc_id: int, score: Callable[[Alignment], Alignment]) -> ReviewedDocument:
+        """Score the current links with `score` (e.g. `lambda a: fidelity.score(a, encoder)`)
+        and keep the result. It runs outside the write lock, since scoring takes seconds; the
+        summary is stored with the links it describes, so it is used only while they are current."""
+        alignment = self.load(doc_id).alignment
+        alignment.scores, alignment.summary = None, None
+        scored = score(alignment)
+        with self._transaction(write=True) as conn:
+            self._put_scores(conn, doc_id, scored.links, scored.scores or [])
+            if scored.summary is not None:
+                conn.execute("UPDATE documents SET summary = ?, summary_links = ? WHERE id = ?",
+                             (json.dumps(dataclasses.asdict(scored.summary), ensure_ascii=False),
+                              layout_key(scored.links), doc_id))
+        return self.load(doc_id)
+
+    # -- history --------------------------------------------------------------------------
+
+    def _commit_splice(self, conn: sqlite3.Connection, doc_id: int, who: str, kind: str,
+                       at: int, before: Sequence[LinkState], after: Sequence[LinkState],
+                       args: dict[str, Any]) -> int:
+        """Replace links[at:at+len(before)] with `after`, record the action; returns the new version."""
+        current = self._states(conn, doc_id)
+        if current[at:at + len(before)] != list(before):
+            raise ConflictError("The document changed while this action was being applied; try again.")
+        new = current[:at] + list(after) + current[at + len(before):]
+        conn.execute("DELETE FROM links WHERE document_id = ?", (doc_id,))
+        conn.executemany(
+            "INSERT INTO links (document_id, position, src, tgt, similarity, pinned, review_status,"
+            " review_category, review_comment, reviewed_by, reviewed_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [(doc_id, i, _ids(s.src), _ids(s.tgt), s.similarity, int(s.pinned), s.status,
+              s.category, s.comment, s.reviewed_by, s.reviewed_at) for i, s in enumerate(new)])
+        version = conn.execute(
+            "UPDATE documents SET version = version + 1 WHERE id = ? RETURNING version",
+            (doc_id,)).fetchone()["version"]
+        payload = {**args, "at": at, "before": [s.to_json() for s in before],
+                   "after": [s.to_json() for s in after]}
+        conn.execute(
+            "INSERT INTO actions (document_id, version, at, who, type, payload) VALUES (?,?,?,?,?,?)",
+            (doc_id, version, _now(), who, kind, json.dumps(payload, ensure_ascii=False)))
+        return version
+
+    def history(self, doc_id: int) -> list[Action]:
+        """Every action on the document, oldest first: who did what when."""
+        with self._connection() as conn:
+            rows = conn.execute("SELECT * FROM actions WHERE document_id = ? ORDER BY id",
+                                (doc_id,)).fetchall()
+        return [Action(r["id"], r["document_id"], r["version"], r["at"], r["who"], r["type"],
+                       json.loads(r["payload"])) for r in rows]
+
+    def replay(self, doc_id: int, upto_version: int | None = None) -> list[LinkState]:
+        """The links rebuilt from the history alone (up to a version: the state as it was then)."""
+        states: list[LinkState] = []
+        for action in self.history(doc_id):
+            if upto_version is not None and action.version > upto_version:
+                break
+            at, p = action.payload["at"], action.payload
+            before = [LinkState.from_json(s) for s in p["before"]]
+            if states[at:at + len(before)] != before:
+                raise RuntimeError(f"history of document {doc_id} is inconsistent at action {action.id}")
+            states[at:at + len(before)] = [LinkState.from_json(s) for s in p["after"]]
+        return states
+
+    # -- actions on links -------------------------------------------------------------------
+
+    def _locate(self, states: Sequence[LinkState], index: int, expect: Link | LinkState | None) -> int:
+        """The current index of the link the caller meant (see the module docstring)."""
+        if expect is None:
+            if not 0 <= index < len(states):
+                raise InputError(f"There is no link {index + 1}; the document has {len(states)}.")
+            return index
+        if 0 <= index < len(states) and states[index].same_segments(expect):
+            return index
+        for at, state in enumerate(states):
+            if state.same_segments(expect):
+                return at
+        raise ConflictError(f"Link {index + 1} was changed meanwhile (in another tab?); "
+                            "the page now shows the current links.")
+
+    def _edit(self, doc_id: int, who: str, kind: str, index: int, expect: Link | LinkState | None,
+              edit: Callable[[list[LinkState], int], tuple[int, int, list[LinkState]]],
+              args: dict[str, Any]) -> int:
+        """Run one action: `edit(states, index)` returns (at, count, after): the splice to make."""
+        with self._transaction(write=True) as conn:
+            states = self._states(conn, doc_id)
+            if not states and not conn.execute("SELECT 1 FROM documents WHERE id = ?",
+                                               (doc_id,)).fetchone():
+                raise InputError(f"No document {doc_id} in {self.path}.")
+            index = self._locate(states, index, expect)
+            at, count, after = edit(states, index)
+            return self._commit_splice(conn, doc_id, who, kind, at, states[at:at + count], after,
+                                       {**args, "link": index})
+
+    def confirm(self, doc_id: int, index: int, *, who: str, expect: Link | LinkState | None = None) -> int:
+        """Mark the link as a correct translation; returns the document's new version."""
+        def edit(states: list[LinkState], i: int) -> tuple[int, int, list[LinkState]]:
+            return i, 1, [dataclasses.replace(states[i], status="confirmed", category="",
+                                              comment="", reviewed_by=who, reviewed_at=_now())]
+        return self._edit(doc_id, who, "confirm", index, expect, edit, {})
+
+    def reject(self, doc_id: int, index: int, category: str, comment: str = "", *, who: str,
+               expect: Link | LinkState | None = None) -> int:
+        """Mark the link as wrong, with an MQM-style category and the reviewer's comment."""
+        if category not in CATEGORIES:
+            raise InputError(f"Unknown error category {category!r}; use one of {', '.join(CATEGORIES)}.")
+
+        def edit(states: list[LinkState], i: int) -> tuple[int, int, list[LinkState]]:
+            return i, 1, [dataclasses.replace(states[i], status="rejected", category=category,
+                                              comment=comment.strip(), reviewed_by=who,
+                                              reviewed_at=_now())]
+        return self._edit(doc_id, who, "reject", index, expect, edit,
+                          {"category": category, "comment": comment.strip()})
+
+    def pin(self, doc_id: int, index: int, pinned: bool = True, *, who: str,
+            expect: Link | LinkState | None = None) -> int:
+        """Pin (or unpin) a link the reviewer trusts: re-aligning keeps it as it is."""
+        def edit(states: list[LinkState], i: int) -> tuple[int, int, list[LinkState]]:
+            return i, 1, [dataclasses.replace(states[i], pinned=pinned)]
+        return self._edit(doc_id, who, "pin", index, expect, edit, {"pinned": pinned})
+
+    def merge(self, doc_id: int, index: int, direction: Direction = "next", *, who: str,
+              expect: Link | LinkState | None = None) -> int:
+        """Join the link with the next (or previous) one into one link."""
+        def edit(states: list[LinkState], i: int) -> tuple[int, int, list[LinkState]]:
+            first = i if direction == "next" else i - 1
+            if first < 0 or first + 1 >= len(states):
+                raise InputError(f"Link {i + 1} has no {direction} link to merge with.")
+            return first, 2, [_combine(states[first:first + 2])]
+        return self._edit(doc_id, who, "merge", index, expect, edit, {"direction": direction})
+
+    def split(self, doc_id: int, index: int, src_at: int, tgt_at: int, *, who: str,
+              expect: Link | LinkState | None = None) -> int:
+        """Cut the link in two: its first `src_at` source and `tgt_at` target segments, and the rest."""
+        def edit(states: list[LinkState], i: int) -> tuple[int, int, list[LinkState]]:
+            s = states[i]
+            parts = [(s.src[:src_at], s.tgt[:tgt_at]), (s.src[src_at:], s.tgt[tgt_at:])]
+            if not (0 <= src_at <= len(s.src) and 0 <= tgt_at <= len(s.tgt)) or \
+                    not all(src or tgt for src, tgt in parts):
+                raise InputError(f"Link {i + 1} cannot be split after source segment {src_at} "
+                                 f"and target segment {tgt_at}: both parts need a segment.")
+            return i, 1, [LinkState(src, tgt) for src, tgt in parts]
+        return self._edit(doc_id, who, "split", index, expect, edit,
+                          {"src_at": src_at, "tgt_at": tgt_at})
+
+    def move(self, doc_id: int, index: int, side: Side, direction: Direction, *, who: str,
+             expect: Link | LinkState | None = None) -> int:
+        """Move the link's last (`next`) or first (`previous`) segment on one side to the
+        neighbouring link; a link left empty disappears."""
+        if side not in ("src", "tgt"):
+            raise InputError(f"Unknown side {side!r}; use 'src' or 'tgt'.")
+
+        def edit(states: list[LinkState], i: int) -> tuple[int, int, list[LinkState]]:
+            other = i + 1 if direction == "next" else i - 1
+            segments = getattr(states[i], side)
+            if not segments:
+                raise InputError(f"Link {i + 1} has no {_SIDE_NAME[side]} segment to move.")
+            if not 0 <= other < len(states):
+                raise InputError(f"Link {i + 1} has no {direction} link to move a segment to.")
+            moved = segments[-1:] if direction == "next" else segments[:1]
+            kept = segments[:-1] if direction == "next" else segments[1:]
+            target = getattr(states[other], side)
+            grown = moved + target if direction == "next" else target + moved
+            donor = LinkState(**{**_sides(states[i]), side: kept})
+            receiver = LinkState(**{**_sides(states[other]), side: grown})
+            pair = [donor, receiver] if direction == "next" else [receiver, donor]
+            return min(i, other), 2, [s for s in pair if s.src or s.tgt]
+        return self._edit(doc_id, who, "move", index, expect, edit,
+                          {"side": side, "direction": direction})
+
+    def unlink(self, doc_id: int, index: int, *, who: str,
+               expect: Link | LinkState | None = None) -> int:
+        """Break the link: each of its segments becomes a link of its own with no counterpart."""
+        def edit(states: list[LinkState], i: int) -> tuple[int, int, list[LinkState]]:
+            s = states[i]
+            if not (s.src and s.tgt):
+                raise InputError(f"Link {i + 1} is already unlinked.")
+            return i, 1, ([LinkState((k,), ()) for k in s.src] +
+                          [LinkState((), (k,)) for k in s.tgt])
+        return self._edit(doc_id, who, "unlink", index, expect, edit, {})
+
+    def relink(self, doc_id: int, index: int, other: int, *, who: str,
+               expect: Link | LinkState | None = None) -> int:
+        """Link unlinked segments: join the one-sided links from `index` to `other` into one link."""
+        def edit(states: list[LinkState], i: int) -> tuple[int, int, list[LinkState]]:
+            j = other + (i - index)  # `other` moves with `index` if another tab shifted links
+            if j not in relink_partners(states, i):
+                raise InputError(f"Links {i + 1} and {other + 1} cannot be relinked: only segments "
+                                 "without a counterpart, with nothing linked between them, can.")
+            first, last = min(i, j), max(i, j)
+            return first, last - first + 1, [_combine(states[first:last + 1])]
+        return self._edit(doc_id, who, "relink", index, expect, edit, {"other": other})
+
+    def realign(self, doc_id: int, align: Callable[[list[Segment], list[Segment], list[Link]], list[Link]],
+                *, who: str) -> RealignReport:
+        """Align the unpinned links again around the pinned ones.
+
+        `align(src_segments, tgt_segments, pinned_links)` is the aligner, e.g.
+        `lambda s, t, p: workbench.align.align(s, t, encoder, pinned=p)`. It runs outside the
+        write lock; if the document changed meanwhile, ConflictError. Decisions (and pins) on
+        links that come back with the same segments are kept; the others are returned and
+        recorded in the action, and undo brings them back.
+        """
+        current = self.load(doc_id)
+        pins = [s.link for s in current.states if s.pinned]
+        new_links = align(current.alignment.src, current.alignment.tgt, pins)
+        old = {(s.src, s.tgt): s for s in current.states}
+        after = [old.get((tuple(l.src), tuple(l.tgt))) or LinkState(tuple(l.src), tuple(l.tgt),
+                                                                    l.similarity)
+                 for l in new_links]
+        surviving = {(s.src, s.tgt) for s in after}
+        lost_pins = [s for s in current.states if s.pinned and (s.src, s.tgt) not in surviving]
+        if lost_pins:
+            raise RuntimeError(f"the aligner did not keep pinned links {lost_pins}")
+        dropped = [s for s in current.states if s.reviewed and (s.src, s.tgt) not in surviving]
+        with self._transaction(write=True) as conn:
+            version = conn.execute("SELECT version FROM documents WHERE id = ?",
+                                   (doc_id,)).fetchone()["version"]
+            if version != current.version:
+                raise ConflictError("The document changed while it was being re-aligned; try again.")
+            self._commit_splice(conn, doc_id, who, "realign", 0, current.states, after,
+                                {"dropped": [s.to_json() for s in dropped]})
+        kept = len(surviving & set(old))
+        return RealignReport(kept=kept, changed=len(after) - kept, dropped=dropped)
+
+    def undo(self, doc_id: int, *, who: str) -> Action | None:
+        """Undo the document's last action not yet undone (repeat to go further back);
+        returns the action undone, or None when there is nothing left to undo."""
+        with self._transaction(write=True) as conn:
+            rows = conn.execute("SELECT * FROM actions WHERE document_id = ? ORDER BY id DESC",
+                                (doc_id,)).fetchall()
+            undone = {json.loads(r["payload"])["undoes"] for r in rows if r["type"] == "undo"}
+            target = next((r for r in rows if r["type"] not in ("undo", "create")
+                           and r["id"] not in undone), None)
+            if target is None:
+                return None
+            p = json.loads(target["payload"])
+            before = [LinkState.from_json(s) for s in p["after"]]
+            after = [LinkState.from_json(s) for s in p["before"]]
+            self._commit_splice(conn, doc_id, who, "undo", p["at"], before, after,
+                                {"undoes": target["id"], "undone_type": target["type"]})
+        return Action(target["id"], doc_id, target["version"], target["at"], target["who"],
+                      target["type"], p)
+
+
+_SIDE_NAME = {"src": "source", "tgt": "target"}
+
+
+def _sides(state: LinkState) -> dict[str, tuple[int, ...]]:
+    return {"src": state.src, "tgt": state.tgt}
+
+
+def _combine(states: Sequence[LinkState]) -> LinkState:
+    """One unreviewed link holding all the segments of consecutive links."""
+    return LinkState(tuple(k for s in states for k in s.src), tuple(k for s in states for k in s.tgt))
