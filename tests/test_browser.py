@@ -51,7 +51,7 @@ def running_app(db_path: Path) -> Iterator[str]:
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none", "--", "--db", str(db_path)]
     env = {**os.environ, "WORKBENCH_REVIEWER": "browser"}
-    log = db_path.parent / f"streamlit-{port}.log"
+    log = db_path.parent.parent / f"streamlit-{port}.log"
     with log.open("wb") as out:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
@@ -136,7 +136,7 @@ def test_review_in_the_browser(tmp_path: Path) -> None:
                 assert rows[1]["tgt_text"] == db.load(info.id).alignment.tgt_text(states[1].link)
 
                 ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                page.evaluate("window.scrollTo(0, 0)")
+                page.locator(".st-key-back").scroll_into_view_if_needed()
                 page.screenshot(path=str(ARTIFACTS / "review.png"))
 
             # a restarted app finds the document and its review in the database

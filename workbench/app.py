@@ -30,14 +30,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from workbench import export, report
+from workbench import align, document, embed, export, fidelity, pipeline, report
 from workbench.align import Alignment
 from workbench.errors import InputError
-from workbench.fidelity import LABELS, LinkFidelity
 from workbench.export import RTL_LANGS
+from workbench.fidelity import LABELS, LinkFidelity
 from workbench.report import BIDI_CONTROLS, LABEL_COLOURS, OTHER_COLOUR, VERDICT_COLOURS
 from workbench.segment import Segment
-from workbench.store import CATEGORIES, LinkState, ReviewedDocument, Store, content_key, relink_partners
+from workbench.store import CATEGORIES, DEFAULT_PATH, LinkState, ReviewedDocument, Store, content_key, relink_partners
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_UPLOAD_MB = 5
@@ -52,7 +52,8 @@ EXPORTS = (  # button label, file suffix, MIME type
 STATUS_FILTERS = ("all", "unreviewed", "confirmed", "rejected", "flagged by the engine")
 # a run of Latin letters/digits (with the punctuation inside names and numbers) in RTL text
 LATIN_RUN = re.compile(r"[0-9A-Za-z\u00C0-\u024F]+(?:[ .,:/&+'’\-][0-9A-Za-z\u00C0-\u024F]+)*")
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|$~])")
+# what Markdown (and Streamlit's LaTeX) would read as markup in a message that names a file
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|$~])")
 
 STYLE = """<style>
 .wb-meta {font-size: .85rem; color: #444; display: flex; flex-wrap: wrap; gap: .35rem; align-items: center}
@@ -68,6 +69,7 @@ STYLE = """<style>
 .wb-empty {color: #8a8f98; font-style: italic; padding: .25rem .7rem}
 .wb-comment {font-size: .85rem; color: #5a1d1d; background: #fdecec; padding: .1rem .5rem; border-radius: .3em}
 .wb-title {margin: 0}
+.wb-notes {font-size: .8rem; color: #6b7280; line-height: 1.4}
 </style>"""
 
 
@@ -83,7 +85,7 @@ class Settings:
 def settings(argv: list[str] | None = None) -> Settings:
     """The app's options from the arguments after `--` and the environment (arguments win)."""
     parser = argparse.ArgumentParser(prog="workbench ui", allow_abbrev=False, add_help=False)
-    parser.add_argument("--db", default=os.environ.get("WORKBENCH_DB") or ROOT / "data" / "review.sqlite")
+    parser.add_argument("--db", default=os.environ.get("WORKBENCH_DB") or DEFAULT_PATH)
     parser.add_argument("--seeds", default=os.environ.get("WORKBENCH_SEEDS") or ROOT / "seeds")
     parser.add_argument("--model", default=os.environ.get("WORKBENCH_MODEL") or None)
     # under `streamlit run` argv holds our options; under a test runner, its own: ignore those
@@ -99,28 +101,15 @@ def open_store(path: str) -> Store:
     return Store(path)
 
 
-@st.cache_resource(show_spinner="Loading the multilingual model…")
-def load_encoder(model: str | None):
-    # imported here: the model stack (torch, transformers) takes seconds to import, and the
-    # document list should open without it
-    from workbench import embed
-
-    return embed.load_encoder(model)
-
-
 def score_with(model: str | None):
-    """The scorer `Store.rescore` takes."""
-    from workbench import fidelity
-
-    encoder = load_encoder(model)
+    """The scorer `Store.rescore` takes (embed.load_encoder loads the model once per process)."""
+    encoder = embed.load_encoder(model)
     return lambda alignment: fidelity.score(alignment, encoder)
 
 
 def align_with(model: str | None):
     """The aligner `Store.realign` takes: align around the pinned links."""
-    from workbench import align
-
-    encoder = load_encoder(model)
+    encoder = embed.load_encoder(model)
     return lambda src, tgt, pinned: align.align(src, tgt, encoder, pinned=pinned)
 
 
@@ -309,13 +298,13 @@ def undo_action(db: Store, doc_id: int) -> None:
 
 def export_bytes(db: Store, doc_id: int, suffix: str, folder: Path) -> bytes:
     """The document's current reviewed state in one export format (run when the button is clicked)."""
-    document = db.load(doc_id)
+    reviewed = db.load(doc_id)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".export-") as temp:
         path = Path(temp) / f"export{suffix}"
         if suffix == ".html":
-            report.write(document.alignment, path)
+            report.write(reviewed.alignment, path)
         else:
-            export.write(document.alignment, path, review=document.review)
+            export.write(reviewed.alignment, path, review=reviewed.review)
         return path.read_bytes()
 
 
@@ -351,8 +340,6 @@ def documents_page(db: Store, config: Settings) -> None:
 
 
 def seed_row(db: Store, config: Settings, path: Path) -> None:
-    from workbench import document
-
     text = document.read_text(path)
     key = content_key(text, None, split="sentences", model=config.model, src_lang=None, tgt_lang=None)
     stored = db.find(key)
@@ -362,25 +349,19 @@ def seed_row(db: Store, config: Settings, path: Path) -> None:
     if stored is not None:
         button.button("Open", key=f"seed-{path.stem}", on_click=open_document, args=(stored,))
     elif button.button("Align", key=f"seed-{path.stem}"):
-        aligned = run_alignment(lambda: _pipeline().run(path, model=config.model))
+        aligned = run_alignment(lambda: pipeline.run(path, model=config.model))
         if aligned is not None:
             saved = db.save(aligned, name=path.name, key=key, source_text=text, who=reviewer())
             open_document(saved)
             st.rerun()
 
 
-def _pipeline():
-    from workbench import pipeline
-
-    return pipeline
-
-
-def run_alignment(align) -> Alignment | None:
-    """Run `align()` with a progress indicator; bad input becomes a message, not a traceback."""
+def run_alignment(work) -> Alignment | None:
+    """Run `work()` (the pipeline) with a progress indicator; bad input becomes a message."""
     with st.status("Aligning: reading, segmenting, embedding, aligning, scoring…", expanded=True) as status:
         try:
             status.write("Loading the model and aligning (the first time takes a little longer)…")
-            aligned = align()
+            aligned = work()
         except InputError as error:
             status.update(label="Could not align", state="error")
             st.error(markdown_escape(str(error)))
@@ -390,8 +371,6 @@ def run_alignment(align) -> Alignment | None:
 
 
 def upload_form(db: Store, config: Settings) -> None:
-    from workbench import document
-
     layout = st.radio("What do you upload?", ("One bilingual file", "An original and its translation"),
                       horizontal=True, key="upload-layout")
     with st.form("upload", border=True):
@@ -428,7 +407,7 @@ def upload_form(db: Store, config: Settings) -> None:
     key = content_key(text, translation, **options)
     stored = db.find(key)
     if stored is None:
-        aligned = run_alignment(lambda: _pipeline().run_texts(
+        aligned = run_alignment(lambda: pipeline.run_texts(
             text, translation, name=display_name(first.name),
             translation_name=display_name(second.name) if second else "translation", **options))
         if aligned is None:
@@ -444,27 +423,27 @@ def upload_form(db: Store, config: Settings) -> None:
 
 def review_page(db: Store, config: Settings, doc_id: int) -> None:
     try:
-        document = db.load(doc_id)
+        reviewed = db.load(doc_id)
     except InputError as error:
         open_document(None)
         flash("error", str(error))
         st.rerun()
-    if document.alignment.summary is None:
+    if reviewed.alignment.summary is None:
         with st.spinner("Scoring the changed links…"):
-            document = db.rescore(doc_id, score_with(config.model))
-    alignment, states = document.alignment, document.states
+            reviewed = db.rescore(doc_id, score_with(config.model))
+    alignment, states = reviewed.alignment, reviewed.states
     scores = alignment.scores or [None] * len(states)
 
-    sidebar(db, config, document)
+    sidebar(db, config, reviewed)
     back, title = st.columns([1.5, 8.5], vertical_alignment="center")
     back.button("← Documents", key="back", on_click=open_document, args=(None,))
-    title.html(f'<h2 class="wb-title">{escape(document.info.name)}</h2>'
+    title.html(f'<h2 class="wb-title">{escape(reviewed.info.name)}</h2>'
                f'<div class="wb-meta">{escape(alignment.src_lang)} → {escape(alignment.tgt_lang)} · '
                f'{len(alignment.src)} source and {len(alignment.tgt)} target segments · '
                f'model {escape(alignment.model)}</div>')
-    summary_bar(document)
-    for note in alignment.notes:
-        st.caption(markdown_escape(note))
+    summary_bar(reviewed)
+    if alignment.notes:
+        st.html('<div class="wb-notes">' + "<br>".join(escape(note) for note in alignment.notes) + "</div>")
 
     tools = st.columns(4)
     tools[0].button("Undo last action", key="undo", on_click=undo_action, args=(db, doc_id))
@@ -502,7 +481,7 @@ def review_page(db: Store, config: Settings, doc_id: int) -> None:
             if pages > 1 else 1)
     focus = st.session_state.get("focus")
     for index in visible[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
-        link_row(db, document, index, scores[index], focused=index == focus)
+        link_row(db, reviewed, index, scores[index], focused=index == focus)
     if focus is not None and focus in visible[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
         st.html(f"<script>document.querySelector('.st-key-link-{link_key(states[focus])}')"
                 f"?.scrollIntoView({{block: 'center'}})</script>", unsafe_allow_javascript=True)
@@ -518,8 +497,8 @@ def next_after(visible: list[int], wanted, what: str) -> int | None:
     return found
 
 
-def summary_bar(document: ReviewedDocument) -> None:
-    summary, states = document.alignment.summary, document.states
+def summary_bar(reviewed: ReviewedDocument) -> None:
+    summary, states = reviewed.alignment.summary, reviewed.states
     confirmed = sum(s.status == "confirmed" for s in states)
     rejected = sum(s.status == "rejected" for s in states)
     cells = st.columns([2, 1, 1, 1, 1])
@@ -572,10 +551,10 @@ def show_page(number: int) -> None:
     st.session_state["page-nav"] = st.session_state.get("page-nav", 0) + 1
 
 
-def link_row(db: Store, document: ReviewedDocument, index: int, score: LinkFidelity | None,
+def link_row(db: Store, reviewed: ReviewedDocument, index: int, score: LinkFidelity | None,
              focused: bool) -> None:
-    alignment, state = document.alignment, document.states[index]
-    doc_id, key, last = document.info.id, link_key(state), len(document.states) - 1
+    alignment, state = reviewed.alignment, reviewed.states[index]
+    doc_id, key, last = reviewed.info.id, link_key(state), len(reviewed.states) - 1
     colour = LABEL_COLOURS.get(score.label, OTHER_COLOUR) if score else OTHER_COLOUR
     with st.container(border=True, key=f"link-{key}"):
         st.html(meta_html(index + 1, state, score, focused))
@@ -600,12 +579,12 @@ def link_row(db: Store, document: ReviewedDocument, index: int, score: LinkFidel
                       args=("pin", index, state), kwargs={"pinned": not state.pinned},
                       help="Pinned links stay as they are when the rest is re-aligned.")
             with st.popover("Fix alignment…", key=f"fix-{key}"):
-                fix_menu(db, document, index, state, key, last)
+                fix_menu(db, reviewed, index, state, key, last)
 
 
-def fix_menu(db: Store, document: ReviewedDocument, index: int, state: LinkState, key: str,
+def fix_menu(db: Store, reviewed: ReviewedDocument, index: int, state: LinkState, key: str,
              last: int) -> None:
-    act = functools.partial(run_action, db, document.info.id)
+    act = functools.partial(run_action, db, reviewed.info.id)
     merge_prev, merge_next = st.columns(2)
     merge_prev.button("Merge with previous", key=f"merge-prev-{key}", disabled=index == 0,
                       on_click=act, args=("merge", index, state), kwargs={"direction": "previous"})
@@ -626,14 +605,14 @@ def fix_menu(db: Store, document: ReviewedDocument, index: int, state: LinkState
         st.selectbox("Split into", cuts, key=f"split-at-{key}",
                      format_func=lambda cut: _split_label(state, *cut))
         st.button("Split", key=f"split-{key}", on_click=split_action,
-                  args=(db, document.info.id, index, state))
+                  args=(db, reviewed.info.id, index, state))
     st.button("Unlink (no counterpart for each segment)", key=f"unlink-{key}",
               disabled=not (state.src and state.tgt), on_click=act, args=("unlink", index, state))
-    partners = relink_partners(document.states, index)
+    partners = relink_partners(reviewed.states, index)
     if partners:
         st.selectbox("Relink with", partners, key=f"relink-to-{key}", format_func=lambda i: f"link #{i + 1}")
         st.button("Relink", key=f"relink-{key}", on_click=relink_action,
-                  args=(db, document.info.id, index, state))
+                  args=(db, reviewed.info.id, index, state))
 
 
 def _split_label(state: LinkState, src_at: int, tgt_at: int) -> str:
@@ -644,17 +623,17 @@ def _split_label(state: LinkState, src_at: int, tgt_at: int) -> str:
             f"[src {part(state.src[src_at:])} | tgt {part(state.tgt[tgt_at:])}]")
 
 
-def sidebar(db: Store, config: Settings, document: ReviewedDocument) -> None:
+def sidebar(db: Store, config: Settings, reviewed: ReviewedDocument) -> None:
     with st.sidebar:
         st.subheader("Export")
-        stem = file_stem(document.info.name)
+        stem = file_stem(reviewed.info.name)
         for label, suffix, mime in EXPORTS:
-            st.download_button(label, data=functools.partial(export_bytes, db, document.info.id, suffix,
+            st.download_button(label, data=functools.partial(export_bytes, db, reviewed.info.id, suffix,
                                                              config.db.parent),
                                file_name=f"{stem}{suffix}", mime=mime, key=f"export-{suffix[1:]}",
                                on_click="ignore")
         with st.expander("History"):
-            for action in reversed(db.history(document.info.id)[-50:]):
+            for action in reversed(db.history(reviewed.info.id)[-50:]):
                 link = action.payload.get("link")
                 what = action.type + (f" #{link + 1}" if link is not None else "")
                 if action.type == "undo":

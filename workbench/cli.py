@@ -78,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("document", help="the document's id or name in the database")
     sub.add_argument("--db", help="review database (default: data/review.sqlite)")
     sub.add_argument("--out", required=True, help="output file (.csv .jsonl .tmx .xlsx .html .json .md)")
+    sub.add_argument("--model", help="the model the document was aligned with, to rescore edited links")
     return parser
 
 
@@ -176,13 +177,28 @@ def _ui(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from workbench import export, report, store
+    from workbench import embed, export, fidelity, report
+    from workbench.store import DEFAULT_PATH, Store
 
-    db = store.open_store(args.db)
-    alignment, review = db.load(args.document)
+    db = Store(args.db or DEFAULT_PATH)
+    doc_id = _document_id(db, args.document)
+    reviewed = db.load(doc_id)
+    if reviewed.alignment.scores is None or reviewed.alignment.summary is None:
+        encoder = embed.load_encoder(args.model)  # links were edited since they were scored
+        reviewed = db.rescore(doc_id, lambda alignment: fidelity.score(alignment, encoder))
     if Path(args.out).suffix.lower() in (".html", ".json", ".md"):
-        path = report.write(alignment, args.out, review=review)
+        path = report.write(reviewed.alignment, args.out, review=reviewed.review)
     else:
-        path = export.write(alignment, args.out, review=review)
+        path = export.write(reviewed.alignment, args.out, review=reviewed.review)
     print(f"wrote {path}")
     return 0
+
+
+def _document_id(db, wanted: str) -> int:
+    """A stored document by its id or its name."""
+    documents = db.documents()
+    matches = [d.id for d in documents if str(d.id) == wanted or d.name == wanted]
+    if not matches:
+        known = ", ".join(f"{d.id} ({d.name})" for d in documents) or "none"
+        raise InputError(f"no document {wanted!r} in {db.path}; stored: {known}")
+    return matches[0]

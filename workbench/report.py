@@ -40,6 +40,8 @@ OTHER_COLOUR = "#57606a"
 # LRE, RLE, PDF, LRO, RLO and LRI, RLI, FSI, PDI: they reorder everything after them.
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 UNALIGNED = ("omission", "addition")
+METRICS = ("bleu", "chrf", "ter")  # the order of ReferenceScores' per-link triples
+METRIC_NAMES = {"bleu": "BLEU", "chrf": "chrF", "ter": "TER"}
 
 
 def build(alignment: Alignment) -> dict:
@@ -53,6 +55,8 @@ def build(alignment: Alignment) -> dict:
         raise ValueError(
             f"The alignment has {len(alignment.links)} links but {len(scores)} scores; score it again."
         )
+    reference = summary.reference
+    per_link_reference = reference.links if reference is not None else [None] * len(scores)
     links = [
         {
             "link": index,
@@ -67,8 +71,9 @@ def build(alignment: Alignment) -> dict:
             "issues": list(score.issues),
             "src_spans": [[int(start), int(end)] for start, end in score.src_spans],
             "tgt_spans": [[int(start), int(end)] for start, end in score.tgt_spans],
+            "reference": None if metrics is None else dict(zip(METRICS, map(float, metrics))),
         }
-        for index, (link, score) in enumerate(zip(alignment.links, scores))
+        for index, (link, score, metrics) in enumerate(zip(alignment.links, scores, per_link_reference))
     ]
     label_counts = {label: int(summary.label_counts.get(label, 0)) for label in LABELS}
     label_counts.update({k: int(v) for k, v in summary.label_counts.items() if k not in LABELS})
@@ -78,6 +83,15 @@ def build(alignment: Alignment) -> dict:
         "fidelity": float(summary.fidelity),
         "label_counts": label_counts,
         "issue_counts": {code: int(n) for code, n in summary.issue_counts.items()},
+        # sacrebleu scores against a reference translation, or against the source when both
+        # texts are in one language; None otherwise
+        "reference": None
+        if reference is None
+        else {
+            "against": reference.against,
+            **dict(zip(METRICS, map(float, (reference.bleu, reference.chrf, reference.ter)))),
+            "signature": reference.signature,
+        },
         "src_lang": alignment.src_lang,
         "tgt_lang": alignment.tgt_lang,
         "model": alignment.model,
@@ -210,6 +224,10 @@ def _percent(value: float) -> str:
     return f"{value:.1%}"
 
 
+def _metrics(scores: dict) -> str:
+    return " · ".join(f"{METRIC_NAMES[name]} {scores[name]:.1f}" for name in METRICS)
+
+
 # --- HTML ----------------------------------------------------------------------------------
 
 CSS = """
@@ -254,11 +272,13 @@ td.text.empty { color: #8c959f; font-style: italic; }
   Tahoma, sans-serif; font-size: 1.04em; line-height: 1.8; }
 mark { background: #ffd86b; color: inherit; border-radius: 3px; padding: 0 2px;
   box-decoration-break: clone; -webkit-box-decoration-break: clone; }
+tr.row.faithful mark { background: #fff0c4; }  /* words without counterpart matter less here */
 tr.row td:first-child { border-inline-start: 4px solid var(--label); }
 tr.row.major td, tr.row.omission td, tr.row.addition td { background: var(--tint); }
 .bar { width: 64px; height: 6px; background: #eaeef2; border-radius: 3px; margin-top: 4px; }
 .bar span { display: block; height: 100%; border-radius: 3px; }
 .issues { font-size: .82rem; color: #57606a; }
+.metrics { font-size: .78rem; color: #57606a; font-variant-numeric: tabular-nums; }
 .nothing { color: #8c959f; font-style: italic; margin: 0; }
 a { color: #0b5cad; }
 """
@@ -321,6 +341,7 @@ def _link_table(report: dict, indices: list[int], anchors: bool) -> str:
         row_id = f' id="link-{index}"' if anchors else ""
         similarity = "—" if row["similarity"] is None else f"{row['similarity']:.3f}"
         fidelity = row["fidelity"]
+        reference = "" if row["reference"] is None else f'<div class="metrics">{_metrics(row["reference"])}</div>'
         rows.append(
             f'<tr class="row {_esc(row["label"])}"{row_id} style="--label:{colour};--tint:{colour}12">'
             f'<td class="num">{number}</td><td class="num">{_esc(row["kind"])}</td>'
@@ -330,7 +351,7 @@ def _link_table(report: dict, indices: list[int], anchors: bool) -> str:
             f'<td class="num">{fidelity:.2f}<div class="bar"><span style="width:{fidelity:.0%};'
             f'background:{colour}"></span></div></td>'
             f"<td>{_chip(row['label'], colour)}</td>"
-            f'<td class="issues">{_esc(", ".join(row["issues"]))}</td></tr>'
+            f'<td class="issues">{_esc(", ".join(row["issues"]))}{reference}</td></tr>'
         )
     return (
         f'<table class="links">{LINK_COLUMNS}\n<thead>{head}</thead>\n<tbody>\n'
@@ -440,7 +461,9 @@ def _histogram_svg(report: dict) -> str:
             )
             stacked += n
     for b in range(11):
-        parts.append(f'<text x="{left + b * bar_w:.1f}" y="{height - bottom + 16}" text-anchor="middle">{b / 10:g}</text>')
+        parts.append(
+            f'<text x="{left + b * bar_w:.1f}" y="{height - bottom + 16}" text-anchor="middle">{b / 10:g}</text>'
+        )
     parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 3}" text-anchor="middle">fidelity</text>')
     return (
         f'<svg viewBox="0 0 {width} {height}" style="max-width:{width}px" role="img" '
@@ -454,11 +477,22 @@ def _counts_html(report: dict) -> str:
         for label, n in report["label_counts"].items()
     )
     issues = " ".join(
-        f'<span class="chip issue">{_esc(code)} {n}</span>' for code, n in report["issue_counts"].items()
+        f'<span class="chip {"issue" if n else "none"}">{_esc(code)} {n}</span>'
+        for code, n in report["issue_counts"].items()
     ) or '<span class="chip none">none</span>'
     return (
         f'<div class="counts"><span class="what">labels</span>{labels}</div>'
         f'<div class="counts"><span class="what">issues</span>{issues}</div>'
+    )
+
+
+def _reference_html(reference: dict | None) -> str:
+    if reference is None:
+        return ""
+    return (
+        f'<div class="counts"><span class="what">sacrebleu</span>'
+        f"<span>{_metrics(reference)} against the {_esc(reference['against'])}</span></div>"
+        f'<div class="metrics">{_esc(reference["signature"])}</div>'
     )
 
 
@@ -486,6 +520,7 @@ def _report_html(report: dict, title: str) -> str:
         f'<div class="headline"><span class="verdict" style="background:{VERDICT_COLOURS.get(verdict, OTHER_COLOUR)}">'
         f"{_esc(verdict)}</span>{figure_html}</div>",
         _counts_html(report),
+        _reference_html(report["reference"]),
         f'<ul class="notes">{notes}</ul>' if notes else "",
         "</section>",
     ]
@@ -593,6 +628,12 @@ def _markdown(report: dict, title: str) -> str:
         *(f"| {_md(label)} | {n} |" for label, n in report["label_counts"].items()),
         "",
     ]
+    if report["reference"] is not None:
+        lines += [
+            f"sacrebleu against the {_md(report['reference']['against'])}: {_metrics(report['reference'])} "
+            f"(`{report['reference']['signature'].replace('`', '')}`)",
+            "",
+        ]
     if report["issue_counts"]:
         lines += ["| issue | links |", "|---|---:|"]
         lines += [f"| {_md(code)} | {n} |" for code, n in report["issue_counts"].items()] + [""]

@@ -46,7 +46,7 @@ _DOTTED = re.compile(r"(?:[^\W\d_]{1,3}\.)+[^\W\d_]{1,3}")
 _ABBREVIATIONS = frozenset(
     # titles and ranks before a name (English, German, French, Spanish)
     "Mr Mrs Ms Messrs Dr Prof Gen Lt Col Maj Capt Cpt Sgt Adm Cmdr Gov Sen Rep Rev Hon Pres "
-    "Supt Insp Gen Jr Sr Sra Srta Mme Mlle Mgr St Ste Mt Ft Hr Dipl Ing "
+    "Supt Insp Jr Sr Sra Srta Mme Mlle Mgr St Ste Mt Ft Hr Dipl Ing "
     # months
     "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec "
     # Turkish titles and ranks, addresses
@@ -134,6 +134,7 @@ def _starts_sentence(text: str) -> bool:
 
 
 def _is_abbreviation(paragraph: str, match: re.Match[str], following: str, lang: str) -> bool:
+    """Whether the single "." of `match` belongs to the word before it, not to the sentence."""
     if match.group() != ".":
         return False
     before = _WORD_BEFORE.search(paragraph, 0, match.start())

@@ -39,10 +39,10 @@ from typing import Any, Literal
 
 from workbench.align import Alignment, Link
 from workbench.errors import InputError
-from workbench.fidelity import DocumentFidelity, LinkFidelity
+from workbench.fidelity import DocumentFidelity, LinkFidelity, ReferenceScores
 from workbench.segment import Segment
 
-DEFAULT_PATH = Path("data") / "review.sqlite"
+DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "review.sqlite"
 STATUSES = ("unreviewed", "confirmed", "rejected")
 # MQM-style error categories a reviewer can give a rejected link
 CATEGORIES = ("mistranslation", "omission", "addition", "number", "name", "terminology",
@@ -247,6 +247,19 @@ def _score_from_json(text: str) -> LinkFidelity:
         tgt_spans=tuple(tuple(s) for s in data["tgt_spans"]))
 
 
+def _summary_to_json(summary: DocumentFidelity) -> str:
+    return json.dumps(dataclasses.asdict(summary), ensure_ascii=False)
+
+
+def _summary_from_json(text: str) -> DocumentFidelity:
+    data = json.loads(text)
+    reference = data.get("reference")
+    if reference is not None:
+        data["reference"] = ReferenceScores(**{
+            **reference, "links": tuple(tuple(s) if s is not None else None for s in reference["links"])})
+    return DocumentFidelity(**data)
+
+
 def _segments_to_json(segments: Sequence[Segment]) -> str:
     return json.dumps([dataclasses.asdict(s) for s in segments], ensure_ascii=False)
 
@@ -329,8 +342,7 @@ class Store:
             row = conn.execute("SELECT id FROM documents WHERE content_key = ?", (key,)).fetchone()
             if row:
                 return row["id"]
-            summary = (json.dumps(dataclasses.asdict(alignment.summary), ensure_ascii=False)
-                       if alignment.summary else None)
+            summary = _summary_to_json(alignment.summary) if alignment.summary else None
             doc_id = conn.execute(
                 "INSERT INTO documents (name, content_key, src_lang, tgt_lang, model, source_text,"
                 " translation_text, src_segments, tgt_segments, notes, summary, summary_links,"
@@ -377,7 +389,7 @@ class Store:
                   if all(k in cached for k in keys) else None)
         summary = None
         if scores is not None and _summary_current(doc, states):
-            summary = DocumentFidelity(**json.loads(doc["summary"]))
+            summary = _summary_from_json(doc["summary"])
         alignment = Alignment(
             src=_segments_from_json(doc["src_segments"]),
             tgt=_segments_from_json(doc["tgt_segments"]),
@@ -415,8 +427,7 @@ class Store:
             self._put_scores(conn, doc_id, scored.links, scored.scores or [])
             if scored.summary is not None:
                 conn.execute("UPDATE documents SET summary = ?, summary_links = ? WHERE id = ?",
-                             (json.dumps(dataclasses.asdict(scored.summary), ensure_ascii=False),
-                              layout_key(scored.links), doc_id))
+                             (_summary_to_json(scored.summary), layout_key(scored.links), doc_id))
         return self.load(doc_id)
 
     # -- history --------------------------------------------------------------------------

@@ -1,0 +1,114 @@
+"""The command line as a user runs it: real files in, exit codes, messages and files out."""
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "000_e5fe0829ebe86db2.txt"
+CONTRACT = ["link", "src_ids", "tgt_ids", "kind", "src_text", "tgt_text", "similarity"]
+
+
+def workbench(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "workbench", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=900)
+
+
+def english_half(tmp_path: Path) -> Path:
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "english.txt"
+    path.write_text("\n".join(lines[1:17]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_align_the_seed_writes_the_contract_csv(tmp_path):
+    out = tmp_path / "out" / "000.csv"
+    result = workbench("align", SEED, "--split", "lines", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert "English (en), 16 paragraphs" in result.stdout
+    assert "Persian (fa), 12 paragraphs" in result.stdout
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 only with a BOM
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0])[:len(CONTRACT)] == CONTRACT
+    by_src = {row["src_ids"]: row for row in rows}
+    assert by_src["11 12"]["tgt_ids"] == "7" and by_src["11 12"]["kind"] == "2-1"
+    for english in ("2", "6", "7", "8"):
+        assert by_src[english]["kind"] == "1-0" and by_src[english]["similarity"] == ""
+    assert by_src["14"]["tgt_text"].startswith("در ماه مه")
+
+
+def test_align_to_tmx_names_both_languages(tmp_path):
+    out = tmp_path / "000.tmx"
+    result = workbench("align", SEED, "--out", out)
+    assert result.returncode == 0, result.stderr
+    tmx = etree.parse(str(out))
+    assert tmx.find("header").get("srclang") == "en"
+    langs = {tuv.get("{http://www.w3.org/XML/1998/namespace}lang") for tuv in tmx.iter("tuv")}
+    assert langs == {"en", "fa"}
+
+
+def test_segment_prints_the_ids_the_output_refers_to():
+    result = workbench("segment", SEED)
+    assert result.returncode == 0, result.stderr
+    assert "16\tBack in May, Iraqi Prime Minister Adil Abdul-Mahdi" in result.stdout
+    assert "\nFrom i24NEWS" not in result.stdout and "2\tFrom i24NEWS" in result.stdout
+
+
+def make_empty(tmp_path):
+    path = tmp_path / "empty.txt"
+    path.write_text("  \n\n", encoding="utf-8")
+    return [path]
+
+
+def make_binary(tmp_path):
+    path = tmp_path / "picture.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    return [path]
+
+
+def make_undecodable(tmp_path):
+    path = tmp_path / "latin.txt"
+    path.write_bytes("Ça coûte très cher, déjà — naïve façade.\n".encode("cp1252") + bytes([0x81, 0x8d]) * 3)
+    return [path]
+
+
+def make_one_language(tmp_path):
+    return [ROOT / "seeds" / "001_462250527ab90e64.txt"]
+
+
+def make_unrelated(tmp_path):
+    return [english_half(tmp_path), ROOT / "seeds" / "002_45ebe1dc7f79ec5f.txt"]
+
+
+@pytest.mark.parametrize("make, words", [
+    (make_empty, "empty"),
+    (make_binary, "binary"),
+    (make_undecodable, "decode"),
+    (make_one_language, "one language"),
+    (make_unrelated, "not look like translations"),
+])
+def test_bad_input_is_one_line_exit_2_and_nothing_is_lost(tmp_path, make, words):
+    out = tmp_path / "kept.csv"
+    out.write_text("an earlier result\n", encoding="utf-8")
+    result = workbench("align", *make(tmp_path), "--out", out)
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and words in errors[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert out.read_text(encoding="utf-8") == "an earlier result\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".") or "tmp" in p.name] == []
+
+
+def test_evaluate_prints_strict_and_lax_scores(tmp_path):
+    gold = ROOT / "benchmarks" / "udhr" / "en-fa-omissions" / "gold.txt"
+    lines = gold.read_text(encoding="utf-8").splitlines()
+    predicted = tmp_path / "predicted.txt"
+    predicted.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")  # the last link missing
+    result = workbench("evaluate", predicted, gold)
+    assert result.returncode == 0, result.stderr
+    assert "strict" in result.stdout and "lax" in result.stdout

