@@ -79,6 +79,8 @@ class Case:
 
     corpus: str
     damage: str | None
+    src: str
+    tgt: str
     evidence: fidelity.LinkEvidence
     result: fidelity.LinkFidelity
     added: tuple[int, int] | None = None  # characters of the target inserted by clause_added
@@ -228,9 +230,9 @@ def collect(docs: list[Document], encoder, log) -> list[Case]:
     for doc in docs:
         both = [k for k, (s, t) in enumerate(doc.links) if s and t and len(s) <= 3 and len(t) <= 3]
         clean = alignment_of(doc, doc.src, doc.tgt, doc.links)
-        for k, found, result in _scored(clean, encoder):
+        for k, text, found, result in _scored(clean, encoder):
             if k in both:
-                cases.append(Case(doc.corpus, None, found, result))
+                cases.append(Case(doc.corpus, None, *text, found, result))
         for copy in range(COPIES):
             src, tgt = list(doc.src), list(doc.tgt)
             links = list(doc.links)
@@ -258,19 +260,18 @@ def collect(docs: list[Document], encoder, log) -> list[Case]:
                     added = None
                 done[k] = (kind, added)
             damaged = alignment_of(doc, src, tgt, links)
-            for k, found, result in _scored(damaged, encoder):
+            for k, text, found, result in _scored(damaged, encoder):
                 if k in done:
-                    cases.append(Case(doc.corpus, done[k][0], found, result, done[k][1]))
+                    cases.append(Case(doc.corpus, done[k][0], *text, found, result, done[k][1]))
         log(f"  {doc.corpus} {doc.name}: {len(both)} links, {sum(c.corpus == doc.corpus for c in cases)} cases so far")
     return cases
 
 
 def _scored(alignment: Alignment, encoder):
-    evidence = fidelity.link_evidence(alignment, encoder)
-    fidelity.score(alignment, encoder)
-    for k, (found, result) in enumerate(zip(evidence, alignment.scores)):
+    """(link index, (source, target), evidence, LinkFidelity) of every link with both sides."""
+    for k, (link, found) in enumerate(zip(alignment.links, fidelity.link_evidence(alignment, encoder))):
         if found is not None:
-            yield k, found, result
+            yield k, (alignment.src_text(link), alignment.tgt_text(link)), found, fidelity.link_fidelity(link, found)
 
 
 # ----------------------------------------------------------------------------- statistics

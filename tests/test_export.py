@@ -1,4 +1,5 @@
-"""Exports: every format round-trips, Excel-friendly CSV, escaped TMX, atomic writes.
+"""Exports: every format round-trips, Excel-friendly CSV, escaped TMX, atomic writes, and a
+CSV/JSONL export reads back into the Alignment it was written from.
 
 The alignment is built by hand from the seed article (English lines and their real Persian
 translation, one line a segment, as `--split lines` gives), because what is tested here is
@@ -17,7 +18,7 @@ from openpyxl import load_workbook
 from workbench import export
 from workbench.align import Alignment, Link
 from workbench.errors import InputError
-from workbench.fidelity import DocumentFidelity, LinkFidelity
+from workbench.fidelity import DocumentFidelity, LinkFidelity, summarise
 from workbench.segment import Segment
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_e5fe0829ebe86db2.txt"
@@ -73,6 +74,7 @@ def test_rows_follow_the_contract():
         "link", "src_ids", "tgt_ids", "kind", "src_text", "tgt_text", "similarity",
         "fidelity", "label", "issues", "src_spans", "tgt_spans",
         "review_status", "review_category", "review_comment",
+        "src_lang", "tgt_lang",
     ]  # fmt: skip
     assert [row["kind"] for row in table] == ["1-1", "1-1", "1-1", "1-2", "1-0", "0-1"]
     assert table[3]["tgt_ids"] == "3 4"
@@ -83,11 +85,12 @@ def test_rows_follow_the_contract():
     assert table[2]["src_spans"] == "0-6;10-20" and table[2]["tgt_spans"] == "3-9"
     assert table[2]["review_status"] == "rejected" and table[4]["review_comment"] == ""
     assert table[0]["review_status"] == ""
+    assert (table[0]["src_lang"], table[5]["tgt_lang"]) == ("en", "fa")
 
 
-def test_rows_without_scores_or_review_have_only_the_base_columns():
+def test_rows_without_scores_or_review_have_only_the_base_and_language_columns():
     table = export.rows(seed_alignment(scored=False))
-    assert list(table[0]) == list(export.BASE_COLUMNS)
+    assert list(table[0]) == [*export.BASE_COLUMNS, "src_lang", "tgt_lang"]
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
@@ -191,17 +194,29 @@ def test_failed_write_keeps_the_previous_file(tmp_path, monkeypatch, suffix):
     path = tmp_path / f"seed{suffix}"
     export.write(seed_alignment(scored=False), path)
     before = path.read_bytes()
-    real_writer = export._WRITERS[suffix]
+    def replace_that_fails(temp, target):
+        assert Path(temp).read_bytes() != before  # the new export is complete in the temp file ...
+        raise OSError(28, "No space left on device")  # ... and yet never replaces the old one
 
-    def writer_that_dies(alignment, header, table, temp):
-        real_writer(alignment, header, table, temp)  # the temp file is complete ...
-        raise RuntimeError("disk full")  # ... and yet must never replace the old export
-
-    monkeypatch.setitem(export._WRITERS, suffix, writer_that_dies)
-    with pytest.raises(RuntimeError):
+    monkeypatch.setattr(export.os, "replace", replace_that_fails)
+    with pytest.raises(InputError, match=r"^Cannot write .*seed\S*: No space left on device\.$"):
         export.write(seed_alignment(), path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_atomic_write_cleans_up_after_any_error(tmp_path, monkeypatch):
+    path = tmp_path / "links.txt"
+    export.atomic_write(path, b"old")
+
+    def fsync_interrupted(descriptor):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(export.os, "fsync", fsync_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        export.atomic_write(path, b"new")
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["links.txt"]
 
 
 def test_writing_onto_a_folder_is_an_input_error(tmp_path):
@@ -218,3 +233,31 @@ def test_read_rows_refuses_files_that_are_not_exports(tmp_path):
         export.read_rows(other)
     with pytest.raises(InputError):
         export.read_rows(tmp_path / "seed.tmx")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_read_alignment_gives_back_the_alignment(tmp_path, suffix):
+    alignment = seed_alignment()
+    path = export.write(alignment, tmp_path / f"seed{suffix}", REVIEW)
+    read = export.read_alignment(path)
+    assert (read.src_lang, read.tgt_lang) == ("en", "fa")
+    assert read.links == [Link(link.src, link.tgt, None if link.similarity is None else round(link.similarity, 4))
+                          for link in alignment.links]
+    assert read.scores == alignment.scores
+    # the 1-2 link's two Persian sentences come back as one text, exactly as exported
+    assert [read.tgt_text(link) for link in read.links] == [alignment.tgt_text(link) for link in alignment.links]
+    assert [s.text for s in read.tgt[3:5]] == [alignment.tgt_text(alignment.links[3]), ""]
+    assert export.rows(read) == export.rows(alignment)
+    assert read.summary == summarise(alignment, alignment.scores)
+
+
+def test_read_alignment_needs_fidelity_scores_and_every_segment(tmp_path):
+    unscored = export.write(seed_alignment(scored=False), tmp_path / "unscored.csv")
+    with pytest.raises(InputError, match="unscored.csv was aligned without fidelity scores"):
+        export.read_alignment(unscored)
+    records = export.read_rows(export.write(seed_alignment(), tmp_path / "seed.jsonl"))
+    gapped = tmp_path / "gapped.jsonl"
+    gapped.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records if r["link"] != 1),
+                      encoding="utf-8")
+    with pytest.raises(InputError, match="gapped.jsonl does not number its links"):
+        export.read_alignment(gapped)

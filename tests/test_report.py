@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from workbench import fidelity, report
+from workbench import cli, export, fidelity, report
 from workbench.align import Alignment
 from workbench.errors import InputError
 from workbench.pipeline import run
@@ -250,3 +250,64 @@ def test_reference_scores_are_reported(alignment: Alignment, tmp_path: Path) -> 
     assert all(row["reference"] is None for row in data["links"] if not row["tgt_ids"])
     page = report.write(scored, tmp_path / "seed000.html").read_text(encoding="utf-8")
     assert "chrF 100.0" in page and html.escape(summary.reference.signature) in page
+
+
+def test_review_decisions_are_reported(alignment: Alignment, tmp_path: Path) -> None:
+    """The report exported after review shows each link's status, category and comment, the
+    counts, and the rejected links; the reviewer's comment is text, never markup."""
+    rejected = labelled(alignment, "omission")[0]
+    comment = "dropped <script>alert(1)</script> & the date"
+    review = {0: {"status": "confirmed", "category": "", "comment": ""},
+              rejected: {"status": "rejected", "category": "omission", "comment": comment}}
+    data = report.build(alignment, review)
+    assert data["review_counts"] == {"unreviewed": len(alignment.links) - 2, "confirmed": 1, "rejected": 1}
+    assert data["rejected"] == [rejected]
+    assert [row["review_status"] for row in data["links"][:2]] == ["confirmed", "unreviewed"]
+    assert (data["links"][rejected]["review_category"], data["links"][rejected]["review_comment"]) == (
+        "omission", comment)
+    assert "review_counts" not in report.build(alignment) and "review_status" not in report.build(alignment)["links"][0]
+
+    path = report.write(alignment, tmp_path / "reviewed.html", review=review)
+    text = path.read_text(encoding="utf-8")
+    assert "<script" not in text and html.escape(comment) in text
+    tree = lxml_html.parse(str(path))
+    cells = tree.xpath('//tr[starts-with(@id, "link-")]/td[@class="review"]')
+    assert len(cells) == len(alignment.links)
+    assert cells[0].text_content() == "confirmed" and cells[1].text_content() == "unreviewed"
+    assert cells[rejected].text_content() == "rejected" + "omission" + comment
+    chips = tree.xpath('//div[@class="counts"][span="review"]/span[contains(@class, "chip")]')
+    assert [chip.text_content() for chip in chips] == [
+        f"unreviewed {len(alignment.links) - 2}", "confirmed 1", "rejected 1"]
+    listed = tree.xpath('//h2[starts-with(., "Rejected by the reviewer (1)")]/following-sibling::table[1]//tr[@class]')
+    assert [row.xpath("string(td[3])") for row in listed] == [alignment.src_text(alignment.links[rejected])]
+
+    markdown = report.write(alignment, tmp_path / "reviewed.md", review=review).read_text(encoding="utf-8")
+    assert f"Review: {len(alignment.links) - 2} unreviewed · 1 confirmed · 1 rejected" in markdown
+    section = markdown.split("## Rejected by the reviewer (1)")[1]
+    assert r"rejected: omission — dropped \<script\>alert(1)\</script\> \& the date |" in section
+    assert "<script>" not in markdown
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_report_from_an_exported_alignment_matches_the_original(alignment: Alignment, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture, suffix: str) -> None:
+    """`report aligned.csv` rebuilds the alignment from the export: same verdict and counts."""
+    exported = export.write(alignment, tmp_path / f"seed000{suffix}")
+    out = tmp_path / "seed000.json"
+    assert cli.main(["report", str(exported), "--out", str(out)]) == 0
+    assert capsys.readouterr().out.startswith(f"verdict: {alignment.summary.verdict};")
+    original, read_back = report.build(alignment), json.loads(out.read_text(encoding="utf-8"))
+    for key in ("verdict", "coverage", "label_counts", "issue_counts", "src_lang", "tgt_lang",
+                "omissions", "additions", "major"):
+        assert read_back[key] == original[key], key
+    assert read_back["fidelity"] == pytest.approx(original["fidelity"], abs=1e-3)
+    for row, before in zip(read_back["links"], original["links"], strict=True):
+        for key in ("src_ids", "tgt_ids", "kind", "src_text", "tgt_text", "label", "issues", "src_spans", "tgt_spans"):
+            assert row[key] == before[key], (row["link"], key)
+
+
+def test_report_from_an_export_without_scores_says_what_to_do(alignment: Alignment, tmp_path: Path) -> None:
+    unscored = dataclasses.replace(alignment, scores=None, summary=None)
+    exported = export.write(unscored, tmp_path / "seed000.csv")
+    with pytest.raises(InputError, match="aligned without fidelity scores; run report on the original texts"):
+        export.read_alignment(exported)

@@ -69,10 +69,14 @@ class Alignment:
     summary: DocumentFidelity | None = None
 
     def src_text(self, link: Link) -> str:
-        return " ".join(self.src[i].text for i in link.src)
+        """The link's source segments joined by one space; empty texts are skipped, so an
+        alignment read back from an export (the joined text on the first id, "" on the
+        others: `workbench.export.read_alignment`) gives back the exported text exactly."""
+        return " ".join(text for i in link.src if (text := self.src[i].text))
 
     def tgt_text(self, link: Link) -> str:
-        return " ".join(self.tgt[i].text for i in link.tgt)
+        """The link's target segments joined like `src_text`."""
+        return " ".join(text for i in link.tgt if (text := self.tgt[i].text))
 
 
 class TextEncoder(Protocol):
@@ -89,8 +93,8 @@ class Settings:
     the squared log deviation of a link's length ratio from the document's.
     """
 
-    threshold: float = 0.22
-    merge_penalty: float = 0.05
+    threshold: float = 0.17
+    merge_penalty: float = 0.02
     length_weight: float = 0.06
     max_block: int = 3
     full_dp_cells: int = 1_500_000

@@ -302,7 +302,7 @@ def export_bytes(db: Store, doc_id: int, suffix: str, folder: Path) -> bytes:
     with tempfile.TemporaryDirectory(dir=folder, prefix=".export-") as temp:
         path = Path(temp) / f"export{suffix}"
         if suffix == ".html":
-            report.write(reviewed.alignment, path)
+            report.write(reviewed.alignment, path, review=reviewed.review)
         else:
             export.write(reviewed.alignment, path, review=reviewed.review)
         return path.read_bytes()

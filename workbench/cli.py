@@ -139,7 +139,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from workbench import pipeline, report
+    from workbench import export, pipeline, report
 
     if Path(args.input).is_dir():
         documents = sorted(p for p in Path(args.input).iterdir() if p.is_file() and not p.name.startswith("."))
@@ -155,7 +155,7 @@ def _report(args: argparse.Namespace) -> int:
         index = report.write_batch(alignments, args.out)
         print(f"wrote {len(alignments)} reports and {index}")
         return 0
-    alignment = report.load_alignment(args.input) if _is_aligned_file(args) else _run(args, args.reference)
+    alignment = export.read_alignment(args.input) if _is_aligned_file(args) else _run(args, args.reference)
     path = report.write(alignment, args.out)
     print(f"verdict: {alignment.summary.verdict}; wrote {path}")
     return 0

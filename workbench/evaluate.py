@@ -22,14 +22,13 @@ from __future__ import annotations
 import ast
 import os
 import re
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 from workbench.errors import InputError
-from workbench.export import read_rows
+from workbench.export import atomic_write, read_rows
 
 Links = list[tuple[tuple[int, ...], tuple[int, ...]]]
 
@@ -116,15 +115,8 @@ def read_links(path: str | os.PathLike) -> Links:
 def write_links(links: Iterable[tuple[Sequence[int], Sequence[int]]], path: str | os.PathLike) -> Path:
     """Write links in the line format (`[1, 2]:[3]`), which Vecalign's own scorer reads too."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = "".join(f"{[int(i) for i in src]}:{[int(j) for j in tgt]}\n" for src, tgt in links)
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        temp.write_text(text, encoding="utf-8")
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    atomic_write(path, text.encode("utf-8"))
     return path
 
 

@@ -1,14 +1,18 @@
 """Export an alignment as CSV, JSONL, TMX or XLSX, and read CSV/JSONL exports back.
 
 Every format is built from the same `rows()`, so the columns a reviewer sees in Excel, the
-fields a script reads from JSONL and the links `evaluate` scores are one and the same.
-Writes are atomic (temp file in the target folder, then `os.replace`): an export that fails
-half-way never leaves a truncated file, nor destroys the previous export at that path.
+fields a script reads from JSONL and the links `evaluate` scores are one and the same; and
+`read_alignment` turns a CSV/JSONL export back into a scored Alignment, so a report can be
+made from a file aligned earlier without aligning again.
+Every file the workbench writes goes through `atomic_write` (temp file in the target folder,
+then `os.replace`): a write that fails half-way never leaves a truncated file, nor destroys
+the file already at that path.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -17,12 +21,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from workbench import __version__
-from workbench.align import Alignment
+from workbench.align import Alignment, Link
 from workbench.errors import InputError
+from workbench.fidelity import LABELS, LinkFidelity, summarise
+from workbench.segment import Segment, normalise
 
 BASE_COLUMNS = ("link", "src_ids", "tgt_ids", "kind", "src_text", "tgt_text", "similarity")
 SCORE_COLUMNS = ("fidelity", "label", "issues", "src_spans", "tgt_spans")
 REVIEW_COLUMNS = ("review_status", "review_category", "review_comment")
+# last, so the columns before them keep their places; they let `read_alignment` know the languages
+LANGUAGE_COLUMNS = ("src_lang", "tgt_lang")
 RTL_LANGS = frozenset({"fa", "ar", "he", "ur"})
 
 # Characters XML 1.0 forbids (and openpyxl refuses): C0 controls except tab/newline/CR,
@@ -33,8 +41,9 @@ _FLOAT_COLUMNS = ("similarity", "fidelity")
 
 
 def columns(scored: bool, reviewed: bool) -> list[str]:
-    """The export's columns in order: base, then fidelity columns, then review columns."""
-    return [*BASE_COLUMNS, *(SCORE_COLUMNS if scored else ()), *(REVIEW_COLUMNS if reviewed else ())]
+    """The export's columns in order: base, fidelity and review columns, then the languages."""
+    return [*BASE_COLUMNS, *(SCORE_COLUMNS if scored else ()), *(REVIEW_COLUMNS if reviewed else ()),
+            *LANGUAGE_COLUMNS]
 
 
 def rows(alignment: Alignment, review: dict[int, dict] | None = None) -> list[dict]:
@@ -43,7 +52,8 @@ def rows(alignment: Alignment, review: dict[int, dict] | None = None) -> list[di
     `review` maps a link index to that link's review, a dict with the keys `status`,
     `category` and `comment` (any may be missing); links without a review get "".
     Ids are space-separated and 0-based, spans "start-end;start-end" into the link's joined
-    text, issues ";"-joined; `similarity` is None for links with an empty side.
+    text, issues ";"-joined; `similarity` is None for links with an empty side. Every row
+    repeats the two languages, so a file read back on its own still knows them.
     """
     result = []
     for index, link in enumerate(alignment.links):
@@ -68,6 +78,7 @@ def rows(alignment: Alignment, review: dict[int, dict] | None = None) -> list[di
             for key in ("status", "category", "comment"):
                 value = entry.get(key)
                 row[f"review_{key}"] = "" if value is None else str(value)
+        row["src_lang"], row["tgt_lang"] = alignment.src_lang, alignment.tgt_lang
         result.append(row)
     return result
 
@@ -75,8 +86,8 @@ def rows(alignment: Alignment, review: dict[int, dict] | None = None) -> list[di
 def write(alignment: Alignment, path: str | os.PathLike, review: dict[int, dict] | None = None) -> Path:
     """Write the alignment to `path` in the format its extension names; return the path.
 
-    The file appears complete or not at all: on any error the temp file is removed and a
-    file already at `path` is left as it was.
+    The whole file is built in memory first, then written with `atomic_write`: it appears
+    complete or not at all.
     """
     path = Path(path)
     writer = _WRITERS.get(path.suffix.lower())
@@ -85,15 +96,26 @@ def write(alignment: Alignment, path: str | os.PathLike, review: dict[int, dict]
         raise InputError(f"Cannot export to {path.name}: unknown extension; use one of {supported}.")
     table = rows(alignment, review)
     header = columns(alignment.scores is not None, review is not None)
+    atomic_write(path, writer(alignment, header, table))
+    return path
+
+
+def atomic_write(path: str | os.PathLike, data: bytes) -> None:
+    """Replace `path` with `data` in one step, creating its folder when missing.
+
+    Nothing already saved is lost: the bytes go to a temp file beside `path`, which then
+    replaces it, so a failed write leaves no half-written file and the old one untouched.
+    An OSError (no space, no permission, a folder in the way) becomes a one-line InputError;
+    the temp file is removed whatever went wrong.
+    """
+    path = Path(path)
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-        # "x" creates the file with the user's umask (mkstemp would make it 0600)
-        temp.open("xb").close()
-    except OSError as error:
-        raise InputError(f"Cannot write {path}: {error.strerror or error}.") from error
-    try:
-        writer(alignment, header, table, temp)
+        with temp.open("xb") as handle:  # "x" honours the umask, where mkstemp would make it 0600
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())  # on disk before it replaces the old file
         os.replace(temp, path)
     except OSError as error:
         temp.unlink(missing_ok=True)
@@ -101,7 +123,6 @@ def write(alignment: Alignment, path: str | os.PathLike, review: dict[int, dict]
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    return path
 
 
 def read_rows(path: str | os.PathLike) -> list[dict]:
@@ -118,6 +139,62 @@ def read_rows(path: str | os.PathLike) -> list[dict]:
     except UnicodeDecodeError as error:
         raise InputError(f"Cannot read {path}: it is not UTF-8 text.") from error
     return table
+
+
+def read_alignment(path: str | os.PathLike) -> Alignment:
+    """The scored Alignment a .csv or .jsonl export of `write` was made from, summary recomputed.
+
+    What the file cannot hold is rebuilt as closely as it can be: a link that joins several
+    segments has one text for them all, so the first segment gets that text and the others
+    an empty one (`Alignment.src_text`/`tgt_text` skip empty texts, so the link's text comes
+    back exactly); paragraphs and offsets are unknown, so each segment is its own paragraph;
+    the summary is `fidelity.summarise` over the stored link scores, which were rounded to 4
+    decimals, and has no sacrebleu scores (they need the reference text).
+    Rows are taken in the order of their `link` number, so a table re-sorted in a spreadsheet
+    still reads in document order.
+    """
+    path = Path(path)
+    table = read_rows(path)
+    if not table:
+        raise InputError(f"{path.name} holds no links.")
+    if any(name not in table[0] for name in SCORE_COLUMNS):
+        raise InputError(f"{path.name} was aligned without fidelity scores; run report on the original texts.")
+    table.sort(key=lambda row: row["link"])
+    if [row["link"] for row in table] != list(range(len(table))):
+        raise InputError(f"{path.name} does not number its links 0 to {len(table) - 1}, each once.")
+    src_lang, tgt_lang = (str(table[0].get(name) or "und") for name in LANGUAGE_COLUMNS)
+    links, scores, src_texts, tgt_texts = [], [], {}, {}
+    for row in table:
+        try:
+            src, tgt = _ids_tuple(row["src_ids"]), _ids_tuple(row["tgt_ids"])
+            score = LinkFidelity(
+                fidelity=float(row["fidelity"]),
+                label=str(row["label"]),
+                issues=tuple(code for code in str(row["issues"] or "").split(";") if code),
+                src_spans=tuple((start, end) for start, end in _spans_list(str(row["src_spans"] or ""))),
+                tgt_spans=tuple((start, end) for start, end in _spans_list(str(row["tgt_spans"] or ""))),
+            )
+        except (TypeError, ValueError) as error:
+            raise InputError(f"{path.name} link {row['link']} has malformed ids, scores or spans.") from error
+        if score.label not in LABELS:
+            raise InputError(f"{path.name} link {row['link']} has the unknown label {score.label!r}.")
+        for ids, texts, text in ((src, src_texts, row["src_text"]), (tgt, tgt_texts, row["tgt_text"])):
+            if len(set(ids)) < len(ids) or any(i in texts for i in ids):
+                raise InputError(f"{path.name} link {row['link']} repeats a segment of an earlier link.")
+            texts.update((i, str(text or "") if n == 0 else "") for n, i in enumerate(ids))
+        links.append(Link(src, tgt, row["similarity"] if src and tgt else None))
+        scores.append(score)
+    alignment = Alignment(
+        src=_segments(src_texts, src_lang, path, "source"),
+        tgt=_segments(tgt_texts, tgt_lang, path, "target"),
+        src_lang=src_lang,
+        tgt_lang=tgt_lang,
+        links=links,
+        notes=[f"read back from {path.name}: document scores recomputed from its link scores"],
+        scores=scores,
+    )
+    alignment.summary = summarise(alignment, scores)
+    return alignment
 
 
 def bcp47(lang: str) -> str:
@@ -143,29 +220,42 @@ def _spans_list(text: str) -> list[list[int]]:
     return [[int(n) for n in span.split("-")] for span in text.split(";") if span]
 
 
+def _ids_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(i) for i in text.split())
+
+
+def _segments(texts: dict[int, str], lang: str, path: Path, side: str) -> list[Segment]:
+    """One side's segments from their texts by id; the ids must be exactly 0..n-1."""
+    if sorted(texts) != list(range(len(texts))):
+        raise InputError(f"{path.name} lacks some {side} segments: its {side} ids are not 0 to {len(texts) - 1}.")
+    return [Segment(i, texts[i], normalise(texts[i], lang), i, 0, len(texts[i])) for i in range(len(texts))]
+
+
 def _is_rtl(lang: str) -> bool:
     return bcp47(lang).split("-")[0].lower() in RTL_LANGS
 
 
-def _write_csv(alignment: Alignment, header: list[str], table: list[dict], path: Path) -> None:
+def _csv_bytes(alignment: Alignment, header: list[str], table: list[dict]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header)
+    writer.writeheader()
+    writer.writerows(table)
     # utf-8-sig: the BOM is what makes Excel read the file as UTF-8 instead of a code page
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=header)
-        writer.writeheader()
-        writer.writerows(table)
+    return buffer.getvalue().encode("utf-8-sig")
 
 
-def _write_jsonl(alignment: Alignment, header: list[str], table: list[dict], path: Path) -> None:
-    with path.open("w", encoding="utf-8", newline="\n") as handle:
-        for row in table:
-            record = dict(row)
-            for key in ("src_spans", "tgt_spans"):
-                if key in record:
-                    record[key] = _spans_list(record[key])
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+def _jsonl_bytes(alignment: Alignment, header: list[str], table: list[dict]) -> bytes:
+    lines = []
+    for row in table:
+        record = dict(row)
+        for key in ("src_spans", "tgt_spans"):
+            if key in record:
+                record[key] = _spans_list(record[key])
+        lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+    return "".join(lines).encode("utf-8")
 
 
-def _write_tmx(alignment: Alignment, header: list[str], table: list[dict], path: Path) -> None:
+def _tmx_bytes(alignment: Alignment, header: list[str], table: list[dict]) -> bytes:
     from lxml import etree
 
     xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -200,10 +290,10 @@ def _write_tmx(alignment: Alignment, header: list[str], table: list[dict], path:
         for lang, text in ((src_lang, row["src_text"]), (tgt_lang, row["tgt_text"])):
             variant = etree.SubElement(unit, "tuv", {xml_lang: lang})
             etree.SubElement(variant, "seg").text = xml_safe(text)
-    etree.ElementTree(tmx).write(str(path), encoding="UTF-8", xml_declaration=True, pretty_print=True)
+    return etree.tostring(tmx, encoding="UTF-8", xml_declaration=True, pretty_print=True)
 
 
-def _write_xlsx(alignment: Alignment, header: list[str], table: list[dict], path: Path) -> None:
+def _xlsx_bytes(alignment: Alignment, header: list[str], table: list[dict]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment as CellAlignment
     from openpyxl.styles import Font
@@ -258,7 +348,9 @@ def _write_xlsx(alignment: Alignment, header: list[str], table: list[dict], path
             for cell in line:
                 if cell.data_type == "f":
                     cell.data_type = "s"
-    book.save(str(path))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def _xlsx_value(value: object) -> object:
@@ -311,9 +403,10 @@ def _typed(row: dict, path: Path, number: int) -> dict:
     return typed
 
 
-_WRITERS: dict[str, Callable[[Alignment, list[str], list[dict], Path], None]] = {
-    ".csv": _write_csv,
-    ".jsonl": _write_jsonl,
-    ".tmx": _write_tmx,
-    ".xlsx": _write_xlsx,
+# each builds the whole file in memory: the alignment, the columns and the rows -> the bytes
+_WRITERS: dict[str, Callable[[Alignment, list[str], list[dict]], bytes]] = {
+    ".csv": _csv_bytes,
+    ".jsonl": _jsonl_bytes,
+    ".tmx": _tmx_bytes,
+    ".xlsx": _xlsx_bytes,
 }

@@ -18,15 +18,15 @@ import json
 import math
 import os
 import re
-import uuid
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
 from workbench.align import Alignment
 from workbench.errors import InputError
-from workbench.export import RTL_LANGS, bcp47
+from workbench.export import RTL_LANGS, atomic_write, bcp47
 from workbench.fidelity import LABELS, VERDICTS
+from workbench.store import STATUSES
 
 LABEL_COLOURS = {
     "faithful": "#2e7d32",
@@ -42,10 +42,18 @@ BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 UNALIGNED = ("omission", "addition")
 METRICS = ("bleu", "chrf", "ter")  # the order of ReferenceScores' per-link triples
 METRIC_NAMES = {"bleu": "BLEU", "chrf": "chrF", "ter": "TER"}
+STATUS_COLOURS = {"confirmed": "#2e7d32", "rejected": "#c62828"}  # unreviewed: a grey chip
 
 
-def build(alignment: Alignment) -> dict:
-    """The report's data, JSON-serialisable; every output format renders this one dict."""
+def build(alignment: Alignment, review: dict[int, dict] | None = None) -> dict:
+    """The report's data, JSON-serialisable; every output format renders this one dict.
+
+    `review` is the reviewer's verdict per link index, {"status", "category", "comment"} as
+    `workbench.store.ReviewedDocument.review` gives it (links missing from it are unreviewed).
+    With it, every link carries `review_status`, `review_category` and `review_comment`, and
+    the report counts the statuses (`review_counts`) and lists the rejected links
+    (`rejected`), so a report exported after review shows what the reviewer decided.
+    """
     summary, scores = alignment.summary, alignment.scores
     if summary is None or scores is None:
         raise ValueError(
@@ -75,6 +83,12 @@ def build(alignment: Alignment) -> dict:
         }
         for index, (link, score, metrics) in enumerate(zip(alignment.links, scores, per_link_reference))
     ]
+    if review is not None:
+        for row in links:
+            entry = review.get(row["link"]) or {}
+            row["review_status"] = str(entry.get("status") or "unreviewed")
+            row["review_category"] = str(entry.get("category") or "")
+            row["review_comment"] = str(entry.get("comment") or "")
     label_counts = {label: int(summary.label_counts.get(label, 0)) for label in LABELS}
     label_counts.update({k: int(v) for k, v in summary.label_counts.items() if k not in LABELS})
     return {
@@ -102,16 +116,28 @@ def build(alignment: Alignment) -> dict:
         "omissions": [row["link"] for row in links if row["label"] == "omission"],
         "additions": [row["link"] for row in links if row["label"] == "addition"],
         "major": [row["link"] for row in links if row["label"] == "major"],
+        **({} if review is None else _review_summary(links)),
     }
 
 
-def write(alignment: Alignment, path: str | os.PathLike) -> Path:
-    """Write the report as .html, .json or .md (chosen by the extension), atomically."""
+def _review_summary(links: list[dict]) -> dict:
+    """How many links the reviewer confirmed, rejected or left, and which were rejected."""
+    counts = {status: 0 for status in STATUSES}
+    counts.update(Counter(row["review_status"] for row in links))
+    return {
+        "review_counts": counts,
+        "rejected": [row["link"] for row in links if row["review_status"] == "rejected"],
+    }
+
+
+def write(alignment: Alignment, path: str | os.PathLike, review: dict[int, dict] | None = None) -> Path:
+    """Write the report as .html, .json or .md (chosen by the extension), atomically;
+    with `review`, it shows the reviewer's decisions too (see `build`)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".html", ".json", ".md"):
         raise InputError(f"Cannot write a report to {path}: the name must end in .html, .json or .md.")
-    report = build(alignment)
+    report = build(alignment, review)
     if suffix == ".html":
         text = _report_html(report, path.stem)
     elif suffix == ".json":
@@ -148,23 +174,6 @@ def write_batch(alignments: list[tuple[str, Alignment]], out_dir: str | os.PathL
     index = out / "index.html"
     atomic_write(index, _index_html(reports).encode("utf-8"))
     return index
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` in one step: a failed write never leaves a half-written
-    report, nor destroys the one already there. The folder is created when missing."""
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with temp.open("xb") as file:  # "x" honours the umask, where mkstemp would make it 0600
-            file.write(data)
-        os.replace(temp, path)
-    except OSError as error:
-        temp.unlink(missing_ok=True)
-        raise InputError(f"Cannot write {path}: {error.strerror or error}.") from error
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
 
 
 # --- shared text helpers -------------------------------------------------------------------
@@ -278,6 +287,8 @@ tr.row.major td, tr.row.omission td, tr.row.addition td { background: var(--tint
 .bar { width: 64px; height: 6px; background: #eaeef2; border-radius: 3px; margin-top: 4px; }
 .bar span { display: block; height: 100%; border-radius: 3px; }
 .issues { font-size: .82rem; color: #57606a; }
+td.review .category { font-size: .82rem; margin-top: 4px; }
+td.review .comment { font-size: .82rem; color: #57606a; margin-top: 2px; overflow-wrap: anywhere; }
 .metrics { font-size: .78rem; color: #57606a; font-variant-numeric: tabular-nums; }
 .nothing { color: #8c959f; font-style: italic; margin: 0; }
 a { color: #0b5cad; }
@@ -318,9 +329,14 @@ def _text_cell(text: str, spans: list[list[int]], lang: str) -> str:
 
 # fixed widths, so every table of links lines up with the others
 LINK_COLUMNS = (
-    '<colgroup><col style="width:3.5em"><col style="width:3.5em"><col><col>'
-    '<col style="width:6.5em"><col style="width:6em"><col style="width:7em"><col style="width:9em"></colgroup>'
+    '<col style="width:3.5em"><col style="width:3.5em"><col><col>'
+    '<col style="width:6.5em"><col style="width:6em"><col style="width:7em"><col style="width:9em">'
 )
+REVIEW_COLUMN = '<col style="width:13em">'
+
+
+def _reviewed(report: dict) -> bool:
+    return "review_counts" in report
 
 
 def _link_table(report: dict, indices: list[int], anchors: bool) -> str:
@@ -328,10 +344,14 @@ def _link_table(report: dict, indices: list[int], anchors: bool) -> str:
     if not indices:
         return '<p class="nothing">None.</p>'
     src_lang, tgt_lang = report["src_lang"], report["tgt_lang"]
+    reviewed = _reviewed(report)
+    colgroup = f"<colgroup>{LINK_COLUMNS}{REVIEW_COLUMN if reviewed else ''}</colgroup>"
     head = (
         "<tr><th>#</th><th>kind</th>"
         f"<th>source ({_esc(src_lang)})</th><th>target ({_esc(tgt_lang)})</th>"
-        "<th>similarity</th><th>fidelity</th><th>label</th><th>issues</th></tr>"
+        "<th>similarity</th><th>fidelity</th><th>label</th><th>issues</th>"
+        + ("<th>review</th>" if reviewed else "")
+        + "</tr>"
     )
     rows = []
     for index in indices:
@@ -351,13 +371,30 @@ def _link_table(report: dict, indices: list[int], anchors: bool) -> str:
             f'<td class="num">{fidelity:.2f}<div class="bar"><span style="width:{fidelity:.0%};'
             f'background:{colour}"></span></div></td>'
             f"<td>{_chip(row['label'], colour)}</td>"
-            f'<td class="issues">{_esc(", ".join(row["issues"]))}{reference}</td></tr>'
+            f'<td class="issues">{_esc(", ".join(row["issues"]))}{reference}</td>'
+            + (_review_cell(row) if reviewed else "")
+            + "</tr>"
         )
     return (
-        f'<table class="links">{LINK_COLUMNS}\n<thead>{head}</thead>\n<tbody>\n'
+        f'<table class="links">{colgroup}\n<thead>{head}</thead>\n<tbody>\n'
         + "\n".join(rows)
         + "\n</tbody>\n</table>"
     )
+
+
+def _status_chip(status: str, count: int | None = None) -> str:
+    text = status if count is None else f"{status} {count}"
+    if status in STATUS_COLOURS and count != 0:
+        return _chip(text, STATUS_COLOURS[status])
+    return f'<span class="chip none">{_esc(text)}</span>'
+
+
+def _review_cell(row: dict) -> str:
+    """The reviewer's status, error category and comment; the comment is the reviewer's own
+    text, in any language and possibly hostile, so it is escaped and gets its own direction."""
+    category = f'<div class="category">{_esc(row["review_category"])}</div>' if row["review_category"] else ""
+    comment = f'<div class="comment" dir="auto">{_esc(row["review_comment"])}</div>' if row["review_comment"] else ""
+    return f'<td class="review">{_status_chip(row["review_status"])}{category}{comment}</td>'
 
 
 def _tick_step(maximum: float, ticks: int = 5) -> int:
@@ -486,6 +523,13 @@ def _counts_html(report: dict) -> str:
     )
 
 
+def _review_counts_html(report: dict) -> str:
+    if not _reviewed(report):
+        return ""
+    chips = " ".join(_status_chip(status, n) for status, n in report["review_counts"].items())
+    return f'<div class="counts"><span class="what">review</span>{chips}</div>'
+
+
 def _reference_html(reference: dict | None) -> str:
     if reference is None:
         return ""
@@ -494,6 +538,18 @@ def _reference_html(reference: dict | None) -> str:
         f"<span>{_metrics(reference)} against the {_esc(reference['against'])}</span></div>"
         f'<div class="metrics">{_esc(reference["signature"])}</div>'
     )
+
+
+def _link_lists(report: dict) -> list[tuple[str, str]]:
+    """The lists of links a reviewer reads before the full table: (heading, key in the report)."""
+    lists = [
+        ("Omissions: source text with no translation", "omissions"),
+        ("Additions: translation with no source", "additions"),
+        ("Major divergences", "major"),
+    ]
+    if _reviewed(report):
+        lists.append(("Rejected by the reviewer", "rejected"))
+    return lists
 
 
 def _report_html(report: dict, title: str) -> str:
@@ -520,6 +576,7 @@ def _report_html(report: dict, title: str) -> str:
         f'<div class="headline"><span class="verdict" style="background:{VERDICT_COLOURS.get(verdict, OTHER_COLOUR)}">'
         f"{_esc(verdict)}</span>{figure_html}</div>",
         _counts_html(report),
+        _review_counts_html(report),
         _reference_html(report["reference"]),
         f'<ul class="notes">{notes}</ul>' if notes else "",
         "</section>",
@@ -538,11 +595,7 @@ def _report_html(report: dict, title: str) -> str:
             f"<figcaption>The {aligned} aligned links, by fidelity in tenths; omissions and additions "
             "(fidelity 0 by definition) are left out.</figcaption></figure>",
         ]
-    for heading, key in (
-        ("Omissions: source text with no translation", "omissions"),
-        ("Additions: translation with no source", "additions"),
-        ("Major divergences", "major"),
-    ):
+    for heading, key in _link_lists(report):
         body += [f"<h2>{heading} ({len(report[key])})</h2>", _link_table(report, report[key], anchors=False)]
     body += [f"<h2>All links ({len(links)})</h2>", _link_table(report, list(range(len(links))), anchors=True)]
     return _page(f"Fidelity report: {title}", "\n".join(body))
@@ -614,6 +667,16 @@ def _md_marked(text: str, spans: list[list[int]]) -> str:
     return "".join(f"**{_md(piece)}**" if marked else _md(piece) for piece, marked in _runs(text, spans))
 
 
+def _md_review(row: dict) -> str:
+    """"rejected: mistranslation — the reviewer's comment", each part made inert."""
+    text = _md(row["review_status"])
+    if row["review_category"]:
+        text += f": {_md(row['review_category'])}"
+    if row["review_comment"]:
+        text += f" — {_md(row['review_comment'])}"
+    return text
+
+
 def _markdown(report: dict, title: str) -> str:
     lines = [
         f"# Fidelity report: {_md(title)}",
@@ -628,6 +691,9 @@ def _markdown(report: dict, title: str) -> str:
         *(f"| {_md(label)} | {n} |" for label, n in report["label_counts"].items()),
         "",
     ]
+    if _reviewed(report):
+        counts = " · ".join(f"{n} {_md(status)}" for status, n in report["review_counts"].items())
+        lines += [f"Review: {counts}", ""]
     if report["reference"] is not None:
         lines += [
             f"sacrebleu against the {_md(report['reference']['against'])}: {_metrics(report['reference'])} "
@@ -640,22 +706,22 @@ def _markdown(report: dict, title: str) -> str:
     if report["notes"]:
         lines += ["Notes:", "", *(f"- {_md(note)}" for note in report["notes"]), ""]
     src, tgt = _md(report["src_lang"]), _md(report["tgt_lang"])
-    for heading, key in (
-        ("Omissions: source text with no translation", "omissions"),
-        ("Additions: translation with no source", "additions"),
-        ("Major divergences", "major"),
-    ):
+    reviewed = _reviewed(report)
+    for heading, key in _link_lists(report):
         lines += [f"## {heading} ({len(report[key])})", ""]
         if not report[key]:
             lines += ["None.", ""]
             continue
-        lines += [f"| # | source ({src}) | target ({tgt}) | fidelity | issues |", "|---:|---|---|---:|---|"]
+        lines += [
+            f"| # | source ({src}) | target ({tgt}) | fidelity | issues |" + (" review |" if reviewed else ""),
+            "|---:|---|---|---:|---|" + ("---|" if reviewed else ""),
+        ]
         for index in report[key]:
             row = report["links"][index]
             lines.append(
                 f"| {index} | {_md_marked(row['src_text'], row['src_spans'])} | "
                 f"{_md_marked(row['tgt_text'], row['tgt_spans'])} | {row['fidelity']:.2f} | "
-                f"{_md(', '.join(row['issues']))} |"
+                f"{_md(', '.join(row['issues']))} |" + (f" {_md_review(row)} |" if reviewed else "")
             )
         lines.append("")
     if any(report["links"][i]["src_spans"] or report["links"][i]["tgt_spans"] for i in report["major"]):
