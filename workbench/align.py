@@ -117,13 +117,19 @@ def align(
     settings: Settings = DEFAULT,
     progress: bool = False,
 ) -> list[Link]:
-    """Align two segmented texts; links a reviewer `pinned` are kept and the rest aligned around them."""
+    """Align two segmented texts.
+
+    Links a reviewer `pinned` (in document order) are kept as they are, and the segments
+    between them are aligned within the gaps the pins leave.
+    """
     sides = BlockVectors.build(src, tgt, encoder, settings.max_block, progress)
     links: list[Link] = []
     i0 = j0 = 0
-    for pin in sorted(pinned, key=lambda link: (link.src or (i0,), link.tgt or (j0,))):
+    for pin in pinned:
         i1 = pin.src[0] if pin.src else i0
         j1 = pin.tgt[0] if pin.tgt else j0
+        if i1 < i0 or j1 < j0:
+            raise ValueError(f"pinned links cross or are out of document order at {pin}")
         links += _align_span(sides, i0, i1, j0, j1, settings)
         links.append(pin)
         i0 = pin.src[-1] + 1 if pin.src else i0
