@@ -112,3 +112,23 @@ def test_evaluate_prints_strict_and_lax_scores(tmp_path):
     result = workbench("evaluate", predicted, gold)
     assert result.returncode == 0, result.stderr
     assert "strict" in result.stdout and "lax" in result.stdout
+
+
+def test_report_scores_against_a_reference_translation(tmp_path):
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    persian = tmp_path / "persian.txt"
+    persian.write_text("\n".join(lines[17:]) + "\n", encoding="utf-8")
+    reference = tmp_path / "reference.txt"  # another "translation": one paragraph's words reordered
+    changed = lines[17:]
+    changed[9] = " ".join(reversed(changed[9].split()))
+    reference.write_text("\n".join(changed) + "\n", encoding="utf-8")
+    out = tmp_path / "report.json"
+    result = workbench("report", english_half(tmp_path), persian, "--split", "lines",
+                       "--reference", reference, "--out", out)
+    assert result.returncode == 0, result.stderr
+    import json
+    scores = json.loads(out.read_text(encoding="utf-8"))["reference"]
+    assert scores["against"] == "reference"
+    assert "BLEU" in scores["signature"] and "chrF" in scores["signature"]
+    # identical but for one paragraph: high, not perfect
+    assert 80 < scores["chrf"] < 100 and 50 < scores["bleu"] < 100
