@@ -65,24 +65,20 @@ def test_seed_sentences_leave_the_denials_untranslated(encoder):
     assert may and may[0].startswith("در ماه مه")
 
 
-@pytest.mark.parametrize("pair", ["en-fa", "en-ar", "en-tr"])
-def test_udhr_clean_translations(encoder, pair):
+@pytest.mark.parametrize("pair", [f"en-{lang}{variant}" for variant in ("", "-omissions")
+                                  for lang in ("fa", "ar", "tr")])
+def test_udhr_real_translations(encoder, pair):
+    """Clean human translations, and the same with 10% of target and 5% of source lines
+    dropped: every dropped line must come out as a link with no counterpart."""
     src, tgt, gold = udhr(pair)
     predicted = [(link.src, link.tgt) for link in align(src, tgt, encoder)]
     scores = score(predicted, gold)
     # the gold's preamble is one coarse n-m block, which caps strict precision near 0.91
     assert scores.f1_strict >= 0.88, scores
     assert scores.f1_lax >= 0.95, scores
-
-
-@pytest.mark.parametrize("pair", ["en-fa-omissions", "en-ar-omissions", "en-tr-omissions"])
-def test_udhr_dropped_paragraphs_are_found(encoder, pair):
-    src, tgt, gold = udhr(pair)
-    predicted = [(link.src, link.tgt) for link in align(src, tgt, encoder)]
-    scores = score(predicted, gold)
-    assert scores.recall_null >= 0.9, scores
-    assert scores.precision_null >= 0.6, scores
-    assert scores.f1_strict >= 0.88, scores
+    if any(not s or not t for s, t in gold):
+        assert scores.recall_null >= 0.9, scores
+        assert scores.precision_null >= 0.6, scores
 
 
 def test_banded_alignment_matches_the_full_one(encoder):

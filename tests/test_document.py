@@ -239,3 +239,15 @@ def test_an_empty_second_file_is_refused(tmp_path):
     empty.write_bytes(b"\n\n")
     with pytest.raises(InputError, match=r"empty\.txt: the file is empty"):
         load(SEED_001, empty)
+
+
+def test_a_short_line_between_same_script_halves_goes_with_its_language():
+    """'Madde 9' (Turkish, too short to detect) ends the Turkish half right before the
+    English one: it must not be handed to English because the split falls before it."""
+    udhr = Path(__file__).resolve().parents[1] / "benchmarks" / "udhr" / "en-tr"
+    english = (udhr / "src.txt").read_text(encoding="utf-8").splitlines()[:30]
+    turkish = (udhr / "tgt.txt").read_text(encoding="utf-8").splitlines()[:30]
+    assert turkish[-1] == "Madde 9"
+    bitext = from_texts("\n".join(turkish + english), name="halves.txt")
+    assert (bitext.src.lang, bitext.tgt.lang) == ("en", "tr")
+    assert bitext.tgt.paragraphs == turkish and bitext.src.paragraphs == english

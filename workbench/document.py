@@ -534,6 +534,16 @@ def _assign(lines: list[_Line], first: tuple[str, str], second: tuple[str, str])
                 line.lang = guesses[line.number]
     halves = _halves(lines)
     half_of = {line.number: lang for lang, half in (halves or {}).items() for line in half}
+    if halves:
+        # lines not placed between the halves' last and first placed lines could belong to
+        # either: there the detector's weak guess decides, not the (arbitrary) split point
+        placed = [line.number for line in lines if line.lang is not None]
+        lead = next(iter(halves))
+        last_lead = max((n for n in placed if half_of[n] == lead), default=-1)
+        first_rest = min((n for n in placed if half_of[n] != lead), default=lines[-1].number + 1)
+        for number in range(last_lead + 1, first_rest):
+            if number in guesses:
+                half_of[number] = guesses[number]
     before = first[0]
     for line in lines:
         if line.lang is None:
