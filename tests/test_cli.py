@@ -132,3 +132,29 @@ def test_report_scores_against_a_reference_translation(tmp_path):
     assert "BLEU" in scores["signature"] and "chrF" in scores["signature"]
     # identical but for one paragraph: high, not perfect
     assert 80 < scores["chrf"] < 100 and 50 < scores["bleu"] < 100
+
+
+def test_export_writes_a_reviewed_document_from_the_database(tmp_path):
+    from workbench import pipeline
+    from workbench.store import Store, content_key
+
+    alignment = pipeline.run(SEED, split="lines")
+    db = Store(tmp_path / "review.sqlite")
+    text = SEED.read_text(encoding="utf-8")
+    doc = db.save(alignment, name="seed000", key=content_key(text, split="lines"),
+                  source_text=text, who="tester")
+    db.confirm(doc, 0, who="tester")
+    db.reject(doc, 1, "number", "say <b>how many</b>", who="tester")
+    db.merge(doc, 3, "next", who="tester")
+    out = tmp_path / "reviewed.csv"
+    result = workbench("export", "seed000", "--db", tmp_path / "review.sqlite", "--out", out)
+    assert result.returncode == 0, result.stderr
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == len(alignment.links) - 1  # two links merged into one
+    assert rows[0]["review_status"] == "confirmed"
+    assert (rows[1]["review_status"], rows[1]["review_category"], rows[1]["review_comment"]) == \
+        ("rejected", "number", "say <b>how many</b>")
+    assert rows[3]["src_ids"] == "3 4" and rows[3]["fidelity"] != ""  # the merged link is rescored
+    missing = workbench("export", "nothing-like-this", "--db", tmp_path / "review.sqlite", "--out", out)
+    assert missing.returncode == 2 and "no document" in missing.stderr
