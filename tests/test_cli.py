@@ -158,3 +158,18 @@ def test_export_writes_a_reviewed_document_from_the_database(tmp_path):
     assert rows[3]["src_ids"] == "3 4" and rows[3]["fidelity"] != ""  # the merged link is rescored
     missing = workbench("export", "nothing-like-this", "--db", tmp_path / "review.sqlite", "--out", out)
     assert missing.returncode == 2 and "no document" in missing.stderr
+
+
+def test_report_on_a_folder_writes_one_report_per_document_and_an_index(tmp_path):
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "seed000.txt").write_bytes(SEED.read_bytes())
+    (folder / "arabic_only.txt").write_bytes((ROOT / "seeds" / "002_45ebe1dc7f79ec5f.txt").read_bytes())
+    out = tmp_path / "reports"
+    result = workbench("report", folder, "--split", "lines", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert "skipped:" in result.stderr and "arabic_only.txt" in result.stderr
+    assert (out / "seed000.html").exists() and (out / "index.html").exists()
+    with (out / "summary.csv").open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(row["document"], row["verdict"]) for row in rows] == [("seed000", "partial translation")]

@@ -139,25 +139,32 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from workbench import export, pipeline, report
+    from workbench import export, report
 
     if Path(args.input).is_dir():
-        documents = sorted(p for p in Path(args.input).iterdir() if p.is_file() and not p.name.startswith("."))
-        alignments = []
-        for path in documents:
-            try:
-                alignments.append((path.stem, pipeline.run(path, src_lang=args.src_lang, tgt_lang=args.tgt_lang,
-                                                            split=args.split, model=args.model)))
-            except InputError as error:
-                print(f"skipped: {error}", file=sys.stderr)
-        if not alignments:
-            raise InputError(f"{args.input}: no document in the folder could be aligned")
-        index = report.write_batch(alignments, args.out)
-        print(f"wrote {len(alignments)} reports and {index}")
-        return 0
+        return _report_folder(args)
     alignment = export.read_alignment(args.input) if _is_aligned_file(args) else _run(args, args.reference)
     path = report.write(alignment, args.out)
     print(f"verdict: {alignment.summary.verdict}; wrote {path}")
+    return 0
+
+
+def _report_folder(args: argparse.Namespace) -> int:
+    """One report per document of the folder, plus an index; documents that cannot be
+    aligned are named on stderr and left out."""
+    from workbench import pipeline, report
+
+    alignments = []
+    for path in sorted(p for p in Path(args.input).iterdir() if p.is_file() and not p.name.startswith(".")):
+        try:
+            alignments.append((path.stem, pipeline.run(path, src_lang=args.src_lang, tgt_lang=args.tgt_lang,
+                                                        split=args.split, model=args.model)))
+        except InputError as error:
+            print(f"skipped: {error}", file=sys.stderr)
+    if not alignments:
+        raise InputError(f"{args.input}: no document in the folder could be aligned")
+    index = report.write_batch(alignments, args.out)
+    print(f"wrote {len(alignments)} reports and {index}")
     return 0
 
 
