@@ -112,7 +112,7 @@ def test_cache_is_shared_with_another_process(fresh_cache, tmp_path):
     fresh_cache.encode(PERSIAN[:2])
     script = (
         "import sys; from workbench.embed import EmbeddingCache, _text_key; from pathlib import Path;"
-        f"c = EmbeddingCache(Path(sys.argv[1])); print(len(c.get(sys.argv[2], [_text_key(sys.argv[3])])))"
+        "c = EmbeddingCache(Path(sys.argv[1])); print(len(c.get(sys.argv[2], [_text_key(sys.argv[3])])))"
     )
     fed = fresh_cache.prompt + PERSIAN[1].strip()
     found = subprocess.run(

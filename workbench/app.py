@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import functools
 import getpass
-import html
 import os
 import re
 import sys
@@ -35,7 +34,7 @@ from workbench.align import Alignment
 from workbench.errors import InputError
 from workbench.export import RTL_LANGS
 from workbench.fidelity import LABELS, LinkFidelity
-from workbench.report import BIDI_CONTROLS, LABEL_COLOURS, OTHER_COLOUR, VERDICT_COLOURS
+from workbench.report import LABEL_COLOURS, OTHER_COLOUR, VERDICT_COLOURS, clean, escape
 from workbench.segment import Segment
 from workbench.store import CATEGORIES, DEFAULT_PATH, LinkState, ReviewedDocument, Store, content_key, relink_partners
 
@@ -114,15 +113,6 @@ def align_with(model: str | None):
 
 
 # -------------------------------------------------------------------------- text as HTML
-
-
-def clean(text: str) -> str:
-    """Text safe to display: bidi overrides and isolates removed (they would reorder the page)."""
-    return BIDI_CONTROLS.sub("", text)
-
-
-def escape(text: str) -> str:
-    return html.escape(clean(text), quote=True)
 
 
 def markdown_escape(text: str) -> str:

@@ -183,13 +183,14 @@ def _json(report: dict) -> str:
     return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
 
 
-def _clean(text: str) -> str:
+def clean(text: str) -> str:
+    """Text safe to display: bidi overrides and isolates removed (they would reorder the page)."""
     return BIDI_CONTROLS.sub("", text)
 
 
-def _esc(text: object) -> str:
+def escape(text: object) -> str:
     """Document text (or anything derived from it) made safe to put in HTML text or attributes."""
-    return html.escape(_clean(str(text)), quote=True)
+    return html.escape(clean(str(text)), quote=True)
 
 
 def _runs(text: str, spans: list[list[int]]) -> list[tuple[str, bool]]:
@@ -303,7 +304,7 @@ def _page(title: str, body: str) -> str:
         '<meta http-equiv="Content-Security-Policy" '
         "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_esc(title)}</title>\n<style>{CSS}</style>\n</head>\n"
+        f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n"
         f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
 
@@ -313,12 +314,12 @@ def _colour(label: str) -> str:
 
 
 def _chip(text: str, colour: str) -> str:
-    return f'<span class="chip" style="background:{colour}">{_esc(text)}</span>'
+    return f'<span class="chip" style="background:{colour}">{escape(text)}</span>'
 
 
 def _marked_html(text: str, spans: list[list[int]]) -> str:
     """Escape each piece on its own, so the only markup in the result is our <mark>."""
-    return "".join(f"<mark>{_esc(piece)}</mark>" if marked else _esc(piece) for piece, marked in _runs(text, spans))
+    return "".join(f"<mark>{escape(piece)}</mark>" if marked else escape(piece) for piece, marked in _runs(text, spans))
 
 
 def _text_cell(text: str, spans: list[list[int]], lang: str) -> str:
@@ -348,7 +349,7 @@ def _link_table(report: dict, indices: list[int], anchors: bool) -> str:
     colgroup = f"<colgroup>{LINK_COLUMNS}{REVIEW_COLUMN if reviewed else ''}</colgroup>"
     head = (
         "<tr><th>#</th><th>kind</th>"
-        f"<th>source ({_esc(src_lang)})</th><th>target ({_esc(tgt_lang)})</th>"
+        f"<th>source ({escape(src_lang)})</th><th>target ({escape(tgt_lang)})</th>"
         "<th>similarity</th><th>fidelity</th><th>label</th><th>issues</th>"
         + ("<th>review</th>" if reviewed else "")
         + "</tr>"
@@ -363,15 +364,15 @@ def _link_table(report: dict, indices: list[int], anchors: bool) -> str:
         fidelity = row["fidelity"]
         reference = "" if row["reference"] is None else f'<div class="metrics">{_metrics(row["reference"])}</div>'
         rows.append(
-            f'<tr class="row {_esc(row["label"])}"{row_id} style="--label:{colour};--tint:{colour}12">'
-            f'<td class="num">{number}</td><td class="num">{_esc(row["kind"])}</td>'
+            f'<tr class="row {escape(row["label"])}"{row_id} style="--label:{colour};--tint:{colour}12">'
+            f'<td class="num">{number}</td><td class="num">{escape(row["kind"])}</td>'
             f"{_text_cell(row['src_text'], row['src_spans'], src_lang)}"
             f"{_text_cell(row['tgt_text'], row['tgt_spans'], tgt_lang)}"
             f'<td class="num">{similarity}</td>'
             f'<td class="num">{fidelity:.2f}<div class="bar"><span style="width:{fidelity:.0%};'
             f'background:{colour}"></span></div></td>'
             f"<td>{_chip(row['label'], colour)}</td>"
-            f'<td class="issues">{_esc(", ".join(row["issues"]))}{reference}</td>'
+            f'<td class="issues">{escape(", ".join(row["issues"]))}{reference}</td>'
             + (_review_cell(row) if reviewed else "")
             + "</tr>"
         )
@@ -386,14 +387,14 @@ def _status_chip(status: str, count: int | None = None) -> str:
     text = status if count is None else f"{status} {count}"
     if status in STATUS_COLOURS and count != 0:
         return _chip(text, STATUS_COLOURS[status])
-    return f'<span class="chip none">{_esc(text)}</span>'
+    return f'<span class="chip none">{escape(text)}</span>'
 
 
 def _review_cell(row: dict) -> str:
     """The reviewer's status, error category and comment; the comment is the reviewer's own
     text, in any language and possibly hostile, so it is escaped and gets its own direction."""
-    category = f'<div class="category">{_esc(row["review_category"])}</div>' if row["review_category"] else ""
-    comment = f'<div class="comment" dir="auto">{_esc(row["review_comment"])}</div>' if row["review_comment"] else ""
+    category = f'<div class="category">{escape(row["review_category"])}</div>' if row["review_category"] else ""
+    comment = f'<div class="comment" dir="auto">{escape(row["review_comment"])}</div>' if row["review_comment"] else ""
     return f'<td class="review">{_status_chip(row["review_status"])}{category}{comment}</td>'
 
 
@@ -450,7 +451,7 @@ def _along_svg(report: dict) -> str:
                 f'stroke="{colour}" stroke-opacity="0.35" stroke-width="{min(3.0, step / 3):.1f}"/>'
                 f'<circle cx="{x(i):.1f}" cy="{y(row["fidelity"]):.1f}" r="{dot:.1f}" fill="{colour}"/>'
             )
-        parts.append(f'<a href="#link-{i}"><title>{_esc(tip)}</title>{shape}</a>')
+        parts.append(f'<a href="#link-{i}"><title>{escape(tip)}</title>{shape}</a>')
     return (
         f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="fidelity along the document">'
         + "".join(parts)
@@ -494,7 +495,7 @@ def _histogram_svg(report: dict) -> str:
             parts.append(
                 f'<rect x="{x0 + 2:.1f}" y="{y(stacked + n):.1f}" width="{bar_w - 4:.1f}" '
                 f'height="{y(stacked) - y(stacked + n):.1f}" fill="{_colour(label)}">'
-                f"<title>{_esc(tip)}</title></rect>"
+                f"<title>{escape(tip)}</title></rect>"
             )
             stacked += n
     for b in range(11):
@@ -510,11 +511,11 @@ def _histogram_svg(report: dict) -> str:
 
 def _counts_html(report: dict) -> str:
     labels = " ".join(
-        _chip(f"{label} {n}", _colour(label)) if n else f'<span class="chip none">{_esc(label)} 0</span>'
+        _chip(f"{label} {n}", _colour(label)) if n else f'<span class="chip none">{escape(label)} 0</span>'
         for label, n in report["label_counts"].items()
     )
     issues = " ".join(
-        f'<span class="chip {"issue" if n else "none"}">{_esc(code)} {n}</span>'
+        f'<span class="chip {"issue" if n else "none"}">{escape(code)} {n}</span>'
         for code, n in report["issue_counts"].items()
     ) or '<span class="chip none">none</span>'
     return (
@@ -535,8 +536,8 @@ def _reference_html(reference: dict | None) -> str:
         return ""
     return (
         f'<div class="counts"><span class="what">sacrebleu</span>'
-        f"<span>{_metrics(reference)} against the {_esc(reference['against'])}</span></div>"
-        f'<div class="metrics">{_esc(reference["signature"])}</div>'
+        f"<span>{_metrics(reference)} against the {escape(reference['against'])}</span></div>"
+        f'<div class="metrics">{escape(reference["signature"])}</div>'
     )
 
 
@@ -562,19 +563,19 @@ def _report_html(report: dict, title: str) -> str:
         ("segments", f"{report['src_segments']} → {report['tgt_segments']}"),
     ]
     figure_html = "".join(
-        f'<div class="figure"><div class="value">{_esc(value)}</div><div class="name">{name}</div></div>'
+        f'<div class="figure"><div class="value">{escape(value)}</div><div class="name">{name}</div></div>'
         for name, value in figures
     )
-    notes = "".join(f'<li dir="auto">{_esc(note)}</li>' for note in report["notes"])
-    model = f" · model <bdi>{_esc(report['model'])}</bdi>" if report["model"] else ""
+    notes = "".join(f'<li dir="auto">{escape(note)}</li>' for note in report["notes"])
+    model = f" · model <bdi>{escape(report['model'])}</bdi>" if report["model"] else ""
     legend = " ".join(_chip(label, _colour(label)) for label in report["label_counts"])
     aligned = sum(1 for row in links if row["label"] not in UNALIGNED)
     body = [
-        f"<h1>Fidelity report: <bdi>{_esc(title)}</bdi></h1>",
-        f'<p class="sub">{_esc(report["src_lang"])} → {_esc(report["tgt_lang"])}{model}</p>',
+        f"<h1>Fidelity report: <bdi>{escape(title)}</bdi></h1>",
+        f'<p class="sub">{escape(report["src_lang"])} → {escape(report["tgt_lang"])}{model}</p>',
         '<section class="card">',
         f'<div class="headline"><span class="verdict" style="background:{VERDICT_COLOURS.get(verdict, OTHER_COLOUR)}">'
-        f"{_esc(verdict)}</span>{figure_html}</div>",
+        f"{escape(verdict)}</span>{figure_html}</div>",
         _counts_html(report),
         _review_counts_html(report),
         _reference_html(report["reference"]),
@@ -603,24 +604,24 @@ def _report_html(report: dict, title: str) -> str:
 
 def _index_html(reports: list[tuple[str, dict]]) -> str:
     verdicts = Counter(report["verdict"] for _, report in reports)
-    tally = ", ".join(f"{n} {_esc(verdict)}" for verdict, n in verdicts.items())
+    tally = ", ".join(f"{n} {escape(verdict)}" for verdict, n in verdicts.items())
     labels = list(dict.fromkeys(label for _, report in reports for label in report["label_counts"]))
     head = (
         "<tr><th>document</th><th>languages</th><th>verdict</th><th>coverage</th><th>fidelity</th>"
-        + "".join(f"<th>{_esc(label)}</th>" for label in labels)
+        + "".join(f"<th>{escape(label)}</th>" for label in labels)
         + "<th>data</th></tr>"
     )
     rows = []
     for name, report in reports:
         verdict = report["verdict"]
         rows.append(
-            f'<tr><td><a href="{_esc(quote(name + ".html"))}"><bdi>{_esc(name)}</bdi></a></td>'
-            f'<td class="num">{_esc(report["src_lang"])} → {_esc(report["tgt_lang"])}</td>'
+            f'<tr><td><a href="{escape(quote(name + ".html"))}"><bdi>{escape(name)}</bdi></a></td>'
+            f'<td class="num">{escape(report["src_lang"])} → {escape(report["tgt_lang"])}</td>'
             f"<td>{_chip(verdict, VERDICT_COLOURS.get(verdict, OTHER_COLOUR))}</td>"
             f'<td class="num">{_percent(report["coverage"])}</td>'
             f'<td class="num">{report["fidelity"]:.2f}</td>'
             + "".join(f'<td class="num">{report["label_counts"].get(label, 0)}</td>' for label in labels)
-            + f'<td class="num"><a href="{_esc(quote(name + ".json"))}">json</a></td></tr>'
+            + f'<td class="num"><a href="{escape(quote(name + ".json"))}">json</a></td></tr>'
         )
     body = (
         f"<h1>Fidelity reports</h1>\n<p class=\"sub\">{len(reports)} documents: {tally}</p>\n"
@@ -658,7 +659,7 @@ MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~])")
 
 def _md(text: object) -> str:
     """Document text made inert in a Markdown table cell: one line, specials backslash-escaped."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", _clean(str(text))))
+    return MARKDOWN_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", clean(str(text))))
 
 
 def _md_marked(text: str, spans: list[list[int]]) -> str:
