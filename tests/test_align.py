@@ -106,3 +106,13 @@ def test_a_side_with_no_segments_leaves_everything_unlinked(encoder, seed_lines)
     src, _ = seed_lines
     links = align(src[:3], [], encoder)
     assert links == [Link((0,), ()), Link((1,), ()), Link((2,), ())]
+
+
+def test_very_short_texts_align_on_raw_similarity(encoder, seed_lines):
+    """With fewer than three segments on a side there is no mean to subtract: both sides
+    are compared raw, whatever the other side's length."""
+    src, tgt = seed_lines
+    assert [(l.src, l.tgt) for l in align(src[:2], tgt[:2], encoder)] == [((0,), (0,)), ((1,), (1,))]
+    links = align(src[:2], tgt, encoder)
+    assert [(l.src, l.tgt) for l in links if l.src] == [((0,), (0,)), ((1,), (1,))]
+    assert all(not l.src for l in links[2:])

@@ -151,6 +151,7 @@ class BlockVectors:
     src_len: list[np.ndarray]
     tgt_len: list[np.ndarray]
     ratio: float  # the document's target/source length ratio
+    offset: float  # subtracted from every dot product to put it on the centred scale
 
     @classmethod
     def build(cls, src: Sequence[Segment], tgt: Sequence[Segment], encoder: TextEncoder,
@@ -163,13 +164,19 @@ class BlockVectors:
         for runs in src_runs + tgt_runs:
             out.append(vectors[at:at + len(runs)])
             at += len(runs)
-        src_vec = _centre(out[:max_block])
-        tgt_vec = _centre(out[max_block:])
+        # with fewer than three segments on a side, its mean is mostly the segments
+        # themselves: then neither side is centred and raw cosine is shifted instead
+        centred = len(src) >= 3 and len(tgt) >= 3
+        src_vec = _centre(out[:max_block]) if centred else out[:max_block]
+        tgt_vec = _centre(out[max_block:]) if centred else out[max_block:]
         src_len = [np.array([len(t) for t in runs], np.float64) for runs in src_runs]
         tgt_len = [np.array([len(t) for t in runs], np.float64) for runs in tgt_runs]
         total_src = sum(len(s.text) for s in src) or 1
         total_tgt = sum(len(s.text) for s in tgt) or 1
-        return cls(src_vec, tgt_vec, src_len, tgt_len, total_tgt / total_src)
+        # the texts' length ratio describes the language pair only when both are complete;
+        # bounded, so a translated excerpt of a long text is not read as 10x expansion
+        ratio = min(max(total_tgt / total_src, 1 / _MAX_RATIO), _MAX_RATIO)
+        return cls(src_vec, tgt_vec, src_len, tgt_len, ratio, 0.0 if centred else _RAW_SHIFT)
 
 
 def _runs(texts: list[str], max_block: int) -> list[list[str]]:
@@ -179,15 +186,8 @@ def _runs(texts: list[str], max_block: int) -> list[list[str]]:
 
 
 def _centre(blocks: list[np.ndarray]) -> list[np.ndarray]:
-    """Subtract the side's mean single-segment vector from every block, then renormalise.
-
-    With fewer than three segments the mean is mostly the segments themselves, so the
-    vectors are left raw and shifted instead (see `_raw_shift`).
-    """
-    singles = blocks[0]
-    if len(singles) < 3:
-        return [b.astype(np.float32) for b in blocks]
-    mean = singles.mean(axis=0)
+    """Subtract the side's mean single-segment vector from every block, then renormalise."""
+    mean = blocks[0].mean(axis=0)
     centred = []
     for b in blocks:
         c = b - mean
@@ -199,11 +199,8 @@ def _centre(blocks: list[np.ndarray]) -> list[np.ndarray]:
 # Raw cosine of short texts that could not be centred is mapped onto the centred scale:
 # translations score ~0.85-0.92 raw and ~0.3-0.7 centred; unrelated sentences ~0.75-0.8 raw.
 _RAW_SHIFT = 0.6
-
-
-def _similarity_offset(sides: BlockVectors) -> float:
-    raw = len(sides.src[0]) < 3 or len(sides.tgt[0]) < 3
-    return _RAW_SHIFT if raw else 0.0
+# Translations differ in length by well under a factor of two (en-fa, en-ar, de-fr ~0.8-1.2).
+_MAX_RATIO = 2.0
 
 
 def _align_span(sides: BlockVectors, i0: int, i1: int, j0: int, j1: int,
@@ -223,7 +220,7 @@ def _gain(sides: BlockVectors, a: int, b: int, i: int, js: np.ndarray,
           settings: Settings) -> tuple[np.ndarray, np.ndarray]:
     """Gain and similarity of links of `a` source segments starting at i and `b` target
     segments starting at each of `js`."""
-    sim = sides.tgt[b - 1][js] @ sides.src[a - 1][i] - _similarity_offset(sides)
+    sim = sides.tgt[b - 1][js] @ sides.src[a - 1][i] - sides.offset
     deviation = np.log((sides.tgt_len[b - 1][js] + 20) /
                        ((sides.src_len[a - 1][i] + 20) * sides.ratio))
     gain = (sim - settings.threshold
@@ -235,7 +232,6 @@ def _gain(sides: BlockVectors, a: int, b: int, i: int, js: np.ndarray,
 def _dp(sides: BlockVectors, i0: int, j0: int, bounds: list[tuple[int, int]],
         settings: Settings) -> list[Link]:
     """Best monotone path; row r (r source segments consumed) may use columns bounds[r]."""
-    n = len(bounds) - 1
     score: list[np.ndarray] = []
     back: list[np.ndarray] = []  # index into LINK_TYPES, or -1 for a (0, 1) step
     sims: list[np.ndarray] = []
@@ -330,7 +326,7 @@ def _anchors(sides: BlockVectors, i0: int, i1: int, j0: int, j1: int,
     k = min(settings.anchor_neighbours, len(tgt))
     candidates = []
     for start in range(0, len(src), 512):
-        sim = src[start:start + 512] @ tgt.T - _similarity_offset(sides)
+        sim = src[start:start + 512] @ tgt.T - sides.offset
         top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
         for row, cols in enumerate(top):
             for col in cols:
