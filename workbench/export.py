@@ -7,6 +7,8 @@ made from a file aligned earlier without aligning again.
 Every file the workbench writes goes through `atomic_write` (temp file in the target folder,
 then `os.replace`): a write that fails half-way never leaves a truncated file, nor destroys
 the file already at that path.
+Document text is untrusted: every CSV text cell goes through `csv_cell`, so a sentence that
+starts with "=" is never run as a spreadsheet formula, and `read_rows` undoes it exactly.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ RTL_LANGS = frozenset({"fa", "ar", "he", "ur"})
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _BCP47 = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 _FLOAT_COLUMNS = ("similarity", "fidelity")
+# A cell a spreadsheet may run as a formula: OWASP's triggers (= + - @ tab CR), after any run of
+# single quotes, so that a text which itself starts with quotes and a trigger is quoted too.
+_FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
 
 
 def columns(scored: bool, reviewed: bool) -> list[str]:
@@ -125,8 +130,34 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
         raise
 
 
+def csv_cell(value: object) -> object:
+    """`value` made safe for a CSV cell: a text a spreadsheet would run as a formula gets a `'`.
+
+    Excel and LibreOffice evaluate a CSV cell that starts with =, +, -, @, tab or carriage
+    return (CSV/formula injection, OWASP), and document text is untrusted, so such a text is
+    prefixed with a single quote, which makes the cell plain text. Only text is touched: the
+    numbers the program writes (link, similarity, fidelity) stay numbers, negative ones too.
+    The one ambiguity is a text that itself begins with quotes and a trigger ("'=x"): read
+    back, it could not be told from a quoted "=x". So the quote is added whenever the text
+    starts with any number of quotes and then a trigger ("'=x" -> "''=x"), and `csv_text`
+    removes one quote from exactly those cells; the round trip is exact for every string.
+    XLSX needs none of this: its cells are typed, and `_xlsx_bytes` stores such text as text.
+    """
+    if isinstance(value, str) and _FORMULA_START.match(value):
+        return "'" + value
+    return value
+
+
+def csv_text(cell: str) -> str:
+    """The text `csv_cell` was given: the one quote it added to a CSV cell taken away."""
+    return cell[1:] if cell.startswith("'") and _FORMULA_START.match(cell) else cell
+
+
 def read_rows(path: str | os.PathLike) -> list[dict]:
-    """Read a .csv or .jsonl file written by `write` back into the dicts `rows()` made."""
+    """Read a .csv or .jsonl file written by `write` back into the dicts `rows()` made.
+
+    CSV cells are given back as they were before `csv_cell` guarded them against spreadsheets.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".jsonl"):
@@ -239,7 +270,7 @@ def _csv_bytes(alignment: Alignment, header: list[str], table: list[dict]) -> by
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=header)
     writer.writeheader()
-    writer.writerows(table)
+    writer.writerows({name: csv_cell(value) for name, value in row.items()} for row in table)
     # utf-8-sig: the BOM is what makes Excel read the file as UTF-8 instead of a code page
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -360,7 +391,10 @@ def _xlsx_value(value: object) -> object:
 def _read_csv(handle, path: Path) -> list[dict]:
     reader = csv.DictReader(handle)
     _check_columns(reader.fieldnames or [], path)
-    return [_typed(row, path, number) for number, row in enumerate(reader, start=2)]
+    return [
+        _typed({name: csv_text(cell) if isinstance(cell, str) else cell for name, cell in row.items()}, path, number)
+        for number, row in enumerate(reader, start=2)
+    ]
 
 
 def _read_jsonl(handle, path: Path) -> list[dict]:

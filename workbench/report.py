@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from workbench.align import Alignment
 from workbench.errors import InputError
-from workbench.export import RTL_LANGS, atomic_write, bcp47
+from workbench.export import RTL_LANGS, atomic_write, bcp47, csv_cell
 from workbench.fidelity import LABELS, VERDICTS
 from workbench.store import STATUSES
 
@@ -636,17 +636,18 @@ def _summary_csv(reports: list[tuple[str, dict]]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["document", "src_lang", "tgt_lang", "verdict", "coverage", "fidelity", "links", *labels, "report"])
     for name, report in reports:
+        # the document names (file names) and languages are user text: no cell may run as a formula
         writer.writerow(
             [
-                name,
-                report["src_lang"],
-                report["tgt_lang"],
+                csv_cell(name),
+                csv_cell(report["src_lang"]),
+                csv_cell(report["tgt_lang"]),
                 report["verdict"],
                 f"{report['coverage']:.4f}",
                 f"{report['fidelity']:.4f}",
                 len(report["links"]),
                 *(report["label_counts"].get(label, 0) for label in labels),
-                f"{name}.html",
+                csv_cell(f"{name}.html"),
             ]
         )
     return buffer.getvalue()
