@@ -357,7 +357,8 @@ def report(cases: list[Case]) -> None:
         print(row)
 
     print("\nIssue codes (recall on the damage that should raise them; rate on clean links)")
-    for code, kind in (("number_mismatch", "number_changed"), ("name_mismatch", "name_changed")):
+    for code, kind in (("number_mismatch", "number_changed"), ("name_mismatch", "name_changed"),
+                       ("negation_mismatch", "negation_flipped")):
         damaged = [c for c in cases if c.damage == kind]
         clean = [c for c in cases if c.damage is None]
         hit = sum(code in c.result.issues for c in damaged)

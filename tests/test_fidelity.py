@@ -16,6 +16,7 @@ import pytest
 from workbench import fidelity
 from workbench.align import Alignment
 from workbench.embed import load_encoder
+from workbench.evaluate import read_links
 from workbench.pipeline import run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,6 +125,36 @@ def test_a_changed_number_is_a_major_number_mismatch(seed000: Alignment, encoder
     damaged = rescored(seed000, encoder, "tgt", segment, persian.replace("۱۲۵", "۱۳۵"))
     assert "number_mismatch" in damaged.scores[k].issues
     assert damaged.scores[k].label == "major"
+
+
+def test_a_negation_on_one_side_is_a_negation_mismatch(seed000: Alignment, encoder) -> None:
+    k = link_starting(seed000, "Back in May, Iraqi Prime Minister")
+    assert "negation_mismatch" not in seed000.scores[k].issues
+    (segment,) = seed000.links[k].src
+    english = seed000.src[segment].text
+    damaged = rescored(seed000, encoder, "src", segment, english.replace("said he would send", "said he would not send"))
+    assert "negation_mismatch" in damaged.scores[k].issues
+    assert damaged.scores[k].label != "faithful"
+    assert damaged.scores[k].fidelity < seed000.scores[k].fidelity
+
+
+@pytest.mark.parametrize("pair", ["en-fa", "en-ar", "en-tr"])
+def test_negations_agree_in_real_translations(pair: str) -> None:
+    """The UDHR's real translations say "No one shall ..." with هیچ‌کس/نمی‌توان, لا يجوز,
+    "hiç kimse ... tutulamaz": their 1-1 links must (nearly) never read as a flipped negation.
+    The one en-ar line that does is a real omission in that translation: "may in no case be
+    exercised" / "يصح بحال من الأحوال أن تمارس" ("may ... be exercised", without لا)."""
+    folder = ROOT / "benchmarks" / "udhr" / pair
+    src = (folder / "src.txt").read_text(encoding="utf-8").splitlines()
+    tgt = (folder / "tgt.txt").read_text(encoding="utf-8").splitlines()
+    src_lang, tgt_lang = pair.split("-")
+    links = [(s[0], t[0]) for s, t in read_links(folder / "gold.txt") if len(s) == 1 and len(t) == 1]
+    negated = sum(fidelity.negated(src[i], src_lang) for i, _ in links)
+    flagged = [src[i] for i, j in links if fidelity.negation_mismatch(src[i], tgt[j], src_lang, tgt_lang)]
+    assert negated >= 15  # the declaration is full of "No one shall": the check is exercised
+    assert len(flagged) <= 0.03 * len(links), flagged
+    if pair == "en-ar":
+        assert any(text.startswith("These rights and freedoms may in no case") for text in flagged)
 
 
 def test_numbers_are_read_in_any_script() -> None:

@@ -13,7 +13,9 @@ measure a few things a sentence encoder and simple text rules can see:
   words, and whole clauses that were partly reworded, are the link's `src_spans`/`tgt_spans`;
 - **numbers and names**: numbers compared by value across scripts (۱۲۵ = 125, ۴٫۵ = 4.5),
   names compared by a consonant skeleton that reads Latin and Arabic script alike
-  (Christian Malard = کریستین مالارد).
+  (Christian Malard = کریستین مالارد);
+- **negation**: whether one side is negated and the other not, read from per-language word
+  lists and verb morphology (the encoder barely tells "shall" from "shall not").
 
 `fidelity` is a logistic function of those features whose coefficients were fitted on real
 human translations (the UDHR development set and Text+Berg) against damaged copies of them;
@@ -44,7 +46,8 @@ if TYPE_CHECKING:
 
 LABELS = ("faithful", "minor", "major", "omission", "addition")
 VERDICTS = ("translation", "partial translation", "not a translation")
-ISSUES = ("number_mismatch", "name_mismatch", "untranslated", "length_ratio", "low_similarity")
+ISSUES = ("number_mismatch", "name_mismatch", "negation_mismatch", "untranslated", "length_ratio",
+          "low_similarity")
 
 
 @dataclass(frozen=True)
@@ -108,17 +111,18 @@ class TokenEncoder(Protocol):
 # classes weighted equally) on 572 gold links of real human translations (UDHR en-fa, en-ar,
 # en-tr; Text+Berg de-fr, 4 documents) and 573 copies damaged by that script (a clause dropped
 # or added, a number or name changed, a negation flipped, the target swapped with a
-# neighbour's). Fitted on one corpus and tested on the other the AUC drops by 0.02-0.03 only
-# (0.82 on Text+Berg, 0.88 on UDHR). Equal class weights make 0.5 the point where a link is
+# neighbour's). Fitted on one corpus and tested on the other the AUC drops by 0.02-0.04 only
+# (0.84 on Text+Berg, 0.90 on UDHR). Equal class weights make 0.5 the point where a link is
 # as likely a real translation as a damaged one; in a real document, where most links are
 # faithful, a link at 0.5 is more often faithful than not.
 FIDELITY_MODEL = {
-    "intercept": -0.292,
-    "similarity": 4.226,
-    "length_deviation": -3.175,
-    "unaligned": -2.477,
-    "number_mismatch": -3.367,
-    "name_mismatch": -1.325,
+    "intercept": -0.041,
+    "similarity": 4.451,
+    "length_deviation": -3.521,
+    "unaligned": -2.352,
+    "number_mismatch": -3.707,
+    "name_mismatch": -1.469,
+    "negation_mismatch": -2.077,
 }
 FEATURES = tuple(name for name in FIDELITY_MODEL if name != "intercept")
 
@@ -169,6 +173,7 @@ class LinkEvidence:
     numbers_changed: bool  # both sides have numbers and they differ
     numbers_one_sided: bool  # numbers on one side only
     names_missing: tuple[str, ...]  # names with no counterpart on the other side
+    negation_mismatch: bool  # one side negated, the other not
     untranslated: bool
     src_spans: tuple[tuple[int, int], ...]
     tgt_spans: tuple[tuple[int, int], ...]
@@ -182,6 +187,7 @@ def features(evidence: LinkEvidence) -> dict[str, float]:
         "unaligned": evidence.unaligned,
         "number_mismatch": float(evidence.numbers_changed),
         "name_mismatch": float(bool(evidence.names_missing)),
+        "negation_mismatch": float(evidence.negation_mismatch),
     }
 
 
@@ -225,6 +231,7 @@ def issue_codes(evidence: LinkEvidence) -> tuple[str, ...]:
     raised = {
         "number_mismatch": evidence.numbers_changed or evidence.numbers_one_sided,
         "name_mismatch": bool(evidence.names_missing),
+        "negation_mismatch": evidence.negation_mismatch,
         "untranslated": evidence.untranslated,
         "length_ratio": evidence.length_deviation > LENGTH_DEVIATION,
         "low_similarity": evidence.similarity < LOW_SIMILARITY,
@@ -234,13 +241,13 @@ def issue_codes(evidence: LinkEvidence) -> tuple[str, ...]:
 
 def label_for(fidelity: float, evidence: LinkEvidence) -> str:
     """major: fidelity < MAJOR_BELOW, a changed number, or untranslated text;
-    minor: fidelity < FAITHFUL_FROM, or a name missing on one side;
+    minor: fidelity < FAITHFUL_FROM, a name missing on one side, or a negation on one side;
     faithful otherwise. Facts override a high similarity because the encoder barely notices
     them. A number on one side only is reported (`number_mismatch`) but does not change the
     label: it is as often a number spelled out in words ("Article 3" / "مادهٔ سوم")."""
     if fidelity < MAJOR_BELOW or evidence.numbers_changed or evidence.untranslated:
         return "major"
-    if fidelity < FAITHFUL_FROM or evidence.names_missing:
+    if fidelity < FAITHFUL_FROM or evidence.names_missing or evidence.negation_mismatch:
         return "minor"
     return "faithful"
 
@@ -267,6 +274,7 @@ def link_evidence(alignment: Alignment, encoder: TokenEncoder) -> list[LinkEvide
             numbers_changed=changed,
             numbers_one_sided=one_sided,
             names_missing=missing_names(src, tgt, alignment.src_lang, alignment.tgt_lang, words),
+            negation_mismatch=negation_mismatch(src, tgt, alignment.src_lang, alignment.tgt_lang),
             untranslated=not same_language and _untranslated(src, tgt, src_script, tgt_script),
             src_spans=words.src_spans,
             tgt_spans=words.tgt_spans,
@@ -513,7 +521,7 @@ def _mark_reworded_clauses(text: str, words: Sequence[tuple[int, int]], content:
 
 
 def _word_vectors(text: str, encoder: TokenEncoder) -> tuple[list[tuple[int, int]], np.ndarray]:
-    """Words of `text` that the encoder saw (a long text is cut at the model's limit) and
+    """Words of `text` that the encoder saw (all: a text over the model's limit is read in windows) and
     the mean state of the pieces overlapping each."""
     offsets, states = encoder.token_states(text)
     words, vectors = [], []
@@ -670,6 +678,60 @@ def _number_value(token: str) -> float | None:
         return float(digits)
     except ValueError:
         return None
+
+
+# ----------------------------------------------------------------------------- negation
+
+_JOINER = r"[\w\u200c]"  # a letter, or the zero-width non-joiner inside a Persian word
+# Sentential negation per language: (markers, idioms that contain a marker but do not negate).
+# "without" counts in every language, because translators often turn "no X" into
+# "without X" and back. Morphological negation ("inalienable", "ناپذیر", "haksız") does not:
+# it is a word's meaning, and the encoder sees it. Measured on real translations
+# (benchmarks/fidelity_bench.py): one side negated and the other not on 1-2% of UDHR links
+# (one of them a real omission in the Arabic text: "may in no case" / "يصح", "may"), 8% of
+# Text+Berg's literary French ("ne cesse de", "ne ... que" read as negation by a reader, not here).
+NEGATION_PATTERNS = {
+    "en": (r"\b(?:not|no|never|nor|neither|none|nobody|nothing|nowhere|cannot|without)\b|n[’']t\b",
+           r"\bnot (?:only|least)\b|\bno (?:doubt|longer)\b"),
+    "de": (r"\b(?:nicht|kein\w*|nie|niemals|niemand\w*|nichts|weder|ohne)\b",
+           r"\bnicht (?:nur|zuletzt)\b"),
+    "fr": (r"\b(?:pas|jamais|aucun\w*|nullement|guère|non|ni|sans|rien|nul(?:le)?)\b"
+           r"|\bn(?:e\b|[’'])\s*(?:\S+\s+){0,3}?plus\b",
+           r"\bnon seulement\b|\bne (?:cesse|tarde)\b"),
+    # نمی- and ن- before the common verb stems; نه, نیست, هیچ, بدون.
+    "fa": (rf"(?<!{_JOINER})(?:نه|نیست{_JOINER}*|هیچ{_JOINER}*|نمی{_JOINER}*|نباید|نبا?ش{_JOINER}*"
+           rf"|نبود{_JOINER}*|ندار{_JOINER}*|نداشت{_JOINER}*|نخواه{_JOINER}*|نش(?:ود|وند|د|ده){_JOINER}*"
+           rf"|نک(?:ند|نند|رد|رده){_JOINER}*|نتوان{_JOINER}*|نگرد{_JOINER}*|نگیر{_JOINER}*|نده{_JOINER}*"
+           rf"|نداد{_JOINER}*|بدون)(?!{_JOINER})", None),
+    # لا ... إلا is "only"; لا سيما "especially".
+    "ar": (r"(?<!\w)[وف]?(?:لا|لم|لن|ليس\w*|لست\w*|بدون|دون)(?!\w)",
+           r"لا\s+سيما|لا\s+غنى|لا\s+(?:\S+\s+){0,5}?إلا"),
+    # değil, yok, hiç; the verb suffix -me/-ma before a tense (yapılamaz, olmayan, etmedi).
+    "tr": (r"\b(?:değil\w*|yok\w*|hiç\w*|asla)\b|\w+?(?:m[ae]m[ae]k|m[ae]z|m[ae]y[ae]n|m[ae]d[ıi](?!kç)"
+           r"|m[ıiuü]yor|m[ae]m[ae]l[ıi]|m[ae]y[ae]c[ae]k|m[ae]ks[ıi]z[ıi]n)\w*",
+           r"\bhiç\s+(?:olmazsa|değilse)\b"),
+}
+_NEGATION = {lang: (re.compile(markers, re.IGNORECASE), re.compile(idioms, re.IGNORECASE) if idioms else None)
+             for lang, (markers, idioms) in NEGATION_PATTERNS.items()}
+
+
+def negated(text: str, lang: str) -> bool | None:
+    """Whether `text` holds a sentential negation; None for a language without rules."""
+    if lang not in _NEGATION:
+        return None
+    markers, idioms = _NEGATION[lang]
+    if idioms is not None:
+        text = idioms.sub(" ", text)
+    return markers.search(text) is not None
+
+
+def negation_mismatch(src: str, tgt: str, src_lang: str, tgt_lang: str) -> bool:
+    """One side is negated and the other is not (only where both languages have rules).
+
+    Presence, not count: a translation says "No one ... arbitrarily" as "هیچ‌کس را نمی‌توان"
+    (two markers for one negation), so counts differ on a quarter of real links."""
+    src_negated, tgt_negated = negated(src, src_lang), negated(tgt, tgt_lang)
+    return src_negated is not None and tgt_negated is not None and src_negated != tgt_negated
 
 
 # ----------------------------------------------------------------------------- names
