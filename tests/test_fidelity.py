@@ -90,8 +90,8 @@ def test_basij_spans_mark_the_mistranslated_phrase(seed000: Alignment) -> None:
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "multilingual-e5-small scores the Basij pair like a faithful one (fidelity 0.85, above "
-    "two thirds of the benchmark's real translations): the mistranslation keeps the words "
+    "multilingual-e5-small scores the Basij pair like a faithful one (fidelity 0.86, above "
+    "59-70% of the benchmark's real translations): the mistranslation keeps the words "
     "(experience, divide) and changes only who did what, which this encoder does not see"))
 def test_basij_link_is_not_faithful(seed000: Alignment) -> None:
     score = seed000.scores[link_starting(seed000, "Sources suggest that Iran's Revolutionary Guards")]
