@@ -88,7 +88,7 @@ def test_load_a_seed_review_it_and_find_the_review_again(db_path: Path) -> None:
     assert "confirmed by tester" in page_html(again) and "rejected (number)" in page_html(again)
 
 
-def test_fix_the_alignment_then_undo(db_path: Path) -> None:
+def test_fix_the_alignment_then_undo_and_redo(db_path: Path) -> None:
     at = start()
     at.button(key=SEED_BUTTON).click().run()
     db = Store(db_path)
@@ -107,9 +107,14 @@ def test_fix_the_alignment_then_undo(db_path: Path) -> None:
     assert not at.exception
     assert [s.src for s in db.load(info.id).states] == [s.src for s in states]
     assert any("Undid merge of link 2" in s.value for s in at.success)
+    at.button(key="redo").click().run()
+    assert not at.exception and not at.error
+    assert db.load(info.id).states == merged.states
+    assert any("Redid merge of link 2 (tester" in s.value for s in at.success)
+    history = [c.value.replace("\\", "") for c in at.sidebar.caption]  # Markdown escapes
+    assert "tester · redo (merge)" in history[0] and "tester · undo (merge)" in history[1]
 
     # a manual merge the aligner disagrees with goes away on re-aligning; a pinned link stays
-    at.button(key=f"merge-next-{key(states[1])}").click().run()
     at.button(key=f"pin-{key(states[0])}").click().run()
     at.button(key="realign").click().run()
     assert not at.exception and not at.error
@@ -119,6 +124,37 @@ def test_fix_the_alignment_then_undo(db_path: Path) -> None:
     assert any("Re-aligned" in s.value for s in at.success)
     history = [c.value.replace("\\", "") for c in at.sidebar.caption]  # Markdown escapes
     assert "tester · realign" in history[0] and "tester · pin #1" in history[1]
+
+
+def test_delete_the_document_after_saying_so(db_path: Path) -> None:
+    at = start()
+    at.button(key=SEED_BUTTON).click().run()
+    db = Store(db_path)
+    [info] = db.documents()
+    states = db.load(info.id).states
+    other_tab = start()
+    other_tab.button(key=f"open-{info.id}").click().run()
+    at.button(key="redo").click().run()
+    assert [m.value for m in at.info] == ["Nothing to redo."]
+
+    # one click deletes nothing: the button works only once the reviewer says they are sure
+    assert at.button(key="delete").disabled
+    at.checkbox(key=f"delete-sure-{info.id}").check().run()
+    assert not at.button(key="delete").disabled and db.documents() == [info]
+    at.button(key="delete").click().run()
+    assert not at.exception and not at.error
+    assert db.documents() == [] and db.history(info.id) == []
+    assert any(f"Deleted {info.name} with its review and history." in s.value.replace("\\", "")
+               for s in at.success)
+    # back on the start page: the document is gone from the list, the seed can be aligned again
+    assert at.button(key=SEED_BUTTON).label == "Align"
+    assert not [b for b in at.button if b.key == f"open-{info.id}"]
+
+    # a tab still showing the document is told it is gone, and shown the start page
+    other_tab.button(key=f"confirm-{key(states[0])}").click().run()
+    assert not other_tab.exception
+    assert [e.value.replace("\\", "") for e in other_tab.error] == [f"No document {info.id} in {db_path}."]
+    assert other_tab.button(key=SEED_BUTTON).label == "Align"
 
 
 def test_filter_by_label(db_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The review store on seed article 000: every action, history, undo, persistence, crashes, concurrency."""
+"""The review store on seed article 000: every action, history, undo and redo, deleting, persistence,
+crashes, concurrency."""
 
 from __future__ import annotations
 
@@ -270,6 +271,7 @@ def test_history_rebuilds_every_state_and_says_who_did_what(db: Store, doc: int)
         lambda: db.pin(doc, 3, who="bob"),
         lambda: db.move(doc, 4, "tgt", "next", who="alice"),
         lambda: db.undo(doc, who="bob"),
+        lambda: db.redo(doc, who="alice"),
     ]
     for step in steps:
         step()
@@ -282,9 +284,10 @@ def test_history_rebuilds_every_state_and_says_who_did_what(db: Store, doc: int)
     assert [(a.type, a.who) for a in history] == [
         ("create", "alice"), ("confirm", "alice"), ("reject", "bob"), ("merge", "alice"),
         ("split", "bob"), ("unlink", "alice"), ("relink", "alice"), ("pin", "bob"),
-        ("move", "alice"), ("undo", "bob")]
+        ("move", "alice"), ("undo", "bob"), ("redo", "alice")]
     assert history[2].payload["comment"] == "Hook is missing" and history[2].payload["link"] == 1
-    assert history[-1].payload["undoes"] == history[-2].id
+    assert history[-2].payload["undoes"] == history[-1].payload["redoes"] == history[-3].id
+    assert history[-1].payload["redone_type"] == "move"
     assert all(a.at.endswith("+00:00") for a in history)
 
 
@@ -314,6 +317,167 @@ def test_undo_walks_back_to_the_aligned_state(db: Store, doc: int, aligned) -> N
     assert db.undo(doc, who="alice").type == "confirm"
     assert db.undo(doc, who="alice") is None
     assert db.load(doc).states == original.states
+
+
+def test_undo_and_redo_walk_back_and_forth_through_every_kind_of_edit(db: Store, doc: int) -> None:
+    edits = [
+        ("confirm", lambda: db.confirm(doc, 0, who="alice")),
+        ("reject", lambda: db.reject(doc, 1, "number", "125, not 152", who="alice")),
+        ("merge", lambda: db.merge(doc, 2, "next", who="alice")),
+        ("split", lambda: db.split(doc, 2, 1, 0, who="alice")),
+        ("move", lambda: db.move(doc, 4, "tgt", "next", who="alice")),
+        ("unlink", lambda: db.unlink(doc, 3, who="alice")),  # the 1-1 link the split left
+        ("relink", lambda: db.relink(doc, 3, 4, who="alice")),
+        ("pin", lambda: db.pin(doc, 0, who="alice")),
+    ]
+    states = [db.load(doc).states]
+    for _, edit in edits:
+        edit()
+        states.append(db.load(doc).states)
+    assert all(a != b for a, b in zip(states, states[1:]))  # every edit changed something
+    for (kind, _), expected in zip(reversed(edits), reversed(states[:-1])):
+        assert db.undo(doc, who="bob").type == kind
+        assert db.load(doc).states == expected
+    assert db.undo(doc, who="bob") is None
+    for (kind, _), expected in zip(edits, states[1:]):
+        redone = db.redo(doc, who="carol")
+        assert (redone.type, redone.who) == (kind, "alice")  # the edit itself: alice's
+        assert db.load(doc).states == expected  # with alice's decisions as she made them
+    assert db.redo(doc, who="carol") is None
+    assert db.undo(doc, who="bob").type == "pin"  # a redone edit can be undone again
+    assert db.load(doc).states == states[-2]
+    history = db.history(doc)
+    redos = [a for a in history if a.type == "redo"]
+    assert [(a.who, a.payload["redoes"]) for a in redos] == [("carol", a.id) for a in history[1:len(edits) + 1]]
+    for version in range(1, db.load(doc).version + 1):  # the history rebuilds every state
+        assert db.replay(doc, upto_version=version) in states
+    assert db.replay(doc) == db.load(doc).states
+    assert_partition(db, doc)
+
+
+def test_redo_after_two_undos_and_back(db: Store, doc: int) -> None:
+    original = db.load(doc).states
+    db.confirm(doc, 0, who="alice")
+    confirmed = db.load(doc).states
+    db.merge(doc, 2, "next", who="alice")
+    merged = db.load(doc).states
+    db.undo(doc, who="alice")
+    db.undo(doc, who="alice")
+    assert db.load(doc).states == original
+    assert db.redo(doc, who="alice").type == "confirm"
+    assert db.load(doc).states == confirmed
+    assert db.undo(doc, who="alice").type == "confirm"  # back and forth ...
+    assert db.redo(doc, who="alice").type == "confirm"
+    assert db.redo(doc, who="alice").type == "merge"  # ... and on to the last edit undone
+    assert db.load(doc).states == merged
+    assert db.redo(doc, who="alice") is None
+
+
+def test_a_new_edit_ends_what_could_be_redone(db: Store, doc: int) -> None:
+    db.confirm(doc, 0, who="alice")
+    db.confirm(doc, 1, who="alice")
+    db.undo(doc, who="alice")
+    db.reject(doc, 2, "other", who="alice")  # as in any editor: the undone confirm is gone
+    assert db.redo(doc, who="alice") is None
+    assert [s.status for s in db.load(doc).states[:3]] == ["confirmed", "unreviewed", "rejected"]
+    assert db.undo(doc, who="alice").type == "reject"
+    assert db.redo(doc, who="alice").type == "reject"  # what can be redone now is the new edit
+    assert db.redo(doc, who="alice") is None
+    assert db.undo(doc, who="alice").type == "reject"
+    assert db.undo(doc, who="alice").payload["link"] == 0  # the undone confirm stays undone
+    assert db.undo(doc, who="alice") is None
+
+
+def test_redo_with_nothing_undone_is_none_and_records_nothing(db: Store, doc: int) -> None:
+    assert db.redo(doc, who="alice") is None  # nothing done yet
+    db.confirm(doc, 0, who="alice")
+    assert db.redo(doc, who="alice") is None  # done, not undone
+    db.undo(doc, who="alice")
+    db.redo(doc, who="alice")
+    assert db.redo(doc, who="alice") is None  # redone already
+    assert [a.type for a in db.history(doc)] == ["create", "confirm", "undo", "redo"]
+    assert db.redo(42, who="alice") is None and db.undo(42, who="alice") is None
+
+
+# -- deleting a document ----------------------------------------------------------------------
+
+
+def test_delete_removes_the_document_and_nothing_else(db: Store, doc: int, aligned) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    other = db.save(aligned, name="by lines", key=content_key(text, split="lines"), source_text=text,
+                    who="bob")
+    db.confirm(other, 0, who="bob")
+    db.merge(other, 2, "next", who="bob")
+    db.undo(other, who="bob")
+    kept, kept_history = db.load(other), db.history(other)
+    db.confirm(doc, 0, who="alice")
+    db.merge(doc, 1, "next", who="alice")
+    db.undo(doc, who="alice")
+
+    db.delete(doc)
+    assert [info.id for info in db.documents()] == [other]
+    assert db.find(content_key(text)) is None and db.history(doc) == []
+    with pytest.raises(InputError, match=f"No document {doc}"):
+        db.load(doc)
+    with pytest.raises(InputError, match=f"No document {doc}"):
+        db.confirm(doc, 0, who="alice")
+    with pytest.raises(InputError, match=f"No document {doc}"):
+        db.delete(doc)
+    assert db.redo(doc, who="alice") is None
+    with sqlite3.connect(db.path) as conn:  # a hard delete: no row of it is left
+        for table, column in (("documents", "id"), ("links", "document_id"),
+                              ("link_scores", "document_id"), ("actions", "document_id")):
+            assert conn.execute(f"SELECT count(*) FROM {table} WHERE {column} = ?", (doc,)).fetchone() == (0,)
+        # the history of the documents still there stays append-only
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            conn.execute("DELETE FROM actions")
+    conn.close()
+    # the other document is intact: its links, scores, history, and what it can redo
+    after = db.load(other)
+    assert after.states == kept.states and after.alignment.scores == kept.alignment.scores
+    assert after.alignment.summary == kept.alignment.summary
+    assert db.history(other) == kept_history and db.replay(other) == kept.states
+    assert db.redo(other, who="bob").type == "merge"
+
+
+def test_a_deleted_documents_id_is_not_given_out_again(db: Store, doc: int, aligned) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    seen = db.load(doc).states  # a second tab still shows the document ...
+    db.delete(doc)
+    # ... which is aligned again: a new document, which that tab's clicks must not reach
+    again = db.save(aligned, name=SEED.name, key=content_key(text), source_text=text, who="alice")
+    assert again > doc
+    with pytest.raises(InputError, match=f"No document {doc}"):
+        db.confirm(doc, 0, who="bob", expect=seen[0])
+    assert db.load(again).states == seen
+
+
+def test_a_failed_delete_leaves_everything(db: Store, doc: int) -> None:
+    db.confirm(doc, 0, who="alice")
+    before, history = db.load(doc), db.history(doc)
+    with sqlite3.connect(db.path) as conn:  # the last of the deletes fails, after the history went
+        conn.execute("CREATE TRIGGER links_fail BEFORE DELETE ON links "
+                     "BEGIN SELECT RAISE(ABORT, 'disk unplugged'); END")
+    conn.close()
+    with pytest.raises(sqlite3.DatabaseError, match="disk unplugged"):
+        db.delete(doc)
+    after = db.load(doc)
+    assert after.states == before.states and after.alignment.scores == before.alignment.scores
+    assert db.history(doc) == history and [info.id for info in db.documents()] == [doc]
+
+
+def test_delete_works_on_a_database_made_before_it(db: Store, doc: int) -> None:
+    with sqlite3.connect(db.path) as conn:  # the schema as it was: no DELETE on the history at all
+        conn.executescript("""
+            DROP TRIGGER actions_append_only;
+            DROP TABLE deleted_documents;
+            CREATE TRIGGER actions_no_delete BEFORE DELETE ON actions
+                BEGIN SELECT RAISE(ABORT, 'the action history is append-only'); END;
+        """)
+    conn.close()
+    reopened = Store(db.path)
+    reopened.delete(doc)
+    assert reopened.documents() == [] and reopened.history(doc) == []
 
 
 # -- durability and concurrency ---------------------------------------------------------------
@@ -413,6 +577,52 @@ def test_concurrent_writers_serialise(db: Store, doc: int) -> None:
     assert [s.reviewed_by for s in states[::2]] == ["alice"] * len(states[::2])
     assert len(db.history(doc)) == count + 1
     assert db.replay(doc) == states
+
+
+def test_concurrent_undo_and_redo_serialise(db: Store, doc: int) -> None:
+    original = db.load(doc).states
+    for i in range(6):
+        db.confirm(doc, i, who="alice")
+    confirmed = db.load(doc).states
+    results: list[object] = []
+
+    def twice(step: str) -> None:
+        tab = Store(db.path)
+        try:
+            results.extend(getattr(tab, step)(doc, who="bob") for _ in range(2))
+        except BaseException as error:  # surfaced by the assertions below
+            results.append(error)
+
+    for step, expected in (("undo", original), ("redo", confirmed)):
+        results.clear()
+        threads = [threading.Thread(target=twice, args=(step,)) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert not [r for r in results if isinstance(r, BaseException)]
+        # 8 attempts, 6 edits: each edit exactly once, whatever the interleaving
+        assert sorted(a.payload["link"] for a in results if a is not None) == list(range(6))
+        assert results.count(None) == 2
+        assert db.load(doc).states == expected and db.replay(doc) == expected
+
+
+def test_a_failed_redo_leaves_the_previous_state(db: Store, doc: int, monkeypatch) -> None:
+    db.merge(doc, 0, "next", who="alice")
+    db.undo(doc, who="alice")
+    before, history = db.load(doc), db.history(doc)
+    real = Store._commit_splice
+
+    def failing(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        raise OSError("disk unplugged")
+
+    monkeypatch.setattr(Store, "_commit_splice", failing)
+    with pytest.raises(OSError, match="disk unplugged"):
+        db.redo(doc, who="alice")
+    monkeypatch.undo()
+    assert db.load(doc).states == before.states and db.history(doc) == history
+    assert db.redo(doc, who="alice").type == "merge"  # still there to redo
 
 
 def test_layout_key_tracks_which_segments_are_linked(aligned) -> None:

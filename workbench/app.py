@@ -36,7 +36,8 @@ from workbench.export import RTL_LANGS
 from workbench.fidelity import LABELS, LinkFidelity
 from workbench.report import LABEL_COLOURS, OTHER_COLOUR, VERDICT_COLOURS, clean, escape
 from workbench.segment import Segment
-from workbench.store import CATEGORIES, DEFAULT_PATH, LinkState, ReviewedDocument, Store, content_key, relink_partners
+from workbench.store import (CATEGORIES, DEFAULT_PATH, LinkState, ReviewedDocument, Step, Store, content_key,
+                             relink_partners)
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_UPLOAD_MB = 5
@@ -276,14 +277,26 @@ def relink_action(db: Store, doc_id: int, index: int, state: LinkState) -> None:
                other=st.session_state[f"relink-to-{link_key(state)}"])
 
 
-def undo_action(db: Store, doc_id: int) -> None:
-    undone = db.undo(doc_id, who=reviewer())
-    if undone is None:
-        flash("info", "Nothing to undo.")
+def step_action(db: Store, doc_id: int, step: Step, done: str) -> None:
+    """Undo or redo (`Store.undo` / `Store.redo`) and say which edit, by whom, it was."""
+    edit = getattr(db, step)(doc_id, who=reviewer())
+    if edit is None:
+        flash("info", f"Nothing to {step}.")
     else:
-        link = undone.payload.get("link")
+        link = edit.payload.get("link")
         where = f" of link {link + 1}" if link is not None else ""
-        flash("success", f"Undid {undone.type}{where} ({undone.who}, {undone.at}).")
+        flash("success", f"{done} {edit.type}{where} ({edit.who}, {edit.at}).")
+
+
+def delete_action(db: Store, doc_id: int, name: str) -> None:
+    """Delete the document for good (see `Store.delete`) and go back to the document list."""
+    try:
+        db.delete(doc_id)
+    except InputError as error:  # deleted meanwhile, in another tab
+        flash("error", str(error))
+    else:
+        flash("success", f"Deleted {name} with its review and history.")
+    open_document(None)
 
 
 def export_bytes(db: Store, doc_id: int, suffix: str, folder: Path) -> bytes:
@@ -414,13 +427,13 @@ def upload_form(db: Store, config: Settings) -> None:
 def review_page(db: Store, config: Settings, doc_id: int) -> None:
     try:
         reviewed = db.load(doc_id)
-    except InputError as error:
+        if reviewed.alignment.summary is None:
+            with st.spinner("Scoring the changed links…"):
+                reviewed = db.rescore(doc_id, score_with(config.model))
+    except InputError as error:  # e.g. deleted in another tab
         open_document(None)
         flash("error", str(error))
         st.rerun()
-    if reviewed.alignment.summary is None:
-        with st.spinner("Scoring the changed links…"):
-            reviewed = db.rescore(doc_id, score_with(config.model))
     alignment, states = reviewed.alignment, reviewed.states
     scores = alignment.scores or [None] * len(states)
 
@@ -436,7 +449,10 @@ def review_page(db: Store, config: Settings, doc_id: int) -> None:
         st.html('<div class="wb-notes">' + "<br>".join(escape(note) for note in alignment.notes) + "</div>")
 
     tools = st.columns(4)
-    tools[0].button("Undo last action", key="undo", on_click=undo_action, args=(db, doc_id))
+    with tools[0].container(horizontal=True):
+        st.button("Undo last action", key="undo", on_click=step_action, args=(db, doc_id, "undo", "Undid"))
+        st.button("Redo", key="redo", on_click=step_action, args=(db, doc_id, "redo", "Redid"),
+                  help="Re-apply what was undone last, until something new is done.")
     if tools[1].button("Re-align unpinned links", key="realign",
                        help="Align again around the pinned links; decisions on unchanged links are kept."):
         with st.spinner("Re-aligning around the pinned links…"):
@@ -626,9 +642,16 @@ def sidebar(db: Store, config: Settings, reviewed: ReviewedDocument) -> None:
             for action in reversed(db.history(reviewed.info.id)[-50:]):
                 link = action.payload.get("link")
                 what = action.type + (f" #{link + 1}" if link is not None else "")
-                if action.type == "undo":
-                    what += f" ({action.payload['undone_type']})"
+                stepped = action.payload.get("undone_type") or action.payload.get("redone_type")
+                if stepped:
+                    what += f" ({stepped})"
                 st.caption(markdown_escape(f"{action.at} · {action.who} · {what}"))
+        with st.expander("Delete document"):
+            # a second, deliberate step, so a misclick deletes nothing
+            sure = st.checkbox("I am sure: delete this document, its review and its history for good",
+                               key=f"delete-sure-{reviewed.info.id}")
+            st.button("Delete document", key="delete", disabled=not sure, on_click=delete_action,
+                      args=(db, reviewed.info.id, reviewed.info.name))
 
 
 # -------------------------------------------------------------------------- page

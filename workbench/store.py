@@ -3,11 +3,12 @@
 Why it is shaped this way:
 
 - **Every change is a splice.** Each action (confirm, reject, merge, split, move, unlink,
-  relink, pin, re-align, undo) replaces a run of links `links[at:at+len(before)]` with
+  relink, pin, re-align, undo, redo) replaces a run of links `links[at:at+len(before)]` with
   `after`, and the `actions` table records `at`, `before` and `after` with who and when.
   So the history alone rebuilds the current state (`replay`), says who did what when
-  (`history`), and undo is the inverse splice, appended as one more action. The `actions`
-  table is append-only (triggers refuse UPDATE and DELETE).
+  (`history`), and undo is the inverse splice of an edit, redo the edit's splice again, each
+  appended as one more action. The `actions` table is append-only (triggers refuse UPDATE,
+  and DELETE but of a document being deleted).
 - **One transaction per action.** Each action reads the current links and writes the new
   ones inside `BEGIN IMMEDIATE ... COMMIT`, so two browser tabs or processes working on the
   same document serialise instead of overwriting each other, and a process killed
@@ -22,6 +23,10 @@ Why it is shaped this way:
 - **Review decisions are never dropped silently.** Edits reset the decision only on the
   links they change (the reviewer judged a different pairing); re-aligning keeps the
   decision on every link that comes back unchanged and returns (and records) the others.
+- **Deleting is for good.** `delete` removes a document's texts, links, scores and history
+  (a reviewer deletes what they no longer need, often an upload they should not keep);
+  only its id stays, retired, so that a tab or link still naming it is told it is gone
+  instead of reaching the next document stored.
 """
 
 from __future__ import annotations
@@ -50,6 +55,10 @@ CATEGORIES = ("mistranslation", "omission", "addition", "number", "name", "termi
 
 Side = Literal["src", "tgt"]
 Direction = Literal["next", "previous"]
+Step = Literal["undo", "redo"]
+# the payload keys by which an undo / a redo names the edit it takes back / re-applies
+_STEP_KEYS: dict[str, tuple[str, str]] = {"undo": ("undoes", "undone_type"),
+                                          "redo": ("redoes", "redone_type")}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -101,10 +110,18 @@ CREATE TABLE IF NOT EXISTS actions (
     payload TEXT NOT NULL                  -- JSON: at, before, after, and the action's arguments
 );
 CREATE INDEX IF NOT EXISTS actions_by_document ON actions (document_id, id);
+CREATE TABLE IF NOT EXISTS deleted_documents (  -- retired ids, never given to a new document
+    id INTEGER PRIMARY KEY,
+    deleted_at TEXT NOT NULL
+);
 CREATE TRIGGER IF NOT EXISTS actions_no_update BEFORE UPDATE ON actions
     BEGIN SELECT RAISE(ABORT, 'the action history is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS actions_no_delete BEFORE DELETE ON actions
+CREATE TRIGGER IF NOT EXISTS actions_append_only BEFORE DELETE ON actions
+    WHEN OLD.document_id NOT IN (SELECT id FROM deleted_documents)
     BEGIN SELECT RAISE(ABORT, 'the action history is append-only'); END;
+-- the unconditional rule of databases made before documents could be deleted (dropped after
+-- its successor exists, so no moment is unguarded)
+DROP TRIGGER IF EXISTS actions_no_delete;
 """
 
 
@@ -260,6 +277,11 @@ def _summary_from_json(text: str) -> DocumentFidelity:
     return DocumentFidelity(**data)
 
 
+def _action(row: sqlite3.Row) -> Action:
+    return Action(row["id"], row["document_id"], row["version"], row["at"], row["who"], row["type"],
+                  json.loads(row["payload"]))
+
+
 def _segments_to_json(segments: Sequence[Segment]) -> str:
     return json.dumps([dataclasses.asdict(s) for s in segments], ensure_ascii=False)
 
@@ -343,10 +365,13 @@ class Store:
             if row:
                 return row["id"]
             summary = _summary_to_json(alignment.summary) if alignment.summary else None
+            # a new id past every retired one (SQLite alone would reuse the id of a deleted newest)
             doc_id = conn.execute(
-                "INSERT INTO documents (name, content_key, src_lang, tgt_lang, model, source_text,"
+                "INSERT INTO documents (id, name, content_key, src_lang, tgt_lang, model, source_text,"
                 " translation_text, src_segments, tgt_segments, notes, summary, summary_links,"
-                " created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " created_at, created_by) VALUES ((SELECT coalesce(max(id), 0) + 1 FROM"
+                " (SELECT id FROM documents UNION ALL SELECT id FROM deleted_documents)),"
+                "?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (name, key, alignment.src_lang, alignment.tgt_lang, alignment.model, source_text,
                  translation_text, _segments_to_json(alignment.src),
                  _segments_to_json(alignment.tgt), json.dumps(alignment.notes, ensure_ascii=False),
@@ -355,6 +380,27 @@ class Store:
                 self._put_scores(conn, doc_id, alignment.links, alignment.scores)
             self._commit_splice(conn, doc_id, who, "create", 0, [], states, {})
         return doc_id
+
+    def delete(self, doc_id: int) -> None:
+        """Remove the document for good, in one transaction: its texts, links, scores and
+        whole history (a hard delete: undo cannot bring it back, nothing of it is left to
+        restore). Its id is retired (see the module docstring); other documents are untouched."""
+        with self._transaction(write=True) as conn:
+            self._version(conn, doc_id)
+            # retiring the id first is what lets the append-only trigger allow deleting its history
+            conn.execute("INSERT INTO deleted_documents (id, deleted_at) VALUES (?, ?)",
+                         (doc_id, _now()))
+            for table in ("actions", "link_scores", "links"):
+                conn.execute(f"DELETE FROM {table} WHERE document_id = ?", (doc_id,))
+            conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+
+    def _version(self, conn: sqlite3.Connection, doc_id: int) -> int:
+        """The document's version; InputError when there is no such document (or another tab
+        deleted it meanwhile), rather than a foreign-key error from the write that follows."""
+        row = conn.execute("SELECT version FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise InputError(f"No document {doc_id} in {self.path}.")
+        return row["version"]
 
     def documents(self) -> list[DocumentInfo]:
         """Every stored document, newest first."""
@@ -424,6 +470,7 @@ class Store:
         alignment.scores, alignment.summary = None, None
         scored = score(alignment)
         with self._transaction(write=True) as conn:
+            self._version(conn, doc_id)
             self._put_scores(conn, doc_id, scored.links, scored.scores or [])
             if scored.summary is not None:
                 conn.execute("UPDATE documents SET summary = ?, summary_links = ? WHERE id = ?",
@@ -462,8 +509,7 @@ class Store:
         with self._connection() as conn:
             rows = conn.execute("SELECT * FROM actions WHERE document_id = ? ORDER BY id",
                                 (doc_id,)).fetchall()
-        return [Action(r["id"], r["document_id"], r["version"], r["at"], r["who"], r["type"],
-                       json.loads(r["payload"])) for r in rows]
+        return [_action(r) for r in rows]
 
     def replay(self, doc_id: int, upto_version: int | None = None) -> list[LinkState]:
         """The links rebuilt from the history alone (up to a version: the state as it was then)."""
@@ -499,10 +545,8 @@ class Store:
               args: dict[str, Any]) -> int:
         """Run one action: `edit(states, index)` returns (at, count, after): the splice to make."""
         with self._transaction(write=True) as conn:
+            self._version(conn, doc_id)
             states = self._states(conn, doc_id)
-            if not states and not conn.execute("SELECT 1 FROM documents WHERE id = ?",
-                                               (doc_id,)).fetchone():
-                raise InputError(f"No document {doc_id} in {self.path}.")
             index = self._locate(states, index, expect)
             at, count, after = edit(states, index)
             return self._commit_splice(conn, doc_id, who, kind, at, states[at:at + count], after,
@@ -630,9 +674,7 @@ class Store:
             raise RuntimeError(f"the aligner did not keep pinned links {lost_pins}")
         dropped = [s for s in current.states if s.reviewed and (s.src, s.tgt) not in surviving]
         with self._transaction(write=True) as conn:
-            version = conn.execute("SELECT version FROM documents WHERE id = ?",
-                                   (doc_id,)).fetchone()["version"]
-            if version != current.version:
+            if self._version(conn, doc_id) != current.version:
                 raise ConflictError("The document changed while it was being re-aligned; try again.")
             self._commit_splice(conn, doc_id, who, "realign", 0, current.states, after,
                                 {"dropped": [s.to_json() for s in dropped]})
@@ -640,23 +682,50 @@ class Store:
         return RealignReport(kept=kept, changed=len(after) - kept, dropped=dropped)
 
     def undo(self, doc_id: int, *, who: str) -> Action | None:
-        """Undo the document's last action not yet undone (repeat to go further back);
-        returns the action undone, or None when there is nothing left to undo."""
+        """Undo the document's last edit not yet undone (repeat to go further back);
+        returns the edit undone, or None when there is nothing left to undo."""
+        return self._step(doc_id, who, "undo")
+
+    def redo(self, doc_id: int, *, who: str) -> Action | None:
+        """Re-apply the edit undone last, as long as nothing new was done since (after several
+        undos, repeat to walk forward again); returns the edit redone, or None when there is
+        nothing to redo."""
+        return self._step(doc_id, who, "redo")
+
+    def _step(self, doc_id: int, who: str, step: Step) -> Action | None:
+        """Undo or redo the edit on top of its stack, recorded as one more action that names it."""
         with self._transaction(write=True) as conn:
-            rows = conn.execute("SELECT * FROM actions WHERE document_id = ? ORDER BY id DESC",
-                                (doc_id,)).fetchall()
-            undone = {json.loads(r["payload"])["undoes"] for r in rows if r["type"] == "undo"}
-            target = next((r for r in rows if r["type"] not in ("undo", "create")
-                           and r["id"] not in undone), None)
-            if target is None:
+            undoable, redoable = self._undo_redo_stacks(conn, doc_id)
+            stack = undoable if step == "undo" else redoable
+            if not stack:
                 return None
-            p = json.loads(target["payload"])
-            before = [LinkState.from_json(s) for s in p["after"]]
-            after = [LinkState.from_json(s) for s in p["before"]]
-            self._commit_splice(conn, doc_id, who, "undo", p["at"], before, after,
-                                {"undoes": target["id"], "undone_type": target["type"]})
-        return Action(target["id"], doc_id, target["version"], target["at"], target["who"],
-                      target["type"], p)
+            edit = _action(stack[-1])
+            forward = [[LinkState.from_json(s) for s in edit.payload[key]] for key in ("before", "after")]
+            before, after = forward[::-1] if step == "undo" else forward
+            id_key, type_key = _STEP_KEYS[step]
+            self._commit_splice(conn, doc_id, who, step, edit.payload["at"], before, after,
+                                {id_key: edit.id, type_key: edit.type})
+        return edit
+
+    def _undo_redo_stacks(self, conn: sqlite3.Connection,
+                          doc_id: int) -> tuple[list[sqlite3.Row], list[sqlite3.Row]]:
+        """The edits undo can take back and those redo can re-apply, next one last, as the
+        history says: an edit goes on the undo stack and empties the redo stack (as in any
+        editor, a new edit after an undo ends what could be redone); an undo moves the edit it
+        names to the redo stack, a redo moves it back. Creating the document is not an edit."""
+        undoable: list[sqlite3.Row] = []
+        redoable: list[sqlite3.Row] = []
+        for row in conn.execute("SELECT * FROM actions WHERE document_id = ? ORDER BY id", (doc_id,)):
+            if row["type"] in _STEP_KEYS:
+                source, target = (undoable, redoable) if row["type"] == "undo" else (redoable, undoable)
+                named = json.loads(row["payload"])[_STEP_KEYS[row["type"]][0]]
+                if not source or source[-1]["id"] != named:
+                    raise RuntimeError(f"history of document {doc_id} is inconsistent at action {row['id']}")
+                target.append(source.pop())
+            elif row["type"] != "create":
+                undoable.append(row)
+                redoable.clear()
+        return undoable, redoable
 
 
 _SIDE_NAME = {"src": "source", "tgt": "target"}
