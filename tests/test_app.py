@@ -60,6 +60,8 @@ def test_load_a_seed_review_it_and_find_the_review_again(db_path: Path) -> None:
     assert 'dir="rtl" lang="fa"' in html and 'dir="ltr" lang="en"' in html
     # a Latin number inside Persian text is isolated so it keeps its place
     assert '<bdi dir="ltr">24</bdi>' in html
+    # an issue code says what it means when the reviewer points at it
+    assert '<span class="wb-issue" title="one side is much longer than the document&#x27;s usual ratio' in html
 
     at.button(key=f"confirm-{key(states[0])}").click().run()
     at.selectbox(key=f"category-{key(states[1])}").set_value("number")

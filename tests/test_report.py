@@ -95,6 +95,22 @@ def test_html_shows_the_verdict_and_every_link(page: Path, alignment: Alignment)
     assert tree.xpath("count(//svg[1]//a)") == len(alignment.links)  # one mark per link, linked to its row
 
 
+def test_issue_codes_say_what_they_mean(page: Path, alignment: Alignment, tmp_path: Path) -> None:
+    """A reviewer meeting `length_ratio` in a row or a count learns what it means from the page."""
+    flagged = [k for k, score in enumerate(alignment.scores) if score.issues]
+    assert flagged  # seed 000 has links with issues (a number on one side, a long heading)
+    tree = lxml_html.parse(str(page))
+    for k in flagged:
+        (cell,) = tree.xpath(f'//tr[@id="link-{k}"]/td[@class="issues"]')
+        assert cell.get("title") == "; ".join(fidelity.ISSUE_MEANINGS[c] for c in alignment.scores[k].issues)
+    chips = tree.xpath('//div[@class="counts"][span[@class="what"]="issues"]/span[contains(@class, "chip")]')
+    assert {chip.text_content().rsplit(" ", 1)[0]: chip.get("title") for chip in chips} == fidelity.ISSUE_MEANINGS
+    markdown = report.write(alignment, tmp_path / "seed000.md").read_text(encoding="utf-8")
+    for code, meaning in fidelity.ISSUE_MEANINGS.items():
+        shown = code.replace("_", "\\_")  # Markdown escapes the underscores
+        assert f"| {shown} | {alignment.summary.issue_counts[code]} | {meaning} |" in markdown
+
+
 def test_persian_cells_are_right_to_left(page: Path, alignment: Alignment) -> None:
     tree = lxml_html.parse(str(page))
     full_table = [cell.text_content() for cell in tree.xpath('//tr[starts-with(@id, "link-")]/td[@dir="rtl"]')]

@@ -175,7 +175,8 @@ def meta_html(number: int, state: LinkState, score: LinkFidelity | None, focused
         items.append(f"<span>fidelity {score.fidelity:.2f}</span>")
     if state.similarity is not None:
         items.append(f"<span>similarity {state.similarity:.2f}</span>")
-    items += [f'<span class="wb-issue">{escape(issue)}</span>' for issue in (score.issues if score else ())]
+    items += [f'<span class="wb-issue" title="{escape(fidelity.ISSUE_MEANINGS.get(issue, ""))}">{escape(issue)}</span>'
+              for issue in (score.issues if score else ())]
     if state.pinned:
         items.append("<span>📌 pinned</span>")
     if state.status == "confirmed":

@@ -46,8 +46,16 @@ if TYPE_CHECKING:
 
 LABELS = ("faithful", "minor", "major", "omission", "addition")
 VERDICTS = ("translation", "partial translation", "not a translation")
-ISSUES = ("number_mismatch", "name_mismatch", "negation_mismatch", "untranslated", "length_ratio",
-          "low_similarity")
+# What each issue code means, for the reviewer (the report and the app show it next to the code).
+ISSUE_MEANINGS = {
+    "number_mismatch": "a number differs between the two sides, or is written on one side only",
+    "name_mismatch": "a name on one side has no counterpart on the other",
+    "negation_mismatch": "one side is negated and the other is not",
+    "untranslated": "the target is still in the source language",
+    "length_ratio": "one side is much longer than the document's usual ratio (a factor 1.7)",
+    "low_similarity": "the two sides say little alike (as only 2% of real translations do)",
+}
+ISSUES = tuple(ISSUE_MEANINGS)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from urllib.parse import quote
 from workbench.align import Alignment
 from workbench.errors import InputError
 from workbench.export import RTL_LANGS, atomic_write, bcp47, csv_cell
-from workbench.fidelity import LABELS, VERDICTS
+from workbench.fidelity import ISSUE_MEANINGS, LABELS, VERDICTS
 from workbench.store import STATUSES
 
 LABEL_COLOURS = {
@@ -372,7 +372,8 @@ def _link_table(report: dict, indices: list[int], anchors: bool) -> str:
             f'<td class="num">{fidelity:.2f}<div class="bar"><span style="width:{fidelity:.0%};'
             f'background:{colour}"></span></div></td>'
             f"<td>{_chip(row['label'], colour)}</td>"
-            f'<td class="issues">{escape(", ".join(row["issues"]))}{reference}</td>'
+            f'<td class="issues" title="{escape("; ".join(ISSUE_MEANINGS.get(code, code) for code in row["issues"]))}">'
+            f'{escape(", ".join(row["issues"]))}{reference}</td>'
             + (_review_cell(row) if reviewed else "")
             + "</tr>"
         )
@@ -515,7 +516,8 @@ def _counts_html(report: dict) -> str:
         for label, n in report["label_counts"].items()
     )
     issues = " ".join(
-        f'<span class="chip {"issue" if n else "none"}">{escape(code)} {n}</span>'
+        f'<span class="chip {"issue" if n else "none"}" title="{escape(ISSUE_MEANINGS.get(code, ""))}">'
+        f"{escape(code)} {n}</span>"
         for code, n in report["issue_counts"].items()
     ) or '<span class="chip none">none</span>'
     return (
@@ -703,8 +705,9 @@ def _markdown(report: dict, title: str) -> str:
             "",
         ]
     if report["issue_counts"]:
-        lines += ["| issue | links |", "|---|---:|"]
-        lines += [f"| {_md(code)} | {n} |" for code, n in report["issue_counts"].items()] + [""]
+        lines += ["| issue | links | meaning |", "|---|---:|---|"]
+        lines += [f"| {_md(code)} | {n} | {_md(ISSUE_MEANINGS.get(code, ''))} |"
+                  for code, n in report["issue_counts"].items()] + [""]
     if report["notes"]:
         lines += ["Notes:", "", *(f"- {_md(note)}" for note in report["notes"]), ""]
     src, tgt = _md(report["src_lang"]), _md(report["tgt_lang"])
