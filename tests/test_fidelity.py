@@ -138,6 +138,30 @@ def test_a_negation_on_one_side_is_a_negation_mismatch(seed000: Alignment, encod
     assert damaged.scores[k].fidelity < seed000.scores[k].fidelity
 
 
+def test_negation_is_read_in_each_language() -> None:
+    """Article 4 of the UDHR as its real translations word it, and what is not a negation."""
+    negated = {
+        "en": "No one shall be held in slavery or servitude",
+        "fa": "احدی را نمیتوان در بردگی نگاهداشت",
+        "ar": "لا يجوز إسترقاق أو إستعباد أي شخص.",
+        "tr": "Hiç kimse kölelik veya kulluk altında bulundurulamaz",
+        "de": "Niemand darf in Sklaverei gehalten werden",
+        "fr": "Nul ne sera tenu en esclavage ni en servitude",
+    }
+    for lang, text in negated.items():
+        assert fidelity.negated(text, lang), (lang, text)
+    affirmed = {
+        "en": "Resolution No. 5 was adopted, not only by Iran",  # a number; "not only" adds
+        "fa": "نیروهای با تجربه خود را تقسیم کرده اند",  # نیروهای starts with ن and negates nothing
+        "ar": "لكل شخص الحق في الراحة، ولا سيما في تحديد معقول لساعات العمل",  # ولا سيما: "especially"
+        "tr": "Öğrenim hiç olmazsa ilk ve temel safhalarında parasızdır",  # hiç olmazsa: "at least"
+        "fr": "Il ne me manque que quelques millimètres",  # ne ... que: "only"
+    }
+    for lang, text in affirmed.items():
+        assert not fidelity.negated(text, lang), (lang, text)
+    assert fidelity.negated("Sie gingen", "xx") is None  # no rules: no check, not "affirmed"
+
+
 @pytest.mark.parametrize("pair", ["en-fa", "en-ar", "en-tr"])
 def test_negations_agree_in_real_translations(pair: str) -> None:
     """The UDHR's real translations say "No one shall ..." with هیچ‌کس/نمی‌توان, لا يجوز,

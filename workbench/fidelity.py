@@ -700,7 +700,7 @@ _JOINER = r"[\w\u200c]"  # a letter, or the zero-width non-joiner inside a Persi
 # Text+Berg's literary French ("ne cesse de", "ne ... que" read as negation by a reader, not here).
 NEGATION_PATTERNS = {
     "en": (r"\b(?:not|no|never|nor|neither|none|nobody|nothing|nowhere|cannot|without)\b|n[’']t\b",
-           r"\bnot (?:only|least)\b|\bno (?:doubt|longer)\b"),
+           r"\bnot (?:only|least)\b|\bno (?:doubt|longer)\b|\bno\.\s*\d"),  # "No. 5" is a number
     "de": (r"\b(?:nicht|kein\w*|nie|niemals|niemand\w*|nichts|weder|ohne)\b",
            r"\bnicht (?:nur|zuletzt)\b"),
     "fr": (r"\b(?:pas|jamais|aucun\w*|nullement|guère|non|ni|sans|rien|nul(?:le)?)\b"
