@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from workbench.store import Store
+from workbench.store import DocumentInfo, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "workbench" / "app.py"
@@ -36,6 +36,16 @@ def start() -> AppTest:
     at.run()
     assert not at.exception
     return at
+
+
+def align_seed(db_path: Path) -> tuple[AppTest, Store, DocumentInfo]:
+    """A new session that aligns seed 000 with its button: the app, the store, the document."""
+    at = start()
+    at.button(key=SEED_BUTTON).click().run()
+    assert not at.exception and not at.error
+    db = Store(db_path)
+    [info] = db.documents()
+    return at, db, info
 
 
 def page_html(at: AppTest) -> str:
@@ -91,10 +101,7 @@ def test_load_a_seed_review_it_and_find_the_review_again(db_path: Path) -> None:
 
 
 def test_fix_the_alignment_then_undo_and_redo(db_path: Path) -> None:
-    at = start()
-    at.button(key=SEED_BUTTON).click().run()
-    db = Store(db_path)
-    [info] = db.documents()
+    at, db, info = align_seed(db_path)
     states = db.load(info.id).states
     at.button(key=f"confirm-{key(states[3])}").click().run()
     at.button(key=f"merge-next-{key(states[1])}").click().run()  # rescored on the way
@@ -129,10 +136,7 @@ def test_fix_the_alignment_then_undo_and_redo(db_path: Path) -> None:
 
 
 def test_delete_the_document_after_saying_so(db_path: Path) -> None:
-    at = start()
-    at.button(key=SEED_BUTTON).click().run()
-    db = Store(db_path)
-    [info] = db.documents()
+    at, db, info = align_seed(db_path)
     states = db.load(info.id).states
     other_tab = start()
     other_tab.button(key=f"open-{info.id}").click().run()
@@ -160,10 +164,7 @@ def test_delete_the_document_after_saying_so(db_path: Path) -> None:
 
 
 def test_filter_by_label(db_path: Path) -> None:
-    at = start()
-    at.button(key=SEED_BUTTON).click().run()
-    db = Store(db_path)
-    [info] = db.documents()
+    at, db, info = align_seed(db_path)
     scores = db.load(info.id).alignment.scores
     omissions = [i for i, score in enumerate(scores) if score.label == "omission"]
     at.multiselect(key="f-labels").set_value(["omission"]).run()
