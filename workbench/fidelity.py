@@ -697,7 +697,8 @@ _JOINER = r"[\w\u200c]"  # a letter, or the zero-width non-joiner inside a Persi
 # it is a word's meaning, and the encoder sees it. Measured on real translations
 # (benchmarks/fidelity_bench.py): one side negated and the other not on 1-2% of UDHR links
 # (one of them a real omission in the Arabic text: "may in no case" / "يصح", "may"), 8% of
-# Text+Berg's literary French ("ne cesse de", "ne ... que" read as negation by a reader, not here).
+# Text+Berg's literary German-French, where one side often words with a negation what the
+# other words without ("gar nicht so leicht" / "quelque difficulté").
 NEGATION_PATTERNS = {
     "en": (r"\b(?:not|no|never|nor|neither|none|nobody|nothing|nowhere|cannot|without)\b|n[’']t\b",
            r"\bnot (?:only|least)\b|\bno (?:doubt|longer)\b|\bno\.\s*\d"),  # "No. 5" is a number
