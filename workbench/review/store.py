@@ -42,19 +42,22 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from workbench.align import Alignment, Link
+from workbench import paths
 from workbench.errors import InputError
-from workbench.fidelity import DocumentFidelity, LinkFidelity, ReferenceScores
-from workbench.segment import Segment
+from workbench.model import (
+    Alignment,
+    DocumentFidelity,
+    Link,
+    LinkFidelity,
+    LinkState,
+    ScoredAlignment,
+    Segment,
+    review_counts,
+    scored,
+)
+from workbench.review import edits
+from workbench.review.edits import Direction, Side
 
-DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "review.sqlite"
-STATUSES = ("unreviewed", "confirmed", "rejected")
-# MQM-style error categories a reviewer can give a rejected link
-CATEGORIES = ("mistranslation", "omission", "addition", "number", "name", "terminology",
-              "fluency", "other")
-
-Side = Literal["src", "tgt"]
-Direction = Literal["next", "previous"]
 Step = Literal["undo", "redo"]
 # the payload keys by which an undo / a redo names the edit it takes back / re-applies
 _STEP_KEYS: dict[str, tuple[str, str]] = {"undo": ("undoes", "undone_type"),
@@ -76,6 +79,7 @@ CREATE TABLE IF NOT EXISTS documents (
     version INTEGER NOT NULL DEFAULT 0,    -- counter of actions applied
     summary TEXT,                          -- JSON DocumentFidelity of the links named by:
     summary_links TEXT,                    -- `layout_key` of the links it was computed for
+    signature TEXT NOT NULL DEFAULT '',    -- how the document was aligned (Options.signature)
     created_at TEXT NOT NULL,
     created_by TEXT NOT NULL
 );
@@ -130,43 +134,6 @@ class ConflictError(InputError):
 
 
 @dataclass(frozen=True)
-class LinkState:
-    """One link as the reviewer sees it: its segments, the aligner's similarity, pin and review."""
-
-    src: tuple[int, ...]
-    tgt: tuple[int, ...]
-    similarity: float | None = None
-    pinned: bool = False
-    status: str = "unreviewed"
-    category: str = ""
-    comment: str = ""
-    reviewed_by: str = ""
-    reviewed_at: str = ""
-
-    @property
-    def link(self) -> Link:
-        return Link(self.src, self.tgt, self.similarity)
-
-    @property
-    def reviewed(self) -> bool:
-        return self.status != "unreviewed"
-
-    def same_segments(self, other: LinkState | Link) -> bool:
-        return self.src == tuple(other.src) and self.tgt == tuple(other.tgt)
-
-    def unreviewed(self) -> LinkState:
-        """The same link with its decision and pin cleared (for links an edit changed)."""
-        return LinkState(self.src, self.tgt, self.similarity)
-
-    def to_json(self) -> dict[str, Any]:
-        return {**dataclasses.asdict(self), "src": list(self.src), "tgt": list(self.tgt)}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> LinkState:
-        return cls(**{**data, "src": tuple(data["src"]), "tgt": tuple(data["tgt"])})
-
-
-@dataclass(frozen=True)
 class DocumentInfo:
     """A stored document as the document list shows it."""
 
@@ -212,8 +179,13 @@ class ReviewedDocument:
         return self.info.version
 
     @property
+    def scored(self) -> bool:
+        """Whether every link's score and the summary are current (else `Store.rescore`)."""
+        return isinstance(self.alignment, ScoredAlignment)
+
+    @property
     def review(self) -> dict[int, dict[str, str]]:
-        """The review of each link by index, as `workbench.export.rows` takes it."""
+        """The review of each link by index, as `workbench.model.link_records` takes it."""
         return {i: {"status": s.status, "category": s.category, "comment": s.comment}
                 for i, s in enumerate(self.states)}
 
@@ -252,31 +224,6 @@ def _ids(values: Sequence[int]) -> str:
     return json.dumps(list(values))
 
 
-def _score_to_json(score: LinkFidelity) -> str:
-    return json.dumps(dataclasses.asdict(score), ensure_ascii=False)
-
-
-def _score_from_json(text: str) -> LinkFidelity:
-    data = json.loads(text)
-    return LinkFidelity(
-        fidelity=data["fidelity"], label=data["label"], issues=tuple(data["issues"]),
-        src_spans=tuple(tuple(s) for s in data["src_spans"]),
-        tgt_spans=tuple(tuple(s) for s in data["tgt_spans"]))
-
-
-def _summary_to_json(summary: DocumentFidelity) -> str:
-    return json.dumps(dataclasses.asdict(summary), ensure_ascii=False)
-
-
-def _summary_from_json(text: str) -> DocumentFidelity:
-    data = json.loads(text)
-    reference = data.get("reference")
-    if reference is not None:
-        data["reference"] = ReferenceScores(**{
-            **reference, "links": tuple(tuple(s) if s is not None else None for s in reference["links"])})
-    return DocumentFidelity(**data)
-
-
 def _action(row: sqlite3.Row) -> Action:
     return Action(row["id"], row["document_id"], row["version"], row["at"], row["who"], row["type"],
                   json.loads(row["payload"]))
@@ -290,22 +237,6 @@ def _segments_from_json(text: str) -> list[Segment]:
     return [Segment(**s) for s in json.loads(text)]
 
 
-def relink_partners(states: Sequence[LinkState], index: int) -> list[int]:
-    """Indices of the links that `relink(index, other)` accepts: one-sided links reachable
-    from `index` over one-sided links only, whose combination has both sides."""
-    if states[index].src and states[index].tgt:
-        return []
-    partners = []
-    for step in (-1, 1):
-        at, src, tgt = index + step, bool(states[index].src), bool(states[index].tgt)
-        while 0 <= at < len(states) and not (states[at].src and states[at].tgt):
-            src, tgt = src or bool(states[at].src), tgt or bool(states[at].tgt)
-            if src and tgt:
-                partners.append(at)
-            at += step
-    return sorted(partners)
-
-
 class Store:
     """The review database at `path` (created with its folder on first use).
 
@@ -313,12 +244,15 @@ class Store:
     threads (Streamlit runs each rerun and each deferred download in a thread of its own).
     """
 
-    def __init__(self, path: str | Path = DEFAULT_PATH) -> None:
-        self.path = Path(path)
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else paths.database()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connection() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
+            columns = {row["name"] for row in conn.execute("PRAGMA table_info(documents)")}
+            if "signature" not in columns:  # a database made before results carried one
+                conn.execute("ALTER TABLE documents ADD COLUMN signature TEXT NOT NULL DEFAULT ''")
 
     # -- connections and transactions -------------------------------------------------
 
@@ -364,19 +298,20 @@ class Store:
             row = conn.execute("SELECT id FROM documents WHERE content_key = ?", (key,)).fetchone()
             if row:
                 return row["id"]
-            summary = _summary_to_json(alignment.summary) if alignment.summary else None
+            summary = json.dumps(alignment.summary.to_json(), ensure_ascii=False) if isinstance(alignment, ScoredAlignment) else None
             # a new id past every retired one (SQLite alone would reuse the id of a deleted newest)
             doc_id = conn.execute(
                 "INSERT INTO documents (id, name, content_key, src_lang, tgt_lang, model, source_text,"
-                " translation_text, src_segments, tgt_segments, notes, summary, summary_links,"
+                " translation_text, src_segments, tgt_segments, notes, summary, summary_links, signature,"
                 " created_at, created_by) VALUES ((SELECT coalesce(max(id), 0) + 1 FROM"
                 " (SELECT id FROM documents UNION ALL SELECT id FROM deleted_documents)),"
-                "?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (name, key, alignment.src_lang, alignment.tgt_lang, alignment.model, source_text,
                  translation_text, _segments_to_json(alignment.src),
-                 _segments_to_json(alignment.tgt), json.dumps(alignment.notes, ensure_ascii=False),
-                 summary, layout_key(alignment.links) if summary else None, now, who)).lastrowid
-            if alignment.scores:
+                 _segments_to_json(alignment.tgt), json.dumps(list(alignment.notes), ensure_ascii=False),
+                 summary, layout_key(alignment.links) if summary else None, alignment.signature,
+                 now, who)).lastrowid
+            if isinstance(alignment, ScoredAlignment):
                 self._put_scores(conn, doc_id, alignment.links, alignment.scores)
             self._commit_splice(conn, doc_id, who, "create", 0, [], states, {})
         return doc_id
@@ -414,34 +349,34 @@ class Store:
         if doc is None:
             raise InputError(f"No document {doc_id} in {self.path}.")
         states = self._states(conn, doc_id)
+        counts = review_counts(s.status for s in states)
         info = DocumentInfo(
             id=doc["id"], name=doc["name"], src_lang=doc["src_lang"], tgt_lang=doc["tgt_lang"],
             model=doc["model"], created_at=doc["created_at"], created_by=doc["created_by"],
             version=doc["version"], links=len(states),
-            confirmed=sum(s.status == "confirmed" for s in states),
-            rejected=sum(s.status == "rejected" for s in states),
+            confirmed=counts["confirmed"], rejected=counts["rejected"],
             verdict=json.loads(doc["summary"])["verdict"] if _summary_current(doc, states) else None)
         return info, states, doc
 
     def load(self, doc_id: int) -> ReviewedDocument:
-        """The document's current state; `alignment.scores` is None while a link is unscored,
-        `alignment.summary` None while the links changed since it was computed."""
+        """The document's current state: its alignment is a ScoredAlignment while every link
+        has its score and the summary was computed for the current links, else an Alignment
+        to `rescore`."""
         with self._transaction(write=False) as conn:
             info, states, doc = self._info(conn, doc_id)
             cached = {(row["src"], row["tgt"]): row["score"] for row in conn.execute(
                 "SELECT src, tgt, score FROM link_scores WHERE document_id = ?", (doc_id,))}
         keys = [(_ids(s.src), _ids(s.tgt)) for s in states]
-        scores = ([_score_from_json(cached[k]) for k in keys]
+        scores = ([LinkFidelity.from_json(json.loads(cached[k])) for k in keys]
                   if all(k in cached for k in keys) else None)
-        summary = None
-        if scores is not None and _summary_current(doc, states):
-            summary = _summary_from_json(doc["summary"])
         alignment = Alignment(
             src=_segments_from_json(doc["src_segments"]),
             tgt=_segments_from_json(doc["tgt_segments"]),
             src_lang=doc["src_lang"], tgt_lang=doc["tgt_lang"],
             links=[s.link for s in states], model=doc["model"],
-            notes=json.loads(doc["notes"]), scores=scores, summary=summary)
+            notes=json.loads(doc["notes"]), signature=doc["signature"])
+        if scores is not None and _summary_current(doc, states):
+            alignment = scored(alignment, scores, DocumentFidelity.from_json(json.loads(doc["summary"])))
         return ReviewedDocument(info, alignment, states, doc["source_text"],
                                 doc["translation_text"])
 
@@ -459,22 +394,21 @@ class Store:
                     scores: Sequence[LinkFidelity]) -> None:
         conn.executemany(
             "INSERT OR REPLACE INTO link_scores (document_id, src, tgt, score) VALUES (?,?,?,?)",
-            [(doc_id, _ids(link.src), _ids(link.tgt), _score_to_json(score))
+            [(doc_id, _ids(link.src), _ids(link.tgt), json.dumps(score.to_json(), ensure_ascii=False))
              for link, score in zip(links, scores, strict=True)])
 
-    def rescore(self, doc_id: int, score: Callable[[Alignment], Alignment]) -> ReviewedDocument:
+    def rescore(self, doc_id: int, score: Callable[[Alignment], ScoredAlignment]) -> ReviewedDocument:
         """Score the current links with `score` (e.g. `lambda a: fidelity.score(a, encoder)`)
         and keep the result. It runs outside the write lock, since scoring takes seconds; the
         summary is stored with the links it describes, so it is used only while they are current."""
         alignment = self.load(doc_id).alignment
-        alignment.scores, alignment.summary = None, None
-        scored = score(alignment)
+        rescored = score(alignment.unscored() if isinstance(alignment, ScoredAlignment) else alignment)
         with self._transaction(write=True) as conn:
             self._version(conn, doc_id)
-            self._put_scores(conn, doc_id, scored.links, scored.scores or [])
-            if scored.summary is not None:
-                conn.execute("UPDATE documents SET summary = ?, summary_links = ? WHERE id = ?",
-                             (_summary_to_json(scored.summary), layout_key(scored.links), doc_id))
+            self._put_scores(conn, doc_id, rescored.links, rescored.scores)
+            conn.execute("UPDATE documents SET summary = ?, summary_links = ? WHERE id = ?",
+                         (json.dumps(rescored.summary.to_json(), ensure_ascii=False), layout_key(rescored.links),
+                          doc_id))
         return self.load(doc_id)
 
     # -- history --------------------------------------------------------------------------
@@ -554,102 +488,56 @@ class Store:
 
     def confirm(self, doc_id: int, index: int, *, who: str, expect: Link | LinkState | None = None) -> int:
         """Mark the link as a correct translation; returns the document's new version."""
-        def edit(states: list[LinkState], i: int) -> tuple[int, int, list[LinkState]]:
-            return i, 1, [dataclasses.replace(states[i], status="confirmed", category="",
-                                              comment="", reviewed_by=who, reviewed_at=_now())]
-        return self._edit(doc_id, who, "confirm", index, expect, edit, {})
+        return self._edit(doc_id, who, "confirm", index, expect,
+                          lambda states, i: edits.confirm(states, i, who=who, when=_now()), {})
 
     def reject(self, doc_id: int, index: int, category: str, comment: str = "", *, who: str,
                expect: Link | LinkState | None = None) -> int:
         """Mark the link as wrong, with an MQM-style category and the reviewer's comment."""
-        if category not in CATEGORIES:
-            raise InputError(f"Unknown error category {category!r}; use one of {', '.join(CATEGORIES)}.")
-
-        def edit(states: list[LinkState], i: int) -> tuple[int, int, list[LinkState]]:
-            return i, 1, [dataclasses.replace(states[i], status="rejected", category=category,
-                                              comment=comment.strip(), reviewed_by=who,
-                                              reviewed_at=_now())]
-        return self._edit(doc_id, who, "reject", index, expect, edit,
+        edits.check_category(category)
+        return self._edit(doc_id, who, "reject", index, expect,
+                          lambda states, i: edits.reject(states, i, category, comment, who=who, when=_now()),
                           {"category": category, "comment": comment.strip()})
 
     def pin(self, doc_id: int, index: int, pinned: bool = True, *, who: str,
             expect: Link | LinkState | None = None) -> int:
         """Pin (or unpin) a link the reviewer trusts: re-aligning keeps it as it is."""
-        def edit(states: list[LinkState], i: int) -> tuple[int, int, list[LinkState]]:
-            return i, 1, [dataclasses.replace(states[i], pinned=pinned)]
-        return self._edit(doc_id, who, "pin", index, expect, edit, {"pinned": pinned})
+        return self._edit(doc_id, who, "pin", index, expect,
+                          lambda states, i: edits.pin(states, i, pinned), {"pinned": pinned})
 
     def merge(self, doc_id: int, index: int, direction: Direction = "next", *, who: str,
               expect: Link | LinkState | None = None) -> int:
         """Join the link with the next (or previous) one into one link."""
-        def edit(states: list[LinkState], i: int) -> tuple[int, int, list[LinkState]]:
-            first = i if direction == "next" else i - 1
-            if first < 0 or first + 1 >= len(states):
-                raise InputError(f"Link {i + 1} has no {direction} link to merge with.")
-            return first, 2, [_combine(states[first:first + 2])]
-        return self._edit(doc_id, who, "merge", index, expect, edit, {"direction": direction})
+        return self._edit(doc_id, who, "merge", index, expect,
+                          lambda states, i: edits.merge(states, i, direction), {"direction": direction})
 
     def split(self, doc_id: int, index: int, src_at: int, tgt_at: int, *, who: str,
               expect: Link | LinkState | None = None) -> int:
         """Cut the link in two: its first `src_at` source and `tgt_at` target segments, and the rest."""
-        def edit(states: list[LinkState], i: int) -> tuple[int, int, list[LinkState]]:
-            s = states[i]
-            parts = [(s.src[:src_at], s.tgt[:tgt_at]), (s.src[src_at:], s.tgt[tgt_at:])]
-            if not (0 <= src_at <= len(s.src) and 0 <= tgt_at <= len(s.tgt)) or \
-                    not all(src or tgt for src, tgt in parts):
-                raise InputError(f"Link {i + 1} cannot be split after source segment {src_at} "
-                                 f"and target segment {tgt_at}: both parts need a segment.")
-            return i, 1, [LinkState(src, tgt) for src, tgt in parts]
-        return self._edit(doc_id, who, "split", index, expect, edit,
+        return self._edit(doc_id, who, "split", index, expect,
+                          lambda states, i: edits.split(states, i, src_at, tgt_at),
                           {"src_at": src_at, "tgt_at": tgt_at})
 
     def move(self, doc_id: int, index: int, side: Side, direction: Direction, *, who: str,
              expect: Link | LinkState | None = None) -> int:
         """Move the link's last (`next`) or first (`previous`) segment on one side to the
         neighbouring link; a link left empty disappears."""
-        if side not in ("src", "tgt"):
-            raise InputError(f"Unknown side {side!r}; use 'src' or 'tgt'.")
-
-        def edit(states: list[LinkState], i: int) -> tuple[int, int, list[LinkState]]:
-            other = i + 1 if direction == "next" else i - 1
-            segments = getattr(states[i], side)
-            if not segments:
-                raise InputError(f"Link {i + 1} has no {_SIDE_NAME[side]} segment to move.")
-            if not 0 <= other < len(states):
-                raise InputError(f"Link {i + 1} has no {direction} link to move a segment to.")
-            moved = segments[-1:] if direction == "next" else segments[:1]
-            kept = segments[:-1] if direction == "next" else segments[1:]
-            target = getattr(states[other], side)
-            grown = moved + target if direction == "next" else target + moved
-            donor = LinkState(**{**_sides(states[i]), side: kept})
-            receiver = LinkState(**{**_sides(states[other]), side: grown})
-            pair = [donor, receiver] if direction == "next" else [receiver, donor]
-            return min(i, other), 2, [s for s in pair if s.src or s.tgt]
-        return self._edit(doc_id, who, "move", index, expect, edit,
+        edits.check_side(side)
+        return self._edit(doc_id, who, "move", index, expect,
+                          lambda states, i: edits.move(states, i, side, direction),
                           {"side": side, "direction": direction})
 
     def unlink(self, doc_id: int, index: int, *, who: str,
                expect: Link | LinkState | None = None) -> int:
         """Break the link: each of its segments becomes a link of its own with no counterpart."""
-        def edit(states: list[LinkState], i: int) -> tuple[int, int, list[LinkState]]:
-            s = states[i]
-            if not (s.src and s.tgt):
-                raise InputError(f"Link {i + 1} is already unlinked.")
-            return i, 1, ([LinkState((k,), ()) for k in s.src] +
-                          [LinkState((), (k,)) for k in s.tgt])
-        return self._edit(doc_id, who, "unlink", index, expect, edit, {})
+        return self._edit(doc_id, who, "unlink", index, expect, edits.unlink, {})
 
     def relink(self, doc_id: int, index: int, other: int, *, who: str,
                expect: Link | LinkState | None = None) -> int:
         """Link unlinked segments: join the one-sided links from `index` to `other` into one link."""
-        def edit(states: list[LinkState], i: int) -> tuple[int, int, list[LinkState]]:
-            j = other + (i - index)  # `other` moves with `index` if another tab shifted links
-            if j not in relink_partners(states, i):
-                raise InputError(f"Links {i + 1} and {other + 1} cannot be relinked: only segments "
-                                 "without a counterpart, with nothing linked between them, can.")
-            first, last = min(i, j), max(i, j)
-            return first, last - first + 1, [_combine(states[first:last + 1])]
-        return self._edit(doc_id, who, "relink", index, expect, edit, {"other": other})
+        # `other` moves with `index` if another tab shifted the links
+        return self._edit(doc_id, who, "relink", index, expect,
+                          lambda states, i: edits.relink(states, i, other + (i - index)), {"other": other})
 
     def realign(self, doc_id: int, align: Callable[[list[Segment], list[Segment], list[Link]], list[Link]],
                 *, who: str) -> RealignReport:
@@ -664,21 +552,13 @@ class Store:
         current = self.load(doc_id)
         pins = [s.link for s in current.states if s.pinned]
         new_links = align(current.alignment.src, current.alignment.tgt, pins)
-        old = {(s.src, s.tgt): s for s in current.states}
-        after = [old.get((tuple(l.src), tuple(l.tgt))) or LinkState(tuple(l.src), tuple(l.tgt),
-                                                                    l.similarity)
-                 for l in new_links]
-        surviving = {(s.src, s.tgt) for s in after}
-        lost_pins = [s for s in current.states if s.pinned and (s.src, s.tgt) not in surviving]
-        if lost_pins:
-            raise RuntimeError(f"the aligner did not keep pinned links {lost_pins}")
-        dropped = [s for s in current.states if s.reviewed and (s.src, s.tgt) not in surviving]
+        after, dropped = edits.realigned(current.states, new_links)
         with self._transaction(write=True) as conn:
             if self._version(conn, doc_id) != current.version:
                 raise ConflictError("The document changed while it was being re-aligned; try again.")
             self._commit_splice(conn, doc_id, who, "realign", 0, current.states, after,
                                 {"dropped": [s.to_json() for s in dropped]})
-        kept = len(surviving & set(old))
+        kept = len({(s.src, s.tgt) for s in after} & {(s.src, s.tgt) for s in current.states})
         return RealignReport(kept=kept, changed=len(after) - kept, dropped=dropped)
 
     def undo(self, doc_id: int, *, who: str) -> Action | None:
@@ -726,15 +606,3 @@ class Store:
                 undoable.append(row)
                 redoable.clear()
         return undoable, redoable
-
-
-_SIDE_NAME = {"src": "source", "tgt": "target"}
-
-
-def _sides(state: LinkState) -> dict[str, tuple[int, ...]]:
-    return {"src": state.src, "tgt": state.tgt}
-
-
-def _combine(states: Sequence[LinkState]) -> LinkState:
-    """One unreviewed link holding all the segments of consecutive links."""
-    return LinkState(tuple(k for s in states for k in s.src), tuple(k for s in states for k in s.tgt))

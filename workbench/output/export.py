@@ -2,11 +2,9 @@
 
 Every format is built from the same `rows()`, so the columns a reviewer sees in Excel, the
 fields a script reads from JSONL and the links `evaluate` scores are one and the same; and
-`read_alignment` turns a CSV/JSONL export back into a scored Alignment, so a report can be
-made from a file aligned earlier without aligning again.
-Every file the workbench writes goes through `atomic_write` (temp file in the target folder,
-then `os.replace`): a write that fails half-way never leaves a truncated file, nor destroys
-the file already at that path.
+`read_alignment` turns a CSV/JSONL export back into a scored alignment, so a report can be
+made from a file aligned earlier without aligning again. Every row ends with the languages
+and the signature of how the alignment was made. Files are written with `atomic_write`.
 Document text is untrusted: every CSV text cell goes through `csv_cell`, so a sentence that
 starts with "=" is never run as a spreadsheet formula, and `read_rows` undoes it exactly.
 """
@@ -18,27 +16,37 @@ import io
 import json
 import os
 import re
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 from workbench import __version__
-from workbench.align import Alignment, Link
 from workbench.errors import InputError
-from workbench.fidelity import LABELS, LinkFidelity, summarise
-from workbench.segment import Segment, normalise
+from workbench.fidelity import summarise
+from workbench.languages import is_rtl
+from workbench.model import (
+    Alignment,
+    RecordError,
+    Review,
+    ScoredAlignment,
+    alignment_from_records,
+    link_records,
+    scored,
+)
+from workbench.output.files import atomic_write
+from workbench.output.text import bcp47
+from workbench.text.segment import normalise
 
 BASE_COLUMNS = ("link", "src_ids", "tgt_ids", "kind", "src_text", "tgt_text", "similarity")
 SCORE_COLUMNS = ("fidelity", "label", "issues", "src_spans", "tgt_spans")
 REVIEW_COLUMNS = ("review_status", "review_category", "review_comment")
-# last, so the columns before them keep their places; they let `read_alignment` know the languages
+# last, so the columns before them keep their places; they let `read_alignment` know the
+# languages, and the signature says how the alignment was made
 LANGUAGE_COLUMNS = ("src_lang", "tgt_lang")
-RTL_LANGS = frozenset({"fa", "ar", "he", "ur"})
+SIGNATURE_COLUMN = "signature"
 
 # Characters XML 1.0 forbids (and openpyxl refuses): C0 controls except tab/newline/CR,
 # lone surrogates, U+FFFE/U+FFFF. They come from scraped pages, never from a writer's intent.
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_BCP47 = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 _FLOAT_COLUMNS = ("similarity", "fidelity")
 # A cell a spreadsheet may run as a formula: OWASP's triggers (= + - @ tab CR), after any run of
 # single quotes, so that a text which itself starts with quotes and a trigger is quoted too.
@@ -46,49 +54,30 @@ _FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
 
 
 def columns(scored: bool, reviewed: bool) -> list[str]:
-    """The export's columns in order: base, fidelity and review columns, then the languages."""
+    """The export's columns in order: base, fidelity and review columns, the languages, the signature."""
     return [*BASE_COLUMNS, *(SCORE_COLUMNS if scored else ()), *(REVIEW_COLUMNS if reviewed else ()),
-            *LANGUAGE_COLUMNS]
+            *LANGUAGE_COLUMNS, SIGNATURE_COLUMN]
 
 
-def rows(alignment: Alignment, review: dict[int, dict] | None = None) -> list[dict]:
-    """One dict per link, in document order, with the columns of `columns()`.
-
-    `review` maps a link index to that link's review, a dict with the keys `status`,
-    `category` and `comment` (any may be missing); links without a review get "".
-    Ids are space-separated and 0-based, spans "start-end;start-end" into the link's joined
-    text, issues ";"-joined; `similarity` is None for links with an empty side. Every row
-    repeats the two languages, so a file read back on its own still knows them.
-    """
-    result = []
-    for index, link in enumerate(alignment.links):
-        row = {
-            "link": index,
-            "src_ids": " ".join(str(i) for i in link.src),
-            "tgt_ids": " ".join(str(i) for i in link.tgt),
-            "kind": link.kind,
-            "src_text": alignment.src_text(link),
-            "tgt_text": alignment.tgt_text(link),
-            "similarity": _round(link.similarity) if link.src and link.tgt else None,
-        }
-        if alignment.scores is not None:
-            score = alignment.scores[index]
-            row["fidelity"] = _round(score.fidelity)
-            row["label"] = score.label
-            row["issues"] = ";".join(score.issues)
-            row["src_spans"] = _spans_text(score.src_spans)
-            row["tgt_spans"] = _spans_text(score.tgt_spans)
-        if review is not None:
-            entry = review.get(index) or {}
-            for key in ("status", "category", "comment"):
-                value = entry.get(key)
-                row[f"review_{key}"] = "" if value is None else str(value)
-        row["src_lang"], row["tgt_lang"] = alignment.src_lang, alignment.tgt_lang
-        result.append(row)
-    return result
+def rows(alignment: Alignment, review: Review | None = None) -> list[dict]:
+    """One dict per link, in document order, with the columns of `columns()`: the records of
+    `workbench.model.link_records` with ids space-separated, issues ";"-joined and spans
+    "start-end;start-end", as a spreadsheet shows them."""
+    return [_flat(record) for record in link_records(alignment, review)]
 
 
-def write(alignment: Alignment, path: str | os.PathLike, review: dict[int, dict] | None = None) -> Path:
+def _flat(record: dict) -> dict:
+    row = dict(record)
+    for key in ("src_ids", "tgt_ids"):
+        row[key] = " ".join(str(i) for i in record[key])
+    if "issues" in record:
+        row["issues"] = ";".join(record["issues"])
+        row["src_spans"] = _spans_text(record["src_spans"])
+        row["tgt_spans"] = _spans_text(record["tgt_spans"])
+    return row
+
+
+def write(alignment: Alignment, path: str | os.PathLike, review: Review | None = None) -> Path:
     """Write the alignment to `path` in the format its extension names; return the path.
 
     The whole file is built in memory first, then written with `atomic_write`: it appears
@@ -100,34 +89,9 @@ def write(alignment: Alignment, path: str | os.PathLike, review: dict[int, dict]
         supported = ", ".join(_WRITERS)
         raise InputError(f"Cannot export to {path.name}: unknown extension; use one of {supported}.")
     table = rows(alignment, review)
-    header = columns(alignment.scores is not None, review is not None)
+    header = columns(isinstance(alignment, ScoredAlignment), review is not None)
     atomic_write(path, writer(alignment, header, table))
     return path
-
-
-def atomic_write(path: str | os.PathLike, data: bytes) -> None:
-    """Replace `path` with `data` in one step, creating its folder when missing.
-
-    Nothing already saved is lost: the bytes go to a temp file beside `path`, which then
-    replaces it, so a failed write leaves no half-written file and the old one untouched.
-    An OSError (no space, no permission, a folder in the way) becomes a one-line InputError;
-    the temp file is removed whatever went wrong.
-    """
-    path = Path(path)
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with temp.open("xb") as handle:  # "x" honours the umask, where mkstemp would make it 0600
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())  # on disk before it replaces the old file
-        os.replace(temp, path)
-    except OSError as error:
-        temp.unlink(missing_ok=True)
-        raise InputError(f"Cannot write {path}: {error.strerror or error}.") from error
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
 
 
 def csv_cell(value: object) -> object:
@@ -172,17 +136,14 @@ def read_rows(path: str | os.PathLike) -> list[dict]:
     return table
 
 
-def read_alignment(path: str | os.PathLike) -> Alignment:
-    """The scored Alignment a .csv or .jsonl export of `write` was made from, summary recomputed.
+def read_alignment(path: str | os.PathLike) -> ScoredAlignment:
+    """The scored alignment a .csv or .jsonl export of `write` was made from, summary recomputed.
 
-    What the file cannot hold is rebuilt as closely as it can be: a link that joins several
-    segments has one text for them all, so the first segment gets that text and the others
-    an empty one (`Alignment.src_text`/`tgt_text` skip empty texts, so the link's text comes
-    back exactly); paragraphs and offsets are unknown, so each segment is its own paragraph;
-    the summary is `fidelity.summarise` over the stored link scores, which were rounded to 4
-    decimals, and has no sacrebleu scores (they need the reference text).
-    Rows are taken in the order of their `link` number, so a table re-sorted in a spreadsheet
-    still reads in document order.
+    What the file cannot hold is rebuilt as `workbench.model.alignment_from_records` says; the
+    summary is `fidelity.summarise` over the stored link scores, which were rounded to 4
+    decimals, and has no sacrebleu scores (they need the reference text). Rows are taken in
+    the order of their `link` number, so a table re-sorted in a spreadsheet still reads in
+    document order.
     """
     path = Path(path)
     table = read_rows(path)
@@ -190,57 +151,30 @@ def read_alignment(path: str | os.PathLike) -> Alignment:
         raise InputError(f"{path.name} holds no links.")
     if any(name not in table[0] for name in SCORE_COLUMNS):
         raise InputError(f"{path.name} was aligned without fidelity scores; run report on the original texts.")
-    table.sort(key=lambda row: row["link"])
-    if [row["link"] for row in table] != list(range(len(table))):
-        raise InputError(f"{path.name} does not number its links 0 to {len(table) - 1}, each once.")
-    src_lang, tgt_lang = (str(table[0].get(name) or "und") for name in LANGUAGE_COLUMNS)
-    links, scores, src_texts, tgt_texts = [], [], {}, {}
-    for row in table:
-        try:
-            src, tgt = _ids_tuple(row["src_ids"]), _ids_tuple(row["tgt_ids"])
-            score = LinkFidelity(
-                fidelity=float(row["fidelity"]),
-                label=str(row["label"]),
-                issues=tuple(code for code in str(row["issues"] or "").split(";") if code),
-                src_spans=tuple((start, end) for start, end in _spans_list(str(row["src_spans"] or ""))),
-                tgt_spans=tuple((start, end) for start, end in _spans_list(str(row["tgt_spans"] or ""))),
-            )
-        except (TypeError, ValueError) as error:
-            raise InputError(f"{path.name} link {row['link']} has malformed ids, scores or spans.") from error
-        if score.label not in LABELS:
-            raise InputError(f"{path.name} link {row['link']} has the unknown label {score.label!r}.")
-        for ids, texts, text in ((src, src_texts, row["src_text"]), (tgt, tgt_texts, row["tgt_text"])):
-            if len(set(ids)) < len(ids) or any(i in texts for i in ids):
-                raise InputError(f"{path.name} link {row['link']} repeats a segment of an earlier link.")
-            texts.update((i, str(text or "") if n == 0 else "") for n, i in enumerate(ids))
-        links.append(Link(src, tgt, row["similarity"] if src and tgt else None))
-        scores.append(score)
-    alignment = Alignment(
-        src=_segments(src_texts, src_lang, path, "source"),
-        tgt=_segments(tgt_texts, tgt_lang, path, "target"),
-        src_lang=src_lang,
-        tgt_lang=tgt_lang,
-        links=links,
-        notes=[f"read back from {path.name}: document scores recomputed from its link scores"],
-        scores=scores,
-    )
-    alignment.summary = summarise(alignment, scores)
-    return alignment
+    try:
+        records = [_record(row) for row in table]
+        alignment, scores = alignment_from_records(
+            records, normalise, f"read back from {path.name}: document scores recomputed from its link scores")
+    except (RecordError, TypeError, ValueError) as error:
+        detail = str(error) if isinstance(error, RecordError) else "has malformed ids, scores or spans"
+        raise InputError(f"{path.name} {detail}.") from error
+    return scored(alignment, scores, summarise(alignment, scores))
 
 
-def bcp47(lang: str) -> str:
-    """The BCP-47 tag TMX wants for a language code ("fa", "pt_BR" -> "pt-BR"); "und" if unknown."""
-    tag = (lang or "").strip().replace("_", "-")
-    return tag if _BCP47.match(tag) else "und"
+def _record(row: dict) -> dict:
+    """A row as `rows()` flattened it, back in the shape of `link_records`."""
+    record = dict(row)
+    for key in ("src_ids", "tgt_ids"):
+        record[key] = _ids_tuple(str(row[key] or ""))
+    record["issues"] = [code for code in str(row["issues"] or "").split(";") if code]
+    for key in ("src_spans", "tgt_spans"):
+        record[key] = _spans_list(str(row[key] or ""))
+    return record
 
 
 def xml_safe(text: str) -> str:
     """`text` without the characters XML 1.0 cannot hold (control characters from scraping)."""
     return _XML_FORBIDDEN.sub("", text)
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 4)
 
 
 def _spans_text(spans: tuple[tuple[int, int], ...]) -> str:
@@ -253,17 +187,6 @@ def _spans_list(text: str) -> list[list[int]]:
 
 def _ids_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(i) for i in text.split())
-
-
-def _segments(texts: dict[int, str], lang: str, path: Path, side: str) -> list[Segment]:
-    """One side's segments from their texts by id; the ids must be exactly 0..n-1."""
-    if sorted(texts) != list(range(len(texts))):
-        raise InputError(f"{path.name} lacks some {side} segments: its {side} ids are not 0 to {len(texts) - 1}.")
-    return [Segment(i, texts[i], normalise(texts[i], lang), i, 0, len(texts[i])) for i in range(len(texts))]
-
-
-def _is_rtl(lang: str) -> bool:
-    return bcp47(lang).split("-")[0].lower() in RTL_LANGS
 
 
 def _csv_bytes(alignment: Alignment, header: list[str], table: list[dict]) -> bytes:
@@ -305,6 +228,8 @@ def _tmx_bytes(alignment: Alignment, header: list[str], table: list[dict]) -> by
     )
     if alignment.model:
         etree.SubElement(head, "prop", type="x-model").text = xml_safe(alignment.model)
+    if alignment.signature:
+        etree.SubElement(head, "prop", type="x-signature").text = xml_safe(alignment.signature)
     for note in alignment.notes:
         etree.SubElement(head, "note").text = xml_safe(note)
     body = etree.SubElement(tmx, "body")
@@ -347,7 +272,7 @@ def _xlsx_bytes(alignment: Alignment, header: list[str], table: list[dict]) -> b
             sheet.column_dimensions[letter].width = max(8, len(name) + 2)
             continue
         sheet.column_dimensions[letter].width = text_width[name]
-        rtl = _is_rtl(text_lang.get(name, ""))
+        rtl = is_rtl(bcp47(text_lang.get(name, "")))
         style = CellAlignment(wrap_text=True, vertical="top", horizontal="right" if rtl else None,
                               readingOrder=2 if rtl else 0)
         for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):
@@ -357,11 +282,12 @@ def _xlsx_bytes(alignment: Alignment, header: list[str], table: list[dict]) -> b
     about.append(["source language", alignment.src_lang])
     about.append(["target language", alignment.tgt_lang])
     about.append(["model", alignment.model])
+    about.append(["signature", alignment.signature])
     about.append(["links", len(alignment.links)])
     for note in alignment.notes:
         about.append(["note", _xlsx_value(note)])
-    summary = alignment.summary
-    if summary is not None:
+    if isinstance(alignment, ScoredAlignment):
+        summary = alignment.summary
         about.append(["coverage", round(summary.coverage, 4)])
         about.append(["fidelity", round(summary.fidelity, 4)])
         about.append(["verdict", summary.verdict])

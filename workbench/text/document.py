@@ -14,7 +14,6 @@ messages.
 
 from __future__ import annotations
 
-import bisect
 import codecs
 import functools
 import random
@@ -27,6 +26,7 @@ from pathlib import Path
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
 from workbench.errors import InputError
+from workbench.text.scripts import ADDRESSES, script_letters, script_of
 
 MAX_BYTES = 20 * 1024 * 1024
 """Largest file accepted: far above any article, small enough to stay responsive."""
@@ -34,9 +34,6 @@ MAX_BYTES = 20 * 1024 * 1024
 # Formats users upload by mistake that need not contain a NUL byte in their first bytes.
 _BINARY_SIGNATURES = (b"%PDF-", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b")
 _NEWLINES = re.compile(r"\r\n|\r|\u2028|\u2029")
-# URLs and e-mail addresses are Latin letters whatever the language of the line around them.
-_ADDRESSES = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
-_NOT_LETTERS = re.compile(r"[\W\d_]+")
 
 _RELIABLE_LETTERS = 20
 """A line with fewer letters (a byline, a number, a one-word heading) does not count in
@@ -60,29 +57,6 @@ file tells them as well as all its lines, and detection is the slow part."""
 _STRAY_LINES = 3
 """A run of at most this many lines inside the other language's half is a stray (a headline
 repeated above the other half), set aside when it only repeats lines of its own half."""
-
-# (first code point, last code point, script) for the scripts whose letters we count.
-_SCRIPT_RANGES = sorted(
-    [
-        (0x0041, 0x005A, "Latin"), (0x0061, 0x007A, "Latin"), (0x00AA, 0x00AA, "Latin"),
-        (0x00BA, 0x00BA, "Latin"), (0x00C0, 0x02AF, "Latin"), (0x1E00, 0x1EFF, "Latin"),
-        (0x2C60, 0x2C7F, "Latin"), (0xA720, 0xA7FF, "Latin"), (0xFF21, 0xFF3A, "Latin"),
-        (0xFF41, 0xFF5A, "Latin"),
-        (0x0370, 0x03FF, "Greek"), (0x1F00, 0x1FFF, "Greek"),
-        (0x0400, 0x052F, "Cyrillic"), (0x2DE0, 0x2DFF, "Cyrillic"), (0xA640, 0xA69F, "Cyrillic"),
-        (0x0530, 0x058F, "Armenian"),
-        (0x0590, 0x05FF, "Hebrew"),
-        (0x0600, 0x06FF, "Arabic"), (0x0750, 0x077F, "Arabic"), (0x08A0, 0x08FF, "Arabic"),
-        (0xFB50, 0xFDFF, "Arabic"), (0xFE70, 0xFEFF, "Arabic"),
-        (0x0900, 0x097F, "Devanagari"), (0x0980, 0x09FF, "Bengali"), (0x0A00, 0x0A7F, "Gurmukhi"),
-        (0x0A80, 0x0AFF, "Gujarati"), (0x0B80, 0x0BFF, "Tamil"), (0x0C00, 0x0C7F, "Telugu"),
-        (0x0E00, 0x0E7F, "Thai"), (0x10A0, 0x10FF, "Georgian"),
-        (0x1100, 0x11FF, "Hangul"), (0x3130, 0x318F, "Hangul"), (0xAC00, 0xD7AF, "Hangul"),
-        (0x3040, 0x30FF, "CJK"), (0x3400, 0x4DBF, "CJK"), (0x4E00, 0x9FFF, "CJK"),
-        (0xF900, 0xFAFF, "CJK"), (0xFF66, 0xFF9F, "CJK"),
-    ]
-)
-_RANGE_STARTS = [start for start, _, _ in _SCRIPT_RANGES]
 
 # The languages each script can be; scripts of one language need no detector.
 _SCRIPT_LANGUAGES: dict[str, frozenset[Language]] = {
@@ -234,32 +208,12 @@ def _looks_like_cp1256_text(text: str) -> bool:
     if not _has_no_control_characters(text):
         return False
     words = re.findall(r"[^\W\d_]+", text)
-    mixed = sum(1 for word in words if len({_script(char) for char in word}) > 1)
+    mixed = sum(1 for word in words if len({script_of(char) for char in word}) > 1)
     return mixed * 100 < max(len(words), 1)
 
 
 # ---------------------------------------------------------------------------------------
 # Languages
-
-
-@functools.cache
-def _script(char: str) -> str | None:
-    code = ord(char)
-    index = bisect.bisect_right(_RANGE_STARTS, code) - 1
-    if index >= 0 and code <= _SCRIPT_RANGES[index][1]:
-        return _SCRIPT_RANGES[index][2]
-    return None
-
-
-def _script_letters(text: str) -> Counter[str]:
-    """Letters per script, URLs and e-mail addresses left out. (Counting distinct letters
-    first keeps the per-character work in C: a 20 MB file takes seconds, not minutes.)"""
-    scripts: Counter[str] = Counter()
-    for char, count in Counter(_NOT_LETTERS.sub("", _ADDRESSES.sub(" ", text))).items():
-        script = _script(char)
-        if script is not None:
-            scripts[script] += count
-    return scripts
 
 
 @functools.cache
@@ -275,7 +229,7 @@ def _detect_among(texts: list[str], languages: frozenset[Language]) -> list[str 
     if len(languages) == 1:
         found = list(languages) * len(texts)
     else:
-        found = _detector(languages).detect_languages_in_parallel_of([_ADDRESSES.sub(" ", t) for t in texts])
+        found = _detector(languages).detect_languages_in_parallel_of([ADDRESSES.sub(" ", t) for t in texts])
     return [None if language is None else _code(language) for language in found]
 
 
@@ -297,7 +251,7 @@ def detect_language(text: str) -> str | None:
     the Arabic script), which is what makes it reliable.
     """
     sample = text[:_SAMPLE_CHARS]
-    letters = _script_letters(sample)
+    letters = script_letters(sample)
     if not letters:
         return None
     script = letters.most_common(1)[0][0]
@@ -340,7 +294,7 @@ def _lines(text: str) -> list[_Line]:
     for number, raw in enumerate(_NEWLINES.sub("\n", text).split("\n"), start=1):
         stripped = raw.strip()
         if stripped:
-            letters = _script_letters(stripped)
+            letters = script_letters(stripped)
             script = letters.most_common(1)[0][0] if letters else None
             lines.append(_Line(number, stripped, script, sum(letters.values())))
     return lines

@@ -1,0 +1,80 @@
+"""Bounded work on long documents: confident anchors, and the band of the grid between them.
+
+Anchors are a maximum-weight monotone chain through each source segment's nearest target
+neighbours; the DP then only runs inside the rectangles between consecutive anchors, widened
+by a margin, so memory and time grow with the band, not with n x m.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+import numpy as np
+
+from workbench.align.blocks import BlockVectors
+from workbench.align.settings import Settings
+
+
+def band(sides: BlockVectors, i0: int, i1: int, j0: int, j1: int,
+          settings: Settings) -> list[tuple[int, int]]:
+    """Columns each DP row may use on a long document: the rectangles between
+    consecutive anchors, widened by a margin."""
+    chain = [(i0 - 1, j0 - 1)] + anchors(sides, i0, i1, j0, j1, settings) + [(i1, j1)]
+    margin = settings.band_margin
+    bounds = []
+    for r in range(i1 - i0 + 1):
+        i = i0 + r
+        # the anchors just before and after source position i bound its target position
+        k = bisect.bisect_left(chain, (i, -1))
+        before, after = chain[max(k - 1, 0)], chain[min(k, len(chain) - 1)]
+        lo = max(j0, before[1] + 1 - margin)
+        hi = min(j1, after[1] + margin)
+        bounds.append((lo, hi))
+    # consecutive rows share an anchor, so their ranges overlap and a path always exists
+    return bounds
+
+
+def anchors(sides: BlockVectors, i0: int, i1: int, j0: int, j1: int,
+             settings: Settings) -> list[tuple[int, int]]:
+    """Confident 1-1 pairs: the heaviest monotone chain among each source segment's
+    nearest target neighbours (weighted longest increasing subsequence)."""
+    src = sides.src[0][i0:i1]
+    tgt = sides.tgt[0][j0:j1]
+    k = min(settings.anchor_neighbours, len(tgt))
+    candidates = []
+    for start in range(0, len(src), 512):
+        sim = src[start:start + 512] @ tgt.T - sides.offset
+        top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+        for row, cols in enumerate(top):
+            for col in cols:
+                weight = sim[row, col] - settings.threshold
+                if weight > 0:
+                    candidates.append((i0 + start + row, j0 + int(col), float(weight)))
+    # weighted LIS over (i, j), strictly increasing in both; a Fenwick tree of prefix maxima
+    # over j holds the best chain ending before each column
+    size = j1 - j0 + 1
+    tree_val = [0.0] * (size + 1)
+    tree_at = [-1] * (size + 1)
+    chain_prev = [-1] * len(candidates)
+    chain_val = [0.0] * len(candidates)
+    candidates.sort(key=lambda c: (c[0], -c[1]))
+    for idx, (i, j, w) in enumerate(candidates):
+        q, best, best_at = j - j0, 0.0, -1  # prefix max over columns < j
+        while q > 0:
+            if tree_val[q] > best:
+                best, best_at = tree_val[q], tree_at[q]
+            q -= q & -q
+        chain_val[idx], chain_prev[idx] = best + w, best_at
+        q = j - j0 + 1
+        while q <= size:
+            if chain_val[idx] > tree_val[q]:
+                tree_val[q], tree_at[q] = chain_val[idx], idx
+            q += q & -q
+    if not candidates:
+        return []
+    at = max(range(len(candidates)), key=chain_val.__getitem__)
+    chain = []
+    while at >= 0:
+        chain.append(candidates[at][:2])
+        at = chain_prev[at]
+    return sorted(chain)

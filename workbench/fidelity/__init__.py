@@ -1,0 +1,11 @@
+"""From links to scores: how faithfully each link, and the whole document, is translated.
+
+scoring (the entry point) -> evidence (what is measured on a link: similarity, length, words,
+numbers, names, negation) -> calibration (fidelity, label, issues) -> summary (the document)
+and reference (sacrebleu against a reference translation).
+"""
+
+from workbench.fidelity.scoring import score
+from workbench.fidelity.summary import summarise
+
+__all__ = ["score", "summarise"]

@@ -1,0 +1,25 @@
+"""Persian."""
+
+from workbench.languages.profile import Profile, numbers, words
+
+_JOINER = r"[\w\u200c]"  # a letter, or the zero-width non-joiner inside a Persian word
+
+PROFILES = (Profile(
+    "fa",
+    direction="rtl",
+    stop_words=words("""
+        این آن های ها هم نیز برای است بود شد شده شده‌اند شده‌است کرد کرده کرده‌اند کند کنند می‌شود
+        اند ای ایم اید باید بر تا چه چون خود خویش دارد داشت داشته روی زیرا سوی شود کنید گفت نیست
+        هست هستند همه همین همان وی یا یک دیگر پس اما اگر یعنی بین"""),
+    negation_words=words("نه نیست هیچ"),
+    # نمی- and ن- before the common verb stems; نه, نیست, هیچ, بدون
+    negation=(rf"(?<!{_JOINER})(?:نه|نیست{_JOINER}*|هیچ{_JOINER}*|نمی{_JOINER}*|نباید|نبا?ش{_JOINER}*"
+              rf"|نبود{_JOINER}*|ندار{_JOINER}*|نداشت{_JOINER}*|نخواه{_JOINER}*|نش(?:ود|وند|د|ده){_JOINER}*"
+              rf"|نک(?:ند|نند|رد|رده){_JOINER}*|نتوان{_JOINER}*|نگرد{_JOINER}*|نگیر{_JOINER}*|نده{_JOINER}*"
+              rf"|نداد{_JOINER}*|بدون)(?!{_JOINER})"),
+    # "نه" is both "no" and "nine": as a number word it only ever excuses a 9 on the other side
+    # from `number_mismatch`, never raises one, so a negation is not read as a changed number
+    number_words=numbers({1: "yek یک", 2: "دو", 3: "سه", 4: "چهار", 5: "پنج", 6: "شش", 7: "هفت",
+                          8: "هشت", 9: "نه", 10: "ده"}),
+    letters={"ي": "ی", "ى": "ی", "ك": "ک"},  # as Arabic keyboards and old encodings type them
+),)

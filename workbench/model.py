@@ -1,0 +1,340 @@
+"""The data every layer passes on: segments, links, alignments, fidelity results, review words.
+
+One module, imported by every layer and importing none of them, so that the layers depend on
+the data and not on each other. The values are frozen: a stage returns a new value (scoring
+an `Alignment` gives a `ScoredAlignment`) instead of filling in the one it was given, so no
+consumer ever meets a half-made result.
+
+Each value has one way to become a record (a dict of JSON types) and back: `link_records`
+is what every export, the report and the review database start from, and
+`alignment_from_records` is what reading an export back ends with.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+LABELS = ("faithful", "minor", "major", "omission", "addition")
+VERDICTS = ("translation", "partial translation", "not a translation")
+# What each issue code means, for the reviewer (the report and the app show it next to the code).
+ISSUE_MEANINGS = {
+    "number_mismatch": "a number differs between the two sides, or is written on one side only",
+    "name_mismatch": "a name on one side has no counterpart on the other",
+    "negation_mismatch": "one side is negated and the other is not",
+    "untranslated": "the target is still in the source language",
+    "length_ratio": "one side is much longer than the document's usual ratio (a factor 1.7)",
+    "low_similarity": "the two sides say little alike (as only 2% of real translations do)",
+}
+ISSUES = tuple(ISSUE_MEANINGS)
+STATUSES = ("unreviewed", "confirmed", "rejected")
+# MQM-style error categories a reviewer can give a rejected link
+CATEGORIES = ("mistranslation", "omission", "addition", "number", "name", "terminology",
+              "fluency", "other")
+METRICS = ("bleu", "chrf", "ter")  # the order of ReferenceScores' per-link triples
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One unit of alignment: a sentence, or a line with `--split lines`.
+
+    `text` is exactly what the user wrote (it is what every output shows); `norm` is the
+    form used for comparison (digits to ASCII, Arabic yeh/kaf to Persian, ZWNJ, NFKC).
+    `paragraph` is the 0-based index of the input paragraph (non-empty line) it came from,
+    and `start`/`end` its character offsets within that paragraph.
+    """
+
+    id: int
+    text: str
+    norm: str
+    paragraph: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Link:
+    """A group of source segments aligned to a group of target segments.
+
+    Either side may be empty: `src=(3,), tgt=()` is a source sentence with no translation
+    (a 1-0 link, an omission), `src=(), tgt=(5,)` a target sentence with no source (0-1,
+    an addition). Ids are 0-based, consecutive and increasing. `similarity` is the score the
+    aligner used for the link, None for 1-0/0-1.
+    """
+
+    src: tuple[int, ...]
+    tgt: tuple[int, ...]
+    similarity: float | None = None
+
+    @property
+    def kind(self) -> str:
+        return f"{len(self.src)}-{len(self.tgt)}"
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Both texts, segmented, and the links between them, in document order.
+
+    `model` names the encoder; `signature` says how the whole result was made (see
+    `workbench.options.Options.signature`); `notes` are the one-line findings for the user.
+    """
+
+    src: Sequence[Segment]
+    tgt: Sequence[Segment]
+    src_lang: str
+    tgt_lang: str
+    links: Sequence[Link]
+    model: str = ""
+    notes: Sequence[str] = ()
+    signature: str = ""
+
+    def src_text(self, link: Link) -> str:
+        """The link's source segments joined by one space; empty texts are skipped, so an
+        alignment read back from an export (the joined text on the first id, "" on the
+        others: `alignment_from_records`) gives back the exported text exactly."""
+        return " ".join(text for i in link.src if (text := self.src[i].text))
+
+    def tgt_text(self, link: Link) -> str:
+        """The link's target segments joined like `src_text`."""
+        return " ".join(text for i in link.tgt if (text := self.tgt[i].text))
+
+
+@dataclass(frozen=True)
+class LinkFidelity:
+    """The fidelity of one link.
+
+    `fidelity` is in [0, 1] and calibrated (the share of links with this score that are
+    faithful translations); 0.0 for omissions and additions. `issues` are codes of ISSUES.
+    `src_spans`/`tgt_spans` are (start, end) character ranges, end exclusive, into the
+    link's joined source / target text (segments joined by one space), of words with no
+    counterpart on the other side.
+    """
+
+    fidelity: float
+    label: str
+    issues: tuple[str, ...] = ()
+    src_spans: tuple[Span, ...] = ()
+    tgt_spans: tuple[Span, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LinkFidelity:
+        return cls(fidelity=data["fidelity"], label=data["label"], issues=tuple(data["issues"]),
+                   src_spans=_spans(data["src_spans"]), tgt_spans=_spans(data["tgt_spans"]))
+
+
+@dataclass(frozen=True)
+class ReferenceScores:
+    """sacrebleu scores of the translation against a reference translation of the source.
+
+    `links` has one entry per link, in link order: (BLEU, chrF, TER) of that link's target
+    against the reference text of its source segments, or None where either is empty.
+    In same-language mode (no reference given) the reference is the source itself.
+    """
+
+    bleu: float
+    chrf: float
+    ter: float
+    signature: str  # "BLEU <signature>; chrF <signature>; TER <signature>", as sacrebleu prints them
+    links: tuple[tuple[float, float, float] | None, ...]
+    against: str  # "reference" or "source"
+
+
+@dataclass(frozen=True)
+class DocumentFidelity:
+    """Document-level scores: what a reviewer reads first."""
+
+    coverage: float  # share of source characters inside links that have a target
+    fidelity: float  # in [0, 1]
+    verdict: str  # one of VERDICTS
+    label_counts: dict[str, int] = field(default_factory=dict)
+    issue_counts: dict[str, int] = field(default_factory=dict)
+    reference: ReferenceScores | None = None  # sacrebleu scores, when a reference (or same language)
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DocumentFidelity:
+        data = dict(data)
+        reference = data.get("reference")
+        if reference is not None:
+            data["reference"] = ReferenceScores(**{
+                **reference, "links": tuple(tuple(s) if s is not None else None for s in reference["links"])})
+        return cls(**data)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScoredAlignment(Alignment):
+    """An alignment with the fidelity of every link (in link order) and of the whole document."""
+
+    scores: Sequence[LinkFidelity]
+    summary: DocumentFidelity
+
+    def __post_init__(self) -> None:
+        if len(self.scores) != len(self.links):
+            raise ValueError(f"{len(self.links)} links but {len(self.scores)} scores")
+
+    def unscored(self) -> Alignment:
+        """The alignment alone, as it was before scoring."""
+        return Alignment(**{f.name: getattr(self, f.name) for f in dataclasses.fields(Alignment)})
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """One link as the reviewer sees it: its segments, the aligner's similarity, pin and review."""
+
+    src: tuple[int, ...]
+    tgt: tuple[int, ...]
+    similarity: float | None = None
+    pinned: bool = False
+    status: str = "unreviewed"
+    category: str = ""
+    comment: str = ""
+    reviewed_by: str = ""
+    reviewed_at: str = ""
+
+    @property
+    def link(self) -> Link:
+        return Link(self.src, self.tgt, self.similarity)
+
+    @property
+    def reviewed(self) -> bool:
+        return self.status != "unreviewed"
+
+    def same_segments(self, other: LinkState | Link) -> bool:
+        return self.src == tuple(other.src) and self.tgt == tuple(other.tgt)
+
+    def unreviewed(self) -> LinkState:
+        """The same link with its decision and pin cleared (for links an edit changed)."""
+        return LinkState(self.src, self.tgt, self.similarity)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "src": list(self.src), "tgt": list(self.tgt)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LinkState:
+        return cls(**{**data, "src": tuple(data["src"]), "tgt": tuple(data["tgt"])})
+
+
+def scored(alignment: Alignment, scores: Sequence[LinkFidelity], summary: DocumentFidelity) -> ScoredAlignment:
+    """`alignment` with its scores: a new value, the input untouched."""
+    fields = {f.name: getattr(alignment, f.name) for f in dataclasses.fields(Alignment)}
+    return ScoredAlignment(**fields, scores=list(scores), summary=summary)
+
+
+def review_counts(statuses: Iterable[str]) -> dict[str, int]:
+    """How many links have each review status, every status named (0 when none)."""
+    counts = {status: 0 for status in STATUSES}
+    counts.update(Counter(statuses))
+    return counts
+
+
+# ----------------------------------------------------------------------------- records
+
+Review = Mapping[int, Mapping[str, Any]]
+"""A review by link index: {"status", "category", "comment"} (any may be missing)."""
+
+
+def link_records(alignment: Alignment, review: Review | None = None) -> list[dict[str, Any]]:
+    """One record per link, in document order: the data every export and the report show.
+
+    Keys: link, src_ids, tgt_ids (lists of 0-based ids), kind, src_text, tgt_text,
+    similarity (None for a link with an empty side); when scored, fidelity, label, issues
+    (a list) and src_spans, tgt_spans (lists of [start, end]); with `review`, review_status,
+    review_category, review_comment ("" where a link has none); then src_lang, tgt_lang and
+    signature, so a record read on its own still says what it is and how it was made.
+    """
+    scores = alignment.scores if isinstance(alignment, ScoredAlignment) else None
+    records = []
+    for index, link in enumerate(alignment.links):
+        record: dict[str, Any] = {
+            "link": index,
+            "src_ids": list(link.src),
+            "tgt_ids": list(link.tgt),
+            "kind": link.kind,
+            "src_text": alignment.src_text(link),
+            "tgt_text": alignment.tgt_text(link),
+            "similarity": _round(link.similarity) if link.src and link.tgt else None,
+        }
+        if scores is not None:
+            score = scores[index]
+            record["fidelity"] = _round(score.fidelity)
+            record["label"] = score.label
+            record["issues"] = list(score.issues)
+            record["src_spans"] = [[int(start), int(end)] for start, end in score.src_spans]
+            record["tgt_spans"] = [[int(start), int(end)] for start, end in score.tgt_spans]
+        if review is not None:
+            entry = review.get(index) or {}
+            for key in ("status", "category", "comment"):
+                value = entry.get(key)
+                record[f"review_{key}"] = "" if value is None else str(value)
+        record["src_lang"], record["tgt_lang"] = alignment.src_lang, alignment.tgt_lang
+        record["signature"] = alignment.signature
+        records.append(record)
+    return records
+
+
+class RecordError(ValueError):
+    """Records that cannot be an alignment; the message says which link and why."""
+
+
+def alignment_from_records(records: Sequence[Mapping[str, Any]], normalise, note: str) -> tuple[Alignment, list[LinkFidelity]]:
+    """The alignment and link scores that `link_records` made `records` from (in `link` order).
+
+    What the records cannot hold is rebuilt as closely as it can be: a link that joins several
+    segments has one text for them all, so the first segment gets that text and the others an
+    empty one (`Alignment.src_text`/`tgt_text` skip empty texts, so the link's text comes back
+    exactly); paragraphs and offsets are unknown, so each segment is its own paragraph.
+    `normalise(text, lang)` gives a segment's comparison form; `note` is the alignment's note.
+    """
+    table = sorted(records, key=lambda record: record["link"])
+    if [record["link"] for record in table] != list(range(len(table))):
+        raise RecordError(f"does not number its links 0 to {len(table) - 1}, each once")
+    src_lang, tgt_lang = (str(table[0].get(name) or "und") for name in ("src_lang", "tgt_lang"))
+    links, scores, src_texts, tgt_texts = [], [], {}, {}
+    for record in table:
+        number = record["link"]
+        try:
+            src, tgt = tuple(int(i) for i in record["src_ids"]), tuple(int(i) for i in record["tgt_ids"])
+            score = LinkFidelity(fidelity=float(record["fidelity"]), label=str(record["label"]),
+                                 issues=tuple(str(code) for code in record["issues"] if code),
+                                 src_spans=_spans(record["src_spans"]), tgt_spans=_spans(record["tgt_spans"]))
+        except (TypeError, ValueError) as error:
+            raise RecordError(f"link {number} has malformed ids, scores or spans") from error
+        if score.label not in LABELS:
+            raise RecordError(f"link {number} has the unknown label {score.label!r}")
+        for ids, texts, text in ((src, src_texts, record["src_text"]), (tgt, tgt_texts, record["tgt_text"])):
+            if len(set(ids)) < len(ids) or any(i in texts for i in ids):
+                raise RecordError(f"link {number} repeats a segment of an earlier link")
+            texts.update((i, str(text or "") if n == 0 else "") for n, i in enumerate(ids))
+        links.append(Link(src, tgt, record["similarity"] if src and tgt else None))
+        scores.append(score)
+    alignment = Alignment(
+        src=_segments(src_texts, src_lang, "source", normalise),
+        tgt=_segments(tgt_texts, tgt_lang, "target", normalise),
+        src_lang=src_lang, tgt_lang=tgt_lang, links=links,
+        notes=[note], signature=str(table[0].get("signature") or ""))
+    return alignment, scores
+
+
+def _segments(texts: dict[int, str], lang: str, side: str, normalise) -> list[Segment]:
+    """One side's segments from their texts by id; the ids must be exactly 0..n-1."""
+    if sorted(texts) != list(range(len(texts))):
+        raise RecordError(f"lacks some {side} segments: its {side} ids are not 0 to {len(texts) - 1}")
+    return [Segment(i, texts[i], normalise(texts[i], lang), i, 0, len(texts[i])) for i in range(len(texts))]
+
+
+def _spans(values: Iterable[Sequence[int]]) -> tuple[Span, ...]:
+    return tuple((int(start), int(end)) for start, end in values)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)

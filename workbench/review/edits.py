@@ -1,0 +1,152 @@
+"""The reviewer's edits as pure functions over a document's links: no database, no clock.
+
+Every edit takes the current links (`LinkState`s, in document order) and the index of the
+link it acts on, and returns a splice `(at, count, after)`: the links `states[at:at+count]`
+are to be replaced by `after`. The store (workbench.review.store) records that splice in the
+history and applies it in one transaction; undo is the inverse splice. An edit that cannot
+be made raises InputError with a sentence for the reviewer. Edits reset the decision only on
+the links they change: the reviewer judged a different pairing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Literal
+
+from workbench.errors import InputError
+from workbench.model import CATEGORIES, Link, LinkState
+
+Side = Literal["src", "tgt"]
+Direction = Literal["next", "previous"]
+Splice = tuple[int, int, list[LinkState]]
+
+_SIDE_NAME = {"src": "source", "tgt": "target"}
+
+
+def check_category(category: str) -> None:
+    """InputError unless `category` is one of CATEGORIES."""
+    if category not in CATEGORIES:
+        raise InputError(f"Unknown error category {category!r}; use one of {', '.join(CATEGORIES)}.")
+
+
+def check_side(side: str) -> None:
+    """InputError unless `side` is "src" or "tgt"."""
+    if side not in _SIDE_NAME:
+        raise InputError(f"Unknown side {side!r}; use 'src' or 'tgt'.")
+
+
+def confirm(states: Sequence[LinkState], i: int, *, who: str, when: str) -> Splice:
+    """The link marked as a correct translation."""
+    return i, 1, [dataclasses.replace(states[i], status="confirmed", category="", comment="",
+                                      reviewed_by=who, reviewed_at=when)]
+
+
+def reject(states: Sequence[LinkState], i: int, category: str, comment: str, *, who: str, when: str) -> Splice:
+    """The link marked as wrong, with an MQM-style category and the reviewer's comment."""
+    check_category(category)
+    return i, 1, [dataclasses.replace(states[i], status="rejected", category=category,
+                                      comment=comment.strip(), reviewed_by=who, reviewed_at=when)]
+
+
+def pin(states: Sequence[LinkState], i: int, pinned: bool) -> Splice:
+    """The link pinned (re-aligning keeps it) or unpinned."""
+    return i, 1, [dataclasses.replace(states[i], pinned=pinned)]
+
+
+def merge(states: Sequence[LinkState], i: int, direction: Direction) -> Splice:
+    """The link joined with the next (or previous) one."""
+    first = i if direction == "next" else i - 1
+    if first < 0 or first + 1 >= len(states):
+        raise InputError(f"Link {i + 1} has no {direction} link to merge with.")
+    return first, 2, [combine(states[first:first + 2])]
+
+
+def split(states: Sequence[LinkState], i: int, src_at: int, tgt_at: int) -> Splice:
+    """The link cut in two: its first `src_at` source and `tgt_at` target segments, and the rest."""
+    s = states[i]
+    parts = [(s.src[:src_at], s.tgt[:tgt_at]), (s.src[src_at:], s.tgt[tgt_at:])]
+    if not (0 <= src_at <= len(s.src) and 0 <= tgt_at <= len(s.tgt)) or \
+            not all(src or tgt for src, tgt in parts):
+        raise InputError(f"Link {i + 1} cannot be split after source segment {src_at} "
+                         f"and target segment {tgt_at}: both parts need a segment.")
+    return i, 1, [LinkState(src, tgt) for src, tgt in parts]
+
+
+def move(states: Sequence[LinkState], i: int, side: Side, direction: Direction) -> Splice:
+    """The link's last (`next`) or first (`previous`) segment on one side moved to the
+    neighbouring link; a link left empty disappears."""
+    check_side(side)
+    other = i + 1 if direction == "next" else i - 1
+    segments = getattr(states[i], side)
+    if not segments:
+        raise InputError(f"Link {i + 1} has no {_SIDE_NAME[side]} segment to move.")
+    if not 0 <= other < len(states):
+        raise InputError(f"Link {i + 1} has no {direction} link to move a segment to.")
+    moved = segments[-1:] if direction == "next" else segments[:1]
+    kept = segments[:-1] if direction == "next" else segments[1:]
+    target = getattr(states[other], side)
+    grown = moved + target if direction == "next" else target + moved
+    donor = LinkState(**{**_sides(states[i]), side: kept})
+    receiver = LinkState(**{**_sides(states[other]), side: grown})
+    pair = [donor, receiver] if direction == "next" else [receiver, donor]
+    return min(i, other), 2, [s for s in pair if s.src or s.tgt]
+
+
+def unlink(states: Sequence[LinkState], i: int) -> Splice:
+    """The link broken: each of its segments a link of its own with no counterpart."""
+    s = states[i]
+    if not (s.src and s.tgt):
+        raise InputError(f"Link {i + 1} is already unlinked.")
+    return i, 1, [LinkState((k,), ()) for k in s.src] + [LinkState((), (k,)) for k in s.tgt]
+
+
+def relink(states: Sequence[LinkState], i: int, j: int) -> Splice:
+    """The one-sided links from `i` to `j` joined into one link (see `relink_partners`)."""
+    if j not in relink_partners(states, i):
+        raise InputError(f"Links {i + 1} and {j + 1} cannot be relinked: only segments "
+                         "without a counterpart, with nothing linked between them, can.")
+    first, last = min(i, j), max(i, j)
+    return first, last - first + 1, [combine(states[first:last + 1])]
+
+
+def relink_partners(states: Sequence[LinkState], index: int) -> list[int]:
+    """Indices of the links that `relink(index, other)` accepts: one-sided links reachable
+    from `index` over one-sided links only, whose combination has both sides."""
+    if states[index].src and states[index].tgt:
+        return []
+    partners = []
+    for step in (-1, 1):
+        at, src, tgt = index + step, bool(states[index].src), bool(states[index].tgt)
+        while 0 <= at < len(states) and not (states[at].src and states[at].tgt):
+            src, tgt = src or bool(states[at].src), tgt or bool(states[at].tgt)
+            if src and tgt:
+                partners.append(at)
+            at += step
+    return sorted(partners)
+
+
+def realigned(states: Sequence[LinkState], links: Sequence[Link]) -> tuple[list[LinkState], list[LinkState]]:
+    """The links after re-aligning, and the reviewed links that did not survive it.
+
+    A link that comes back with the same segments keeps its decision and pin; a pinned link
+    that does not come back is the aligner's error (RuntimeError), since it was told to keep it.
+    """
+    old = {(s.src, s.tgt): s for s in states}
+    after = [old.get((tuple(link.src), tuple(link.tgt))) or LinkState(tuple(link.src), tuple(link.tgt),
+                                                                       link.similarity)
+             for link in links]
+    surviving = {(s.src, s.tgt) for s in after}
+    lost_pins = [s for s in states if s.pinned and (s.src, s.tgt) not in surviving]
+    if lost_pins:
+        raise RuntimeError(f"the aligner did not keep pinned links {lost_pins}")
+    return after, [s for s in states if s.reviewed and (s.src, s.tgt) not in surviving]
+
+
+def combine(states: Sequence[LinkState]) -> LinkState:
+    """One unreviewed link holding all the segments of consecutive links."""
+    return LinkState(tuple(k for s in states for k in s.src), tuple(k for s in states for k in s.tgt))
+
+
+def _sides(state: LinkState) -> dict[str, tuple[int, ...]]:
+    return {"src": state.src, "tgt": state.tgt}

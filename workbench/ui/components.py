@@ -1,0 +1,127 @@
+"""The review page's pieces as HTML: pure functions, no Streamlit, so tests call them directly.
+
+Document text is data: every piece is escaped and stripped of bidi controls
+(workbench.output.text) before it is put into HTML; spans are marked as the report marks them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from workbench.languages import is_rtl
+from workbench.model import ISSUE_MEANINGS, LinkFidelity, LinkState, Segment
+from workbench.output.style import LABEL_COLOURS, OTHER_COLOUR
+from workbench.output.text import clean, escape, span_runs
+
+# a run of Latin letters/digits (with the punctuation inside names and numbers) in RTL text
+LATIN_RUN = re.compile(r"[0-9A-Za-z\u00C0-\u024F]+(?:[ .,:/&+'’\-][0-9A-Za-z\u00C0-\u024F]+)*")
+# what Markdown (and Streamlit's LaTeX) would read as markup in a message that names a file
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|$~])")
+
+STYLE = """<style>
+.wb-meta {font-size: .85rem; color: #444; display: flex; flex-wrap: wrap; gap: .35rem; align-items: center}
+.wb-chip {color: #fff; border-radius: .7em; padding: .05em .55em; font-size: .8rem; white-space: nowrap}
+.wb-issue {background: #eef1f6; color: #333; border-radius: .7em; padding: .05em .55em; font-size: .8rem}
+.wb-status-confirmed {color: #2e7d32; font-weight: 600}
+.wb-status-rejected {color: #c62828; font-weight: 600}
+.wb-focus {outline: 3px solid #f0b400; border-radius: .3em; padding: 0 .3em}
+.wb-text {font-size: 1.02rem; line-height: 1.75; padding: .25rem .7rem; border-inline-start: 4px solid #ccc}
+.wb-text[dir=rtl] {font-family: Vazirmatn, "Noto Naskh Arabic", Tahoma, sans-serif; text-align: right}
+.wb-text mark {background: #ffe08a; padding: 0 .1em; border-radius: .2em}
+.wb-id {color: #8a8f98; font-size: .68em; margin-inline-end: .2em}
+.wb-empty {color: #8a8f98; font-style: italic; padding: .25rem .7rem}
+.wb-comment {font-size: .85rem; color: #5a1d1d; background: #fdecec; padding: .1rem .5rem; border-radius: .3em}
+.wb-title {margin: 0}
+.wb-notes {font-size: .8rem; color: #6b7280; line-height: 1.4}
+</style>"""
+
+
+
+def markdown_escape(text: str) -> str:
+    """Plain text for st.error / st.caption, which read Markdown."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", clean(text))
+
+
+def _piece_html(text: str, rtl: bool) -> str:
+    """Escaped text; inside right-to-left text each Latin/number run is isolated as LTR,
+    so names like "i24NEWS" and numbers keep their order next to neutral punctuation."""
+    if not rtl:
+        return escape(text)
+    out, at = [], 0
+    for match in LATIN_RUN.finditer(text):
+        out.append(escape(text[at:match.start()]))
+        out.append(f'<bdi dir="ltr">{escape(match.group())}</bdi>')
+        at = match.end()
+    out.append(escape(text[at:]))
+    return "".join(out)
+
+
+def marked_html(text: str, spans: list[tuple[int, int]], rtl: bool) -> str:
+    """The text with `spans` (character ranges into it) highlighted, as the report marks them."""
+    return "".join(f"<mark>{_piece_html(piece, rtl)}</mark>" if marked else _piece_html(piece, rtl)
+                   for piece, marked in span_runs(text, spans))
+
+
+def side_html(segments: list[Segment], ids: tuple[int, ...], spans: tuple[tuple[int, int], ...],
+              lang: str, colour: str) -> str:
+    """One side of a link: its segments (numbered), spans into the joined text highlighted."""
+    rtl = is_rtl(lang)
+    if not ids:
+        return f'<div class="wb-empty" dir="{"rtl" if rtl else "ltr"}">— no counterpart —</div>'
+    parts, offset = [], 0
+    for k in ids:
+        text = segments[k].text
+        local = [(max(s, offset) - offset, min(e, offset + len(text)) - offset)
+                 for s, e in spans if s < offset + len(text) and e > offset]
+        parts.append(f'<span class="wb-seg"><sup class="wb-id">{k}</sup>'
+                     f'{marked_html(text, local, rtl)}</span>')
+        offset += len(text) + 1
+    return (f'<div class="wb-text" dir="{"rtl" if rtl else "ltr"}" lang="{escape(lang)}" '
+            f'style="border-color: {colour}">{" ".join(parts)}</div>')
+
+
+def meta_html(number: int, state: LinkState, score: LinkFidelity | None, focused: bool) -> str:
+    """The line above a link: number, label, scores, issues, review state."""
+    label = score.label if score else "unscored"
+    items = [f'<b class="{"wb-focus" if focused else ""}">#{number}</b>',
+             f'<span class="wb-chip" style="background: {LABEL_COLOURS.get(label, OTHER_COLOUR)}">'
+             f'{escape(label)}</span>',
+             f"<span>{len(state.src)}-{len(state.tgt)}</span>"]
+    if score:
+        items.append(f"<span>fidelity {score.fidelity:.2f}</span>")
+    if state.similarity is not None:
+        items.append(f"<span>similarity {state.similarity:.2f}</span>")
+    items += [f'<span class="wb-issue" title="{escape(ISSUE_MEANINGS.get(issue, ""))}">{escape(issue)}</span>'
+              for issue in (score.issues if score else ())]
+    if state.pinned:
+        items.append("<span>📌 pinned</span>")
+    if state.status == "confirmed":
+        items.append(f'<span class="wb-status-confirmed">✓ confirmed by {escape(state.reviewed_by)}</span>')
+    elif state.status == "rejected":
+        items.append(f'<span class="wb-status-rejected">✗ rejected ({escape(state.category)}) '
+                     f'by {escape(state.reviewed_by)}</span>')
+        if state.comment:
+            items.append(f'<span class="wb-comment">{escape(state.comment)}</span>')
+    return f'<div class="wb-meta">{"".join(items)}</div>'
+
+
+def link_key(state: LinkState) -> str:
+    """A widget key naming the link by its segments, so it stays put when other links change."""
+    return f"s{'_'.join(map(str, state.src))}t{'_'.join(map(str, state.tgt))}"
+
+
+def display_name(name: str) -> str:
+    """An uploaded file's name as a document name: the last path part, no control characters."""
+    base = re.split(r"[\\/]", name)[-1]
+    return re.sub(r"[\x00-\x1f\x7f]", "", clean(base)).strip()[:120] or "upload"
+
+
+def file_stem(name: str) -> str:
+    """A download file name stem made only of safe characters."""
+    stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", display_name(name))
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._")[:80] or "document"
+
+
+def is_flagged(score: LinkFidelity | None) -> bool:
+    """What the engine asks a reviewer to look at: anything not a clean faithful link."""
+    return score is not None and (score.label != "faithful" or bool(score.issues))
