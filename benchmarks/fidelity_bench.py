@@ -25,11 +25,11 @@ document's own statistics (mean vectors, typical length ratio) stay those of a t
 Reported: AUC of `fidelity` (clean links against each kind of damage), the share of links
 labelled other than faithful, recall of number_mismatch / name_mismatch on the damage that
 should raise them (and their rate on clean links), span precision/recall on clause_added,
-and, when workbench.pipeline exists, precision/recall of omission/addition labels after
+and precision/recall of omission/addition labels after
 running the whole pipeline on the UDHR omission variants.
 
 --fit refits the logistic model on all these links (L2 1e-4, classes weighted equally) and
-prints the coefficients to paste into workbench/fidelity.py, with the AUC each corpus gets
+prints the coefficients to paste into workbench/fidelity/calibration.py, with the AUC each corpus gets
 from a model fitted on the other corpora only (a check against fitting one corpus' quirks).
 """
 
@@ -48,10 +48,13 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
 import numpy as np  # noqa: E402
 
-from workbench import fidelity  # noqa: E402
-from workbench.align import Alignment, Link  # noqa: E402
 from workbench.evaluate import read_links  # noqa: E402
-from workbench.segment import Segment  # noqa: E402
+from workbench.fidelity.calibration import FEATURES, calibrated, features, link_fidelity  # noqa: E402
+from workbench.fidelity.evidence import LinkEvidence, link_evidence  # noqa: E402
+from workbench.fidelity.names import names, skeleton  # noqa: E402
+from workbench.fidelity.numbers import NUMBER, number_value  # noqa: E402
+from workbench.model import Alignment, Link, LinkFidelity, Segment  # noqa: E402
+from workbench.text.scripts import ARABIC_LETTERS  # noqa: E402
 
 UDHR = ROOT / "benchmarks" / "udhr"
 TEXTBERG = ROOT / "benchmarks" / "textberg-defr"
@@ -83,8 +86,8 @@ class Case:
     damage: str | None
     src: str
     tgt: str
-    evidence: fidelity.LinkEvidence
-    result: fidelity.LinkFidelity
+    evidence: LinkEvidence
+    result: LinkFidelity
     added: tuple[int, int] | None = None  # characters of the target inserted by clause_added
 
 
@@ -149,7 +152,7 @@ def damage(kind: str, src: str, tgt: str, doc: Document, other_tgt: str, pool: d
         if at == len(tgt.rstrip(".!?؟ ")):
             inserted = ", " + clause
             return src, tgt[:at] + inserted + tgt[at:], (at + 2, at + len(inserted))
-        inserted = clause + ("، " if fidelity.ARABIC_LETTERS.search(tgt) else ", ")
+        inserted = clause + ("، " if ARABIC_LETTERS.search(tgt) else ", ")
         return src, tgt[:at] + inserted + tgt[at:], (at, at + len(clause))
     if kind == "number_changed":
         for side in ("tgt", "src"):
@@ -161,13 +164,13 @@ def damage(kind: str, src: str, tgt: str, doc: Document, other_tgt: str, pool: d
     if kind == "name_changed":
         for side, lang in (("src", doc.src_lang), ("tgt", doc.tgt_lang)):
             text = src if side == "src" else tgt
-            if fidelity.ARABIC_LETTERS.search(text):
+            if ARABIC_LETTERS.search(text):
                 continue
-            found = [n for n in fidelity.names(text, lang) if not n.text.isupper()]
+            found = [n for n in names(text, lang) if not n.text.isupper()]
             if not found:
                 continue
             name = rng.choice(found)
-            choices = [p for p in pool.get(lang, []) if fidelity.skeleton(p) != fidelity.skeleton(name.text)]
+            choices = [p for p in pool.get(lang, []) if skeleton(p) != skeleton(name.text)]
             if not choices:
                 return None
             start, end = name.words[0][0], name.words[-1][1]
@@ -202,7 +205,7 @@ def _drop_clause(text: str, rng: random.Random) -> str:
 
 
 def _change_number(text: str, rng: random.Random) -> str | None:
-    found = [m for m in fidelity.NUMBER.finditer(text) if fidelity._number_value(m.group()) is not None]
+    found = [m for m in NUMBER.finditer(text) if number_value(m.group()) is not None]
     if not found:
         return None
     match = rng.choice(found)
@@ -226,9 +229,9 @@ def collect(docs: list[Document], encoder, log) -> list[Case]:
     name_pool: dict[str, list[str]] = {}  # names by language, to put in place of another
     for doc in docs:
         for text, lang in [(t, doc.src_lang) for t in doc.src] + [(t, doc.tgt_lang) for t in doc.tgt]:
-            if not fidelity.ARABIC_LETTERS.search(text):
+            if not ARABIC_LETTERS.search(text):
                 name_pool.setdefault(lang, []).extend(
-                    n.text for n in fidelity.names(text, lang) if not n.text.isupper())
+                    n.text for n in names(text, lang) if not n.text.isupper())
     for doc in docs:
         both = [k for k, (s, t) in enumerate(doc.links) if s and t and len(s) <= 3 and len(t) <= 3]
         clean = alignment_of(doc, doc.src, doc.tgt, doc.links)
@@ -271,9 +274,9 @@ def collect(docs: list[Document], encoder, log) -> list[Case]:
 
 def _scored(alignment: Alignment, encoder):
     """(link index, (source, target), evidence, LinkFidelity) of every link with both sides."""
-    for k, (link, found) in enumerate(zip(alignment.links, fidelity.link_evidence(alignment, encoder))):
+    for k, (link, found) in enumerate(zip(alignment.links, link_evidence(alignment, encoder))):
         if found is not None:
-            yield k, (alignment.src_text(link), alignment.tgt_text(link)), found, fidelity.link_fidelity(link, found)
+            yield k, (alignment.src_text(link), alignment.tgt_text(link)), found, link_fidelity(link, found)
 
 
 # ----------------------------------------------------------------------------- statistics
@@ -307,14 +310,14 @@ def fit_logistic(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def design(cases: list[Case]) -> tuple[np.ndarray, np.ndarray]:
-    x = np.array([[fidelity.features(c.evidence)[name] for name in fidelity.FEATURES] for c in cases])
+    x = np.array([[features(c.evidence)[name] for name in FEATURES] for c in cases])
     y = np.array([1.0 if c.damage is None else 0.0 for c in cases])
     return x, y
 
 
 def model_of(w: np.ndarray) -> dict[str, float]:
     return {"intercept": round(float(w[0]), 3),
-            **{name: round(float(v), 3) for name, v in zip(fidelity.FEATURES, w[1:])}}
+            **{name: round(float(v), 3) for name, v in zip(FEATURES, w[1:])}}
 
 
 def fit(cases: list[Case]) -> None:
@@ -331,8 +334,8 @@ def fit(cases: list[Case]) -> None:
             train = [c for c in cases if c.corpus != corpus]
             test = [c for c in cases if c.corpus == corpus]
             held_out = model_of(fit_logistic(*design(train)))
-            scores = [fidelity.calibrated(c.evidence, held_out) for c in test]
-            inside = [fidelity.calibrated(c.evidence, model) for c in test]
+            scores = [calibrated(c.evidence, held_out) for c in test]
+            inside = [calibrated(c.evidence, model) for c in test]
             pos = [s for s, c in zip(scores, test) if c.damage is None]
             neg = [s for s, c in zip(scores, test) if c.damage is not None]
             pos_in = [s for s, c in zip(inside, test) if c.damage is None]
@@ -384,17 +387,15 @@ def report(cases: list[Case]) -> None:
 
 def omissions(encoder) -> None:
     """Omission/addition labels after the whole pipeline on the UDHR omission variants."""
-    try:
-        from workbench import pipeline
-    except ImportError:
-        print("\n(workbench.pipeline not found: omission/addition labels not measured)")
-        return
+    from workbench import pipeline
+    from workbench.options import Options
+
     print("\nOmission / addition labels after the pipeline (UDHR omission variants, per sentence)")
     for pair in UDHR_PAIRS:
         folder = UDHR / f"{pair}-omissions"
         src_lang, tgt_lang = pair.split("-")
-        result = pipeline.run(folder / "src.txt", folder / "tgt.txt", src_lang=src_lang, tgt_lang=tgt_lang,
-                              split="lines")
+        result = pipeline.run(folder / "src.txt", folder / "tgt.txt",
+                              Options(split="lines", src_lang=src_lang, tgt_lang=tgt_lang))
         gold = read_links(folder / "gold.txt")
         for label, side in (("omission", 0), ("addition", 1)):
             want = {ids[side][0] for ids in gold if ids[side] and not ids[1 - side]}

@@ -48,7 +48,7 @@ def sentences(lang: str, count: int) -> list[str]:
 
 def measure(size: int, encoder) -> dict:
     from workbench.align import align
-    from workbench.segment import segment
+    from workbench.text.segment import segment
 
     src = segment(sentences("de", size), "de", "lines")
     tgt = segment(sentences("fr", size), "fr", "lines")

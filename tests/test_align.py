@@ -1,18 +1,22 @@
-"""The aligner on real translations: the seed article and the UDHR development gold."""
+"""The aligner on real translations with the real model: the seed article and the UDHR
+development gold. (Its logic on synthetic text, with a fake encoder: test_align_logic.py.)"""
 
 from pathlib import Path
 
 import pytest
 
-from workbench import document
-from workbench.align import Link, Settings, align
+from workbench.align import Settings, align
 from workbench.embed import load_encoder
 from workbench.evaluate import read_links, score
-from workbench.segment import segment
+from workbench.model import Link
+from workbench.text import document
+from workbench.text.segment import segment
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_e5fe0829ebe86db2.txt"
 UDHR = ROOT / "benchmarks" / "udhr"
+
+pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")

@@ -1,24 +1,37 @@
-"""The Streamlit app driven through streamlit.testing.v1.AppTest, with the real pipeline and model."""
+"""The Streamlit app driven through streamlit.testing.v1.AppTest, and its HTML pieces.
+
+Tests that align a seed or an upload run the real pipeline and model (marked `model`); the
+start page, uploads refused before anything is aligned, and the pure HTML helpers of
+workbench.ui.components are fast tier.
+"""
 
 from __future__ import annotations
 
 import re
+import runpy
 from pathlib import Path
 
 import pytest
+import streamlit
 from streamlit.testing.v1 import AppTest
 
-from workbench.store import DocumentInfo, Store
+from workbench.model import LinkFidelity, LinkState, Segment
+from workbench.review.store import DocumentInfo, Store
+from workbench.ui.components import (
+    display_name,
+    file_stem,
+    is_flagged,
+    markdown_escape,
+    marked_html,
+    meta_html,
+    side_html,
+)
+from workbench.ui.components import link_key as key
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "workbench" / "app.py"
+APP = ROOT / "workbench" / "ui" / "app.py"
 SEED_BUTTON = "seed-000_e5fe0829ebe86db2"
 TIMEOUT = 900  # aligning loads the model and embeds the article on a small CPU
-
-
-def key(state) -> str:
-    """The app's widget key suffix for a link (its segment ids)."""
-    return f"s{'_'.join(map(str, state.src))}t{'_'.join(map(str, state.tgt))}"
 
 
 @pytest.fixture
@@ -56,6 +69,27 @@ def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
+def test_importing_the_app_runs_nothing(monkeypatch) -> None:
+    """Only `streamlit run` and AppTest (which run the file as __main__) start the page."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("importing the app ran main()")
+
+    monkeypatch.setattr(streamlit, "set_page_config", refuse)
+    namespace = runpy.run_path(str(APP), run_name="workbench.ui.app")
+    assert callable(namespace["main"])
+
+
+def test_the_app_starts_on_the_document_list(db_path: Path) -> None:
+    """AppTest runs the file as __main__, so main() runs: the start page, no model needed."""
+    at = start()
+    assert [t.value for t in at.title] == ["Alignment workbench"]
+    assert at.button(key=SEED_BUTTON).label == "Align"
+    assert any("Nothing aligned yet" in caption.value for caption in at.caption)
+    assert at.sidebar.text_input(key="reviewer").value == "tester"
+    assert Store(db_path).documents() == []
+
+
+@pytest.mark.model
 def test_load_a_seed_review_it_and_find_the_review_again(db_path: Path) -> None:
     at = start()
     assert at.button(key=SEED_BUTTON).label == "Align"
@@ -100,6 +134,7 @@ def test_load_a_seed_review_it_and_find_the_review_again(db_path: Path) -> None:
     assert "confirmed by tester" in page_html(again) and "rejected (number)" in page_html(again)
 
 
+@pytest.mark.model
 def test_fix_the_alignment_then_undo_and_redo(db_path: Path) -> None:
     at, db, info = align_seed(db_path)
     states = db.load(info.id).states
@@ -109,6 +144,7 @@ def test_fix_the_alignment_then_undo_and_redo(db_path: Path) -> None:
     merged = db.load(info.id)
     assert merged.states[1].src == states[1].src + states[2].src
     assert merged.states[2].status == "confirmed"
+    assert merged.scored  # a ScoredAlignment: every link and the summary current
     assert merged.alignment.summary is not None and len(merged.alignment.scores) == len(states) - 1
     at.button(key=f"confirm-{key(merged.states[1])}")  # the page shows the merged link
 
@@ -135,6 +171,7 @@ def test_fix_the_alignment_then_undo_and_redo(db_path: Path) -> None:
     assert "tester · realign" in history[0] and "tester · pin #1" in history[1]
 
 
+@pytest.mark.model
 def test_delete_the_document_after_saying_so(db_path: Path) -> None:
     at, db, info = align_seed(db_path)
     states = db.load(info.id).states
@@ -163,6 +200,7 @@ def test_delete_the_document_after_saying_so(db_path: Path) -> None:
     assert other_tab.button(key=SEED_BUTTON).label == "Align"
 
 
+@pytest.mark.model
 def test_filter_by_label(db_path: Path) -> None:
     at, db, info = align_seed(db_path)
     scores = db.load(info.id).alignment.scores
@@ -175,6 +213,7 @@ def test_filter_by_label(db_path: Path) -> None:
     assert f"0 of {len(scores)} links shown" in [c.value for c in at.caption]
 
 
+@pytest.mark.model
 def test_uploaded_text_is_shown_as_text(db_path: Path) -> None:
     original = ("The minister said <script>alert('x')</script> nothing new.\n"
                 "Prices rose by 40 percent in March, the bank said.\n").encode()
@@ -201,6 +240,7 @@ def test_uploaded_text_is_shown_as_text(db_path: Path) -> None:
 
 
 def test_bad_uploads_are_reported_not_raised(db_path: Path) -> None:
+    # refused before anything is aligned: fast tier (the conftest fails it if a model loads)
     at = start()
     at.file_uploader(key="upload-first").set_value(("noise.txt", bytes(range(256)) * 8, "text/plain"))
     at.button(key="FormSubmitter:upload-Align upload").click().run()
@@ -210,3 +250,68 @@ def test_bad_uploads_are_reported_not_raised(db_path: Path) -> None:
     at.button(key="FormSubmitter:upload-Align upload").click().run()
     assert not at.exception and "larger than" in at.error[0].value
     assert Store(db_path).documents() == []
+
+
+# ---------------------------------------------------------------- the HTML pieces (no Streamlit)
+
+
+def seg(i: int, text: str) -> Segment:
+    return Segment(i, text, text, i, 0, len(text))
+
+
+def test_link_key_names_the_link_by_its_segments() -> None:
+    assert key(LinkState((3, 4), (7,))) == "s3_4t7"
+    assert key(LinkState((), (2,))) == "st2"
+
+
+def test_side_html_escapes_document_text_and_drops_bidi_controls() -> None:
+    segments = [seg(0, "Fine."), seg(1, "He said <script>alert('x')</script> & \u202eleft")]
+    html = side_html(segments, (1,), (), "en", "#123456")
+    assert "<script>" not in html and "\u202e" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; left" in html
+    assert '<sup class="wb-id">1</sup>' in html and 'dir="ltr" lang="en"' in html
+    assert "Fine." not in html
+    # a language code is data too
+    assert 'lang="&quot;&gt;x"' in side_html(segments, (0,), (), '">x', "#123456")
+
+
+def test_side_html_marks_spans_and_isolates_latin_runs_in_rtl_text() -> None:
+    segments = [seg(0, "گفت ۴۰ درصد"), seg(1, "از i24NEWS <b>")]
+    html = side_html(segments, (0, 1), ((4, 6), (12, 14)), "fa", "#123456")
+    assert 'dir="rtl" lang="fa"' in html
+    assert "<mark>۴۰</mark>" in html and "<mark>از</mark>" in html
+    assert '<bdi dir="ltr">i24NEWS</bdi>' in html and "<b>" not in html
+    assert "از i24NEWS &lt;b&gt;" in re.sub(r"</?(mark|bdi)[^>]*>", "", html)
+    assert side_html(segments, (), (), "fa", "#123456").startswith('<div class="wb-empty" dir="rtl">')
+
+
+def test_marked_html_escapes_inside_and_outside_marks() -> None:
+    assert marked_html("a <i> b & c", [(2, 5)], rtl=False) == "a <mark>&lt;i&gt;</mark> b &amp; c"
+
+
+def test_meta_html_escapes_the_reviewer_the_category_and_the_comment() -> None:
+    state = LinkState((0,), (0,), 0.9, pinned=True, status="rejected", category="<number>",
+                      comment="125 <officials> & \u202enot", reviewed_by="<eve>")
+    score = LinkFidelity(0.4, "omission", ("length_ratio",))
+    html = meta_html(3, state, score, focused=True)
+    assert '<b class="wb-focus">#3</b>' in html
+    assert "rejected (&lt;number&gt;) by &lt;eve&gt;" in html
+    assert "125 &lt;officials&gt; &amp; not" in html and "\u202e" not in html
+    assert '<span class="wb-issue" title="one side is much longer' in html and "fidelity 0.40" in html and "pinned" in html
+    assert ">unscored<" in meta_html(1, LinkState((0,), ()), None, focused=False)
+
+
+def test_names_from_uploads_are_safe() -> None:
+    assert display_name("../../etc/minister<i>.txt") == "minister<i>.txt"
+    assert display_name("C:\\Users\\x\\a\x00b.txt") == "ab.txt"
+    assert display_name("\u202e\x07") == "upload"
+    assert file_stem("minister<i> report.txt") == "minister_i_report"
+    assert file_stem("...") == "document"
+    assert markdown_escape("a_b *c* [d](e) $x$ \u202e") == "a\\_b \\*c\\* \\[d\\](e) \\$x\\$ "
+
+
+def test_what_the_engine_flags() -> None:
+    assert not is_flagged(None)
+    assert not is_flagged(LinkFidelity(0.9, "faithful"))
+    assert is_flagged(LinkFidelity(0.9, "faithful", ("number_mismatch",)))
+    assert is_flagged(LinkFidelity(0.3, "omission"))

@@ -1,8 +1,10 @@
 """End to end in a real browser: the app under `streamlit run`, driven by headless Chromium.
 
-Chromium is Debian's (`/usr/bin/chromium`), driven through playwright's Python package; the
-test is skipped only when that browser is not installed. It leaves a screenshot of the
-review page in tests/artifacts/review.png.
+Chromium is Debian's (`apt-get install chromium`: `/usr/bin/chromium`, else a `chromium` or
+`chromium-browser` on PATH), driven through playwright's Python package; the test is skipped,
+saying why, only when no such browser (or playwright itself) is installed. It aligns with the
+real model (marked `browser` and `model`) and leaves a screenshot of the review page in
+tests/artifacts/review.png.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,10 +24,11 @@ from pathlib import Path
 
 import pytest
 
-from workbench.store import Store
+from workbench.review.store import Store
+from workbench.ui.components import link_key as key
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
+APP = ROOT / "workbench" / "ui" / "app.py"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -32,8 +36,27 @@ SEED = "000_e5fe0829ebe86db2"
 ALIGN_TIMEOUT_MS = 900_000  # model load and embedding on a small CPU
 ACTION_TIMEOUT_MS = 300_000  # a merge rescores the document
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="Debian's chromium is not installed at /usr/bin/chromium")
+
+def find_chromium() -> Path | None:
+    """Debian's chromium: /usr/bin/chromium, else `chromium` or `chromium-browser` on PATH."""
+    debian = Path("/usr/bin/chromium")
+    if debian.is_file() and os.access(debian, os.X_OK):
+        return debian
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    return None
+
+
+CHROMIUM = find_chromium()
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.model,  # the app aligns the seed with the real model
+    pytest.mark.skipif(CHROMIUM is None, reason="no Chromium found (not at /usr/bin/chromium, no chromium or "
+                                                "chromium-browser on PATH): apt-get install chromium"),
+]
 
 
 def free_port() -> int:
@@ -44,9 +67,9 @@ def free_port() -> int:
 
 @contextmanager
 def running_app(db_path: Path) -> Iterator[str]:
-    """`streamlit run workbench/app.py` on a free localhost port; yields its URL."""
+    """`streamlit run workbench/ui/app.py` on a free localhost port; yields its URL."""
     port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "workbench" / "app.py"),
+    command = [sys.executable, "-m", "streamlit", "run", str(APP),
                "--server.port", str(port), "--server.address", "127.0.0.1",
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none", "--", "--db", str(db_path)]
@@ -77,12 +100,10 @@ def running_app(db_path: Path) -> Iterator[str]:
                 server.wait()
 
 
-def key(state) -> str:
-    return f"s{'_'.join(map(str, state.src))}t{'_'.join(map(str, state.tgt))}"
-
-
 def test_review_in_the_browser(tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="playwright is not installed (pip install playwright)")
+    expect, sync_playwright = sync_api.expect, sync_api.sync_playwright
 
     db_path = tmp_path / "data" / "review.sqlite"
     with sync_playwright() as playwright:

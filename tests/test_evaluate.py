@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from workbench import export
-from workbench.align import Alignment, Link
 from workbench.errors import InputError
 from workbench.evaluate import (
     Scores,
@@ -24,7 +22,8 @@ from workbench.evaluate import (
     score_many,
     write_links,
 )
-from workbench.segment import Segment
+from workbench.model import Alignment, Link, Segment
+from workbench.output import export
 
 ROOT = Path(__file__).resolve().parents[1]
 UDHR = ROOT / "benchmarks" / "udhr"

@@ -9,6 +9,7 @@ the writing, not the aligner: no encoder is involved.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import itertools
 import json
 from pathlib import Path
@@ -17,14 +18,15 @@ import pytest
 from lxml import etree
 from openpyxl import load_workbook
 
-from workbench import export, report
-from workbench.align import Alignment, Link
 from workbench.errors import InputError
-from workbench.fidelity import DocumentFidelity, LinkFidelity, summarise
-from workbench.segment import Segment
+from workbench.fidelity import summarise
+from workbench.model import Alignment, DocumentFidelity, Link, LinkFidelity, Segment, scored
+from workbench.options import Options
+from workbench.output import export, files, report_files
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_e5fe0829ebe86db2.txt"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+SIGNATURE = Options().signature("multilingual-e5-small", "en", "fa")
 FORMATS = (".csv", ".jsonl", ".tmx", ".xlsx")
 
 
@@ -38,7 +40,7 @@ def segments(parts: list[tuple[int, str]]) -> list[Segment]:
     return result
 
 
-def seed_alignment(scored: bool = True) -> Alignment:
+def seed_alignment(with_scores: bool = True) -> Alignment:
     lines = SEED.read_text(encoding="utf-8").splitlines()
     # Persian line 21 holds two sentences that together translate English line 6 (a 1-2 link)
     first, second = lines[21].split(". ", 1)
@@ -52,18 +54,20 @@ def seed_alignment(scored: bool = True) -> Alignment:
         Link((4,), (), None),  # the State Department's denial: not in the Persian
         Link((), (5,), None),  # the Persian "source:" line
     ]
-    alignment = Alignment(src, tgt, "en", "fa", links, model="multilingual-e5-small", notes=["bilingual file"])
-    if scored:
-        alignment.scores = [
-            LinkFidelity(0.93, "faithful"),
-            LinkFidelity(0.9, "faithful"),
-            LinkFidelity(0.55, "minor", ("name_mismatch", "length_ratio"), ((0, 6), (10, 20)), ((3, 9),)),
-            LinkFidelity(0.71, "minor"),
-            LinkFidelity(0.0, "omission"),
-            LinkFidelity(0.0, "addition"),
-        ]
-        alignment.summary = DocumentFidelity(0.81, 0.74, "partial translation", {"faithful": 2}, {"name_mismatch": 1})
-    return alignment
+    alignment = Alignment(src, tgt, "en", "fa", links, model="multilingual-e5-small", notes=["bilingual file"],
+                          signature=SIGNATURE)
+    if not with_scores:
+        return alignment
+    scores = [
+        LinkFidelity(0.93, "faithful"),
+        LinkFidelity(0.9, "faithful"),
+        LinkFidelity(0.55, "minor", ("name_mismatch", "length_ratio"), ((0, 6), (10, 20)), ((3, 9),)),
+        LinkFidelity(0.71, "minor"),
+        LinkFidelity(0.0, "omission"),
+        LinkFidelity(0.0, "addition"),
+    ]
+    summary = DocumentFidelity(0.81, 0.74, "partial translation", {"faithful": 2}, {"name_mismatch": 1})
+    return scored(alignment, scores, summary)
 
 
 REVIEW = {2: {"status": "rejected", "category": "mistranslation", "comment": "names differ"}, 4: {"status": "accepted"}}
@@ -76,7 +80,7 @@ def test_rows_follow_the_contract():
         "link", "src_ids", "tgt_ids", "kind", "src_text", "tgt_text", "similarity",
         "fidelity", "label", "issues", "src_spans", "tgt_spans",
         "review_status", "review_category", "review_comment",
-        "src_lang", "tgt_lang",
+        "src_lang", "tgt_lang", "signature",
     ]  # fmt: skip
     assert [row["kind"] for row in table] == ["1-1", "1-1", "1-1", "1-2", "1-0", "0-1"]
     assert table[3]["tgt_ids"] == "3 4"
@@ -88,17 +92,18 @@ def test_rows_follow_the_contract():
     assert table[2]["review_status"] == "rejected" and table[4]["review_comment"] == ""
     assert table[0]["review_status"] == ""
     assert (table[0]["src_lang"], table[5]["tgt_lang"]) == ("en", "fa")
+    assert {row["signature"] for row in table} == {alignment.signature}
 
 
 def test_rows_without_scores_or_review_have_only_the_base_and_language_columns():
-    table = export.rows(seed_alignment(scored=False))
-    assert list(table[0]) == [*export.BASE_COLUMNS, "src_lang", "tgt_lang"]
+    table = export.rows(seed_alignment(with_scores=False))
+    assert list(table[0]) == [*export.BASE_COLUMNS, "src_lang", "tgt_lang", "signature"]
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
-@pytest.mark.parametrize("scored, review", [(True, REVIEW), (True, None), (False, None)])
-def test_csv_and_jsonl_read_back_as_written(tmp_path, suffix, scored, review):
-    alignment = seed_alignment(scored)
+@pytest.mark.parametrize("with_scores, review", [(True, REVIEW), (True, None), (False, None)])
+def test_csv_and_jsonl_read_back_as_written(tmp_path, suffix, with_scores, review):
+    alignment = seed_alignment(with_scores)
     path = export.write(alignment, tmp_path / f"seed{suffix}", review)
     assert export.read_rows(path) == export.rows(alignment, review)
 
@@ -124,13 +129,15 @@ FORMULAS = {
 def formula_alignment() -> Alignment:
     """The seed alignment with formula-like texts in links 0-3 and a negative similarity."""
     alignment = seed_alignment()
+    sides = {}
     for side, texts in FORMULAS.items():
         segs = list(getattr(alignment, side))
         for i, text in enumerate(texts):
             segs[i] = Segment(i, text, text, segs[i].paragraph, 0, len(text))
-        setattr(alignment, side, segs)
-    alignment.links[1] = Link((1,), (1,), -0.1234)  # centred cosine can be negative: a number, not text
-    return alignment
+        sides[side] = segs
+    links = list(alignment.links)
+    links[1] = Link((1,), (1,), -0.1234)  # centred cosine can be negative: a number, not text
+    return dataclasses.replace(alignment, **sides, links=links)
 
 
 FORMULA_REVIEW = {**REVIEW, 0: {"status": "rejected", "category": "other", "comment": "=cmd|' /C calc'!A0"}}
@@ -193,7 +200,7 @@ def test_jsonl_and_tmx_keep_formula_like_text_as_written(tmp_path):
 
 
 def test_batch_summary_csv_quotes_a_formula_like_document_name(tmp_path):
-    index = report.write_batch([("=1+2", seed_alignment())], tmp_path / "out")
+    index = report_files.write_batch([("=1+2", seed_alignment())], tmp_path / "out")
     assert (index.parent / "=1+2.html").exists()
     with (index.parent / "summary.csv").open(encoding="utf-8-sig", newline="") as handle:
         (row,) = list(csv.DictReader(handle))
@@ -218,6 +225,8 @@ def test_tmx_holds_one_unit_per_two_sided_link(tmp_path):
     header = root.find("header")
     assert header.get("srclang") == "en" and header.get("creationtool") == "alignment-workbench"
     assert header.get("datatype") == "plaintext" and header.get("segtype") == "sentence"
+    assert {p.get("type"): p.text for p in header.findall("prop")} == {
+        "x-model": "multilingual-e5-small", "x-signature": alignment.signature}
     units = root.findall("body/tu")
     assert len(units) == 4  # the 1-0 and 0-1 links have no pair to store
     langs = [[tuv.get(XML_LANG) for tuv in unit.findall("tuv")] for unit in units]
@@ -234,7 +243,7 @@ def test_markup_and_control_characters_reach_tmx_as_text(tmp_path):
     hostile = "Click <script>alert('x')</script> & \x07bell\x00 here\x1b."
     src = list(alignment.src)
     src[0] = Segment(0, hostile, hostile, 0, 0, len(hostile))
-    alignment.src = src
+    alignment = dataclasses.replace(alignment, src=src)
     path = export.write(alignment, tmp_path / "hostile.tmx")
     raw = path.read_text(encoding="utf-8")
     assert "<script>" not in raw and "&lt;script&gt;" in raw
@@ -248,7 +257,7 @@ def test_xlsx_sheets_styles_and_values(tmp_path):
     src = list(alignment.src)
     formula = "=HYPERLINK(\"http://example.com\")"
     src[1] = Segment(1, formula, formula, 2, 0, len(formula))
-    alignment.src = src
+    alignment = dataclasses.replace(alignment, src=src)
     book = load_workbook(export.write(alignment, tmp_path / "seed.xlsx", REVIEW))
     assert book.sheetnames == ["alignment", "about"]
     sheet = book["alignment"]
@@ -266,6 +275,7 @@ def test_xlsx_sheets_styles_and_values(tmp_path):
     about = {row[0]: row[1] for row in book["about"].iter_rows(values_only=True)}
     assert about["source language"] == "en" and about["target language"] == "fa"
     assert about["model"] == "multilingual-e5-small" and about["verdict"] == "partial translation"
+    assert about["signature"] == alignment.signature
 
 
 def test_unknown_extension_names_the_supported_ones(tmp_path):
@@ -283,13 +293,13 @@ def test_missing_folder_is_created(tmp_path):
 @pytest.mark.parametrize("suffix", FORMATS)
 def test_failed_write_keeps_the_previous_file(tmp_path, monkeypatch, suffix):
     path = tmp_path / f"seed{suffix}"
-    export.write(seed_alignment(scored=False), path)
+    export.write(seed_alignment(with_scores=False), path)
     before = path.read_bytes()
     def replace_that_fails(temp, target):
         assert Path(temp).read_bytes() != before  # the new export is complete in the temp file ...
         raise OSError(28, "No space left on device")  # ... and yet never replaces the old one
 
-    monkeypatch.setattr(export.os, "replace", replace_that_fails)
+    monkeypatch.setattr(files.os, "replace", replace_that_fails)
     with pytest.raises(InputError, match=r"^Cannot write .*seed\S*: No space left on device\.$"):
         export.write(seed_alignment(), path)
     assert path.read_bytes() == before
@@ -298,14 +308,14 @@ def test_failed_write_keeps_the_previous_file(tmp_path, monkeypatch, suffix):
 
 def test_atomic_write_cleans_up_after_any_error(tmp_path, monkeypatch):
     path = tmp_path / "links.txt"
-    export.atomic_write(path, b"old")
+    files.atomic_write(path, b"old")
 
     def fsync_interrupted(descriptor):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(export.os, "fsync", fsync_interrupted)
+    monkeypatch.setattr(files.os, "fsync", fsync_interrupted)
     with pytest.raises(KeyboardInterrupt):
-        export.atomic_write(path, b"new")
+        files.atomic_write(path, b"new")
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["links.txt"]
 
@@ -339,11 +349,12 @@ def test_read_alignment_gives_back_the_alignment(tmp_path, suffix):
     assert [read.tgt_text(link) for link in read.links] == [alignment.tgt_text(link) for link in alignment.links]
     assert [s.text for s in read.tgt[3:5]] == [alignment.tgt_text(alignment.links[3]), ""]
     assert export.rows(read) == export.rows(alignment)
+    assert read.signature == alignment.signature
     assert read.summary == summarise(alignment, alignment.scores)
 
 
 def test_read_alignment_needs_fidelity_scores_and_every_segment(tmp_path):
-    unscored = export.write(seed_alignment(scored=False), tmp_path / "unscored.csv")
+    unscored = export.write(seed_alignment(with_scores=False), tmp_path / "unscored.csv")
     with pytest.raises(InputError, match="unscored.csv was aligned without fidelity scores"):
         export.read_alignment(unscored)
     records = export.read_rows(export.write(seed_alignment(), tmp_path / "seed.jsonl"))

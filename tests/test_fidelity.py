@@ -14,10 +14,15 @@ from pathlib import Path
 import pytest
 
 from workbench import fidelity
-from workbench.align import Alignment
 from workbench.embed import load_encoder
-from workbench.evaluate import read_links
+from workbench.fidelity.calibration import FAITHFUL_FROM
+from workbench.fidelity.names import missing_names, skeleton
+from workbench.fidelity.reference import reference_scores
+from workbench.model import Alignment, ScoredAlignment
+from workbench.options import Options
 from workbench.pipeline import run
+
+pytestmark = pytest.mark.model
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -31,8 +36,8 @@ def encoder():
 
 
 @pytest.fixture(scope="module")
-def seed000() -> Alignment:
-    return run(SEED_000, split="lines")
+def seed000() -> ScoredAlignment:
+    return run(SEED_000, options=Options(split="lines"))
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +61,7 @@ def marked(text: str, spans: tuple[tuple[int, int], ...], phrase: str) -> float:
     return sum(max(0, min(b, end) - max(a, start)) for a, b in spans) / len(phrase)
 
 
-def rescored(alignment: Alignment, encoder, side: str, segment: int, text: str) -> Alignment:
+def rescored(alignment: Alignment, encoder, side: str, segment: int, text: str) -> ScoredAlignment:
     """A copy of `alignment` with one segment's text replaced, scored again."""
     segments = list(getattr(alignment, side))
     segments[segment] = dataclasses.replace(segments[segment], text=text, norm=text, end=len(text))
@@ -79,7 +84,7 @@ def test_the_may_and_march_paragraphs_are_faithful(seed000: Alignment) -> None:
     for start in ("Back in May, Iraqi Prime Minister", "In March, Iran's President Hassan Rouhani"):
         score = seed000.scores[link_starting(seed000, start)]
         assert score.label == "faithful", (start, score)
-        assert score.fidelity >= fidelity.FAITHFUL_FROM
+        assert score.fidelity >= FAITHFUL_FROM
 
 
 def test_basij_spans_mark_the_mistranslated_phrase(seed000: Alignment) -> None:
@@ -138,66 +143,14 @@ def test_a_negation_on_one_side_is_a_negation_mismatch(seed000: Alignment, encod
     assert damaged.scores[k].fidelity < seed000.scores[k].fidelity
 
 
-def test_negation_is_read_in_each_language() -> None:
-    """Article 4 of the UDHR as its real translations word it, and what is not a negation."""
-    negated = {
-        "en": "No one shall be held in slavery or servitude",
-        "fa": "احدی را نمیتوان در بردگی نگاهداشت",
-        "ar": "لا يجوز إسترقاق أو إستعباد أي شخص.",
-        "tr": "Hiç kimse kölelik veya kulluk altında bulundurulamaz",
-        "de": "Niemand darf in Sklaverei gehalten werden",
-        "fr": "Nul ne sera tenu en esclavage ni en servitude",
-    }
-    for lang, text in negated.items():
-        assert fidelity.negated(text, lang), (lang, text)
-    affirmed = {
-        "en": "Resolution No. 5 was adopted, not only by Iran",  # a number; "not only" adds
-        "fa": "نیروهای با تجربه خود را تقسیم کرده اند",  # نیروهای starts with ن and negates nothing
-        "ar": "لكل شخص الحق في الراحة، ولا سيما في تحديد معقول لساعات العمل",  # ولا سيما: "especially"
-        "tr": "Öğrenim hiç olmazsa ilk ve temel safhalarında parasızdır",  # hiç olmazsa: "at least"
-        "fr": "Il ne me manque que quelques millimètres",  # ne ... que: "only"
-    }
-    for lang, text in affirmed.items():
-        assert not fidelity.negated(text, lang), (lang, text)
-    assert fidelity.negated("Sie gingen", "xx") is None  # no rules: no check, not "affirmed"
-
-
-@pytest.mark.parametrize("pair", ["en-fa", "en-ar", "en-tr"])
-def test_negations_agree_in_real_translations(pair: str) -> None:
-    """The UDHR's real translations say "No one shall ..." with هیچ‌کس/نمی‌توان, لا يجوز,
-    "hiç kimse ... tutulamaz": their 1-1 links must (nearly) never read as a flipped negation.
-    The one en-ar line that does is a real omission in that translation: "may in no case be
-    exercised" / "يصح بحال من الأحوال أن تمارس" ("may ... be exercised", without لا)."""
-    folder = ROOT / "benchmarks" / "udhr" / pair
-    src = (folder / "src.txt").read_text(encoding="utf-8").splitlines()
-    tgt = (folder / "tgt.txt").read_text(encoding="utf-8").splitlines()
-    src_lang, tgt_lang = pair.split("-")
-    links = [(s[0], t[0]) for s, t in read_links(folder / "gold.txt") if len(s) == 1 and len(t) == 1]
-    negated = sum(fidelity.negated(src[i], src_lang) for i, _ in links)
-    flagged = [src[i] for i, j in links if fidelity.negation_mismatch(src[i], tgt[j], src_lang, tgt_lang)]
-    assert negated >= 15  # the declaration is full of "No one shall": the check is exercised
-    assert len(flagged) <= 0.03 * len(links), flagged
-    if pair == "en-ar":
-        assert any(text.startswith("These rights and freedoms may in no case") for text in flagged)
-
-
-def test_numbers_are_read_in_any_script() -> None:
-    assert fidelity.numbers("to 4.5% and 1,250 people") == {4.5, 1250.0}
-    assert fidelity.numbers("به ۴٫۵ درصد و ۱٬۲۵۰ نفر") == {4.5, 1250.0}
-    assert fidelity.numbers("i24NEWS reported") == set()  # a number inside a name
-    assert fidelity.number_mismatch("sources informed i24NEWS", "منابع خبرگزاری آی ۲۴ (i24NEWS)") == (False, False)
-    assert fidelity.number_mismatch("one of the five forces", "یکی از پنج نیرو") == (False, False)
-    assert fidelity.number_mismatch("125 officials", "۱۲۶ مقام") == (True, False)
-
-
 def test_names_are_matched_across_scripts(seed000: Alignment) -> None:
     k = link_starting(seed000, "Iran has reportedly been contacting Kurdish opposition parties")
     english, persian = seed000.src_text(seed000.links[k]), seed000.tgt_text(seed000.links[k])
-    assert fidelity.skeleton("Christian") == fidelity.skeleton("کریستین")
-    assert fidelity.skeleton("Malard") == fidelity.skeleton("مالارد")
-    assert fidelity.missing_names(english, persian.replace(" (Christian Malard)", ""), "en", "fa") == ()
+    assert skeleton("Christian") == skeleton("کریستین")
+    assert skeleton("Malard") == skeleton("مالارد")
+    assert missing_names(english, persian.replace(" (Christian Malard)", ""), "en", "fa") == ()
     swapped = english.replace("Christian Malard", "Jean Dupont")
-    assert fidelity.missing_names(swapped, persian.replace(" (Christian Malard)", ""), "en", "fa") == ("Jean Dupont",)
+    assert missing_names(swapped, persian.replace(" (Christian Malard)", ""), "en", "fa") == ("Jean Dupont",)
     assert "name_mismatch" not in seed000.scores[k].issues
 
 
@@ -233,10 +186,10 @@ def test_reference_scores(seed000: Alignment) -> None:
     pairs = [(link.src[0], seed000.tgt_text(link)) for link in seed000.links if link.src and link.tgt]
     for (i, text), (_, next_text) in zip(pairs, pairs[1:] + pairs[:1]):
         exact[i], shifted[i] = text, next_text
-    same = fidelity.reference_scores(seed000, exact)
+    same = reference_scores(seed000, exact)
     assert same.bleu == 100.0 and same.chrf == 100.0 and same.ter == 0.0
     assert same.signature.startswith("BLEU nrefs:1|") and "version:2.6.0" in same.signature
     assert len(same.links) == len(seed000.links)
     assert all(scores is None for link, scores in zip(seed000.links, same.links) if not (link.src and link.tgt))
-    wrong = fidelity.reference_scores(seed000, shifted)
+    wrong = reference_scores(seed000, shifted)
     assert wrong.chrf < 40 and wrong.bleu < 10

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from workbench.errors import InputError
-from workbench.segment import normalise, segment
+from workbench.text.segment import normalise, segment
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

@@ -1,5 +1,13 @@
 """The review store on seed article 000: every action, history, undo and redo, deleting, persistence,
-crashes, concurrency."""
+crashes, concurrency.
+
+What is tested here is the store, not the aligner: the seed is aligned and scored by the whole
+pipeline with the fake encoder (tests/fake_encoder.py) and SEED_LEXICON, a small dictionary of
+the seed's English and Persian words, with which the fake encoder links the seed as the real
+model does (test_the_fast_alignment_has_the_real_models_links, the one test here that loads
+the real model, checks that it still does). So the store sees a realistic document: 1-1
+links, a 1-2 link, omitted sentences and an added line.
+"""
 
 from __future__ import annotations
 
@@ -12,21 +20,29 @@ import threading
 from pathlib import Path
 
 import pytest
+from fake_encoder import FakeEncoder
+from seed_000 import SEED, align_seed, seed_encoder
 
+from workbench import fidelity, paths, pipeline
+from workbench.align import align
 from workbench.errors import InputError
-from workbench.store import (CATEGORIES, ConflictError, LinkState, Store, content_key, layout_key,
-                             relink_partners)
+from workbench.model import CATEGORIES, LinkState, ScoredAlignment
+from workbench.options import Options
+from workbench.review.edits import relink_partners
+from workbench.review.store import ConflictError, Store, content_key, layout_key
+from workbench.text import document
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "seeds" / "000_e5fe0829ebe86db2.txt"
+
+@pytest.fixture(scope="module")
+def encoder() -> FakeEncoder:
+    return seed_encoder()
 
 
 @pytest.fixture(scope="module")
-def aligned():
-    """Seed 000 aligned and scored by the real pipeline (the model loads once per module)."""
-    from workbench import pipeline
-
-    return pipeline.run(SEED)
+def aligned(encoder: FakeEncoder) -> ScoredAlignment:
+    """Seed 000 aligned and scored by the pipeline with the fake encoder (once per module)."""
+    return align_seed(encoder=encoder)
 
 
 @pytest.fixture
@@ -58,15 +74,26 @@ def first(states: list[LinkState], wanted) -> int:
     return next(i for i, s in enumerate(states) if wanted(s))
 
 
+@pytest.mark.model
+@pytest.mark.parametrize("split", ["sentences", "lines"])
+def test_the_fast_alignment_has_the_real_models_links(split: str) -> None:
+    """The fast tier's seed alignment (here and in tests/test_report.py) links the seed as the
+    real model does, so the store and the report are tested on a realistic document."""
+    real = pipeline.run_bitext(document.load(SEED), Options(split=split))  # the real encoder
+    assert segments(align_seed(split).links) == segments(real.links)
+
+
 # -- saving and loading -------------------------------------------------------------------
 
 
 def test_save_and_load_keep_the_alignment(db: Store, doc: int, aligned) -> None:
     document = db.load(doc)
+    assert document.scored and isinstance(document.alignment, ScoredAlignment)
     assert document.alignment.src == aligned.src and document.alignment.tgt == aligned.tgt
     assert document.alignment.links == aligned.links
     assert document.alignment.scores == aligned.scores
     assert document.alignment.summary == aligned.summary
+    assert document.alignment.signature == aligned.signature
     assert document.source_text.startswith("خبر اختصاصی") and document.translation_text is None
     assert all(s.status == "unreviewed" for s in document.states)
     [info] = db.documents()
@@ -83,6 +110,13 @@ def test_unknown_document_is_an_input_error(db: Store) -> None:
         db.load(42)
     with pytest.raises(InputError, match="No document 42"):
         db.confirm(42, 0, who="alice")
+
+
+def test_the_default_database_lives_under_the_workbench_home(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv(paths.HOME_ENV, str(tmp_path / "home"))
+    store = Store()
+    assert store.path == paths.database() == tmp_path / "home" / "data" / "review.sqlite"
+    assert store.path.is_file() and store.documents() == []
 
 
 # -- review decisions -----------------------------------------------------------------------
@@ -139,13 +173,12 @@ def test_merge_keeps_decisions_on_untouched_links(db: Store, doc: int) -> None:
         db.merge(doc, last, "next", who="alice")
 
 
-def test_merged_link_is_unscored_until_rescored(db: Store, doc: int) -> None:
-    from workbench import embed, fidelity
-
+def test_merged_link_is_unscored_until_rescored(db: Store, doc: int, encoder: FakeEncoder) -> None:
     db.merge(doc, 0, "next", who="alice")
     unscored = db.load(doc)
-    assert unscored.alignment.scores is None and unscored.alignment.summary is None
-    rescored = db.rescore(doc, lambda a: fidelity.score(a, embed.load_encoder()))
+    assert not isinstance(unscored.alignment, ScoredAlignment) and not unscored.scored
+    rescored = db.rescore(doc, lambda a: fidelity.score(a, encoder))
+    assert rescored.scored
     assert len(rescored.alignment.scores) == len(rescored.states)
     assert rescored.alignment.summary is not None
     assert db.documents()[0].verdict == rescored.alignment.summary.verdict
@@ -216,10 +249,7 @@ def test_relink_across_other_unlinked_segments(db: Store, doc: int) -> None:
     assert_partition(db, doc)
 
 
-def test_pin_and_realign_keep_decisions(db: Store, doc: int) -> None:
-    from workbench import align, embed
-
-    encoder = embed.load_encoder()
+def test_pin_and_realign_keep_decisions(db: Store, doc: int, encoder: FakeEncoder) -> None:
     states = db.load(doc).states
     db.confirm(doc, 0, who="alice")
     db.reject(doc, 1, "mistranslation", "wrong", who="alice")
@@ -228,7 +258,7 @@ def test_pin_and_realign_keep_decisions(db: Store, doc: int) -> None:
     db.merge(doc, 2, "next", who="alice")  # a manual merge that the aligner will undo
     db.pin(doc, 2, who="alice")
     pinned = db.load(doc).states[2]
-    report = db.realign(doc, lambda s, t, p: align.align(s, t, encoder, pinned=p), who="alice")
+    report = db.realign(doc, lambda s, t, p: align(s, t, encoder, pinned=p), who="alice")
     after = db.load(doc).states
     assert pinned in after  # pinned links come back as they were
     assert after[1].status == "rejected" and after[1].comment == "wrong"  # unchanged: kept
@@ -241,14 +271,11 @@ def test_pin_and_realign_keep_decisions(db: Store, doc: int) -> None:
     assert not db.load(doc).states[after.index(pinned)].pinned
 
 
-def test_realign_reports_the_decisions_it_cannot_keep(db: Store, doc: int) -> None:
-    from workbench import align, embed
-
-    encoder = embed.load_encoder()
+def test_realign_reports_the_decisions_it_cannot_keep(db: Store, doc: int, encoder: FakeEncoder) -> None:
     db.merge(doc, 0, "next", who="alice")
     db.reject(doc, 0, "other", "these two go together", who="alice")
     decided = db.load(doc).states[0]
-    report = db.realign(doc, lambda s, t, p: align.align(s, t, encoder, pinned=p), who="alice")
+    report = db.realign(doc, lambda s, t, p: align(s, t, encoder, pinned=p), who="alice")
     assert report.dropped == [decided]
     [action] = [a for a in db.history(doc) if a.type == "realign"]
     assert action.payload["dropped"] == [decided.to_json()]
@@ -519,7 +546,7 @@ def test_a_process_killed_mid_save_leaves_the_previous_state(db: Store, doc: int
     # a child process rewrites the links, then dies (SIGKILL) before its commit
     child = textwrap.dedent(f"""
         import os, signal
-        from workbench import store
+        from workbench.review import store
         db = store.Store({str(db.path)!r})
         real = store.Store._commit_splice
         def dying(self, conn, *args, **kwargs):

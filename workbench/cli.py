@@ -7,6 +7,7 @@ written when a command fails.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import subprocess
 import sys
@@ -178,6 +179,9 @@ def _is_aligned_file(args: argparse.Namespace) -> bool:
 
 
 def _ui(args: argparse.Namespace) -> int:
+    if importlib.util.find_spec("streamlit") is None:
+        raise InputError("the review UI needs streamlit, which is not installed: "
+                         "pip install 'alignment-workbench[ui]' (or pip install 'streamlit>=1.67,<2')")
     app = Path(__file__).with_name("ui") / "app.py"
     env = dict(os.environ)
     if args.db:

@@ -41,6 +41,7 @@ h2 { font-size: 1.1rem; margin: 36px 0 10px; }
 .chip.issue { background: #eaeef2; color: #1f2328; font-weight: 500; }
 .chip.none { background: #eaeef2; color: #8c959f; }
 .notes { margin: 12px 0 0; padding-left: 20px; color: #57606a; font-size: .9rem; }
+.signature { margin: 8px 0 0; color: #57606a; font-size: .8rem; overflow-wrap: anywhere; }
 .legend { display: flex; flex-wrap: wrap; gap: 8px; margin: 6px 0 0; font-size: .85rem; }
 figure { margin: 0; }
 figcaption { color: #57606a; font-size: .85rem; margin-top: 4px; }
@@ -345,6 +346,7 @@ def report(report: dict, title: str) -> str:
         _review_counts_html(report),
         _reference_html(report["reference"]),
         f'<ul class="notes">{notes}</ul>' if notes else "",
+        f'<p class="signature">made with <code>{escape(report["signature"])}</code></p>' if report["signature"] else "",
         "</section>",
     ]
     if links:

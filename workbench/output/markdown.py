@@ -64,6 +64,8 @@ def report(report: dict, title: str) -> str:
                   for code, n in report["issue_counts"].items()] + [""]
     if report["notes"]:
         lines += ["Notes:", "", *(f"- {_md(note)}" for note in report["notes"]), ""]
+    if report["signature"]:
+        lines += [f"Made with `{clean(report['signature']).replace('`', '')}`", ""]
     src, tgt = _md(report["src_lang"]), _md(report["tgt_lang"])
     reviewed = has_review(report)
     for heading, key in link_lists(report):

@@ -12,6 +12,5 @@ LABEL_COLOURS = {
 }
 VERDICT_COLOURS = dict(zip(VERDICTS, ("#2e7d32", "#b7791f", "#c62828")))
 OTHER_COLOUR = "#57606a"
-# LRE, RLE, PDF, LRO, RLO and LRI, RLI, FSI, PDI: they reorder everything after them.
 STATUS_COLOURS = {"confirmed": "#2e7d32", "rejected": "#c62828"}  # unreviewed: a grey chip
 METRIC_NAMES = {"bleu": "BLEU", "chrf": "chrF", "ter": "TER"}

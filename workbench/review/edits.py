@@ -36,6 +36,12 @@ def check_side(side: str) -> None:
         raise InputError(f"Unknown side {side!r}; use 'src' or 'tgt'.")
 
 
+def check_direction(direction: str) -> None:
+    """InputError unless `direction` is "next" or "previous"."""
+    if direction not in ("next", "previous"):
+        raise InputError(f"Unknown direction {direction!r}; use 'next' or 'previous'.")
+
+
 def confirm(states: Sequence[LinkState], i: int, *, who: str, when: str) -> Splice:
     """The link marked as a correct translation."""
     return i, 1, [dataclasses.replace(states[i], status="confirmed", category="", comment="",
@@ -56,6 +62,7 @@ def pin(states: Sequence[LinkState], i: int, pinned: bool) -> Splice:
 
 def merge(states: Sequence[LinkState], i: int, direction: Direction) -> Splice:
     """The link joined with the next (or previous) one."""
+    check_direction(direction)
     first = i if direction == "next" else i - 1
     if first < 0 or first + 1 >= len(states):
         raise InputError(f"Link {i + 1} has no {direction} link to merge with.")
@@ -77,6 +84,7 @@ def move(states: Sequence[LinkState], i: int, side: Side, direction: Direction) 
     """The link's last (`next`) or first (`previous`) segment on one side moved to the
     neighbouring link; a link left empty disappears."""
     check_side(side)
+    check_direction(direction)
     other = i + 1 if direction == "next" else i - 1
     segments = getattr(states[i], side)
     if not segments:

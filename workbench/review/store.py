@@ -508,6 +508,7 @@ class Store:
     def merge(self, doc_id: int, index: int, direction: Direction = "next", *, who: str,
               expect: Link | LinkState | None = None) -> int:
         """Join the link with the next (or previous) one into one link."""
+        edits.check_direction(direction)
         return self._edit(doc_id, who, "merge", index, expect,
                           lambda states, i: edits.merge(states, i, direction), {"direction": direction})
 
@@ -523,6 +524,7 @@ class Store:
         """Move the link's last (`next`) or first (`previous`) segment on one side to the
         neighbouring link; a link left empty disappears."""
         edits.check_side(side)
+        edits.check_direction(direction)
         return self._edit(doc_id, who, "move", index, expect,
                           lambda states, i: edits.move(states, i, side, direction),
                           {"side": side, "direction": direction})

@@ -1,0 +1,95 @@
+"""The aligner's logic (the DP, 1-0 links, merges, pins, the band) on synthetic documents with
+a fake encoder: fast, and independent of any model's quality."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from fake_encoder import FakeEncoder
+
+from workbench.align import Settings, align
+from workbench.model import Link
+from workbench.text.segment import segment
+
+VOCABULARY = [f"w{k}" for k in range(400)]
+
+
+def document(n: int, seed: int = 0) -> tuple[list[str], list[str], FakeEncoder]:
+    """n source sentences of distinct words, their "translations" (each word w -> w'), and an
+    encoder whose lexicon says w and w' mean the same."""
+    rng = random.Random(seed)
+    source = [" ".join(rng.sample(VOCABULARY, 8)).capitalize() + "." for _ in range(n)]
+    target = [" ".join(f"{word.lower().rstrip('.')}x" for word in sentence.split()) + "." for sentence in source]
+    lexicon = {f"{word}x": word for word in VOCABULARY}
+    return source, target, FakeEncoder(lexicon=lexicon)
+
+
+def pairs(links: list[Link]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    return [(link.src, link.tgt) for link in links]
+
+
+def test_a_clean_translation_links_one_to_one() -> None:
+    source, target, encoder = document(20)
+    links = align(segment(source, "en", "lines"), segment(target, "en", "lines"), encoder)
+    assert pairs(links) == [((i,), (i,)) for i in range(20)]
+    assert all(link.similarity is not None and link.similarity > 0.17 for link in links)
+
+
+def test_dropped_sentences_become_links_with_no_counterpart() -> None:
+    source, target, encoder = document(20, seed=1)
+    kept = [j for j in range(20) if j not in (4, 11)]  # two sentences the "translator" left out
+    links = align(segment(source, "en", "lines"), segment([target[j] for j in kept], "en", "lines"), encoder)
+    assert ((4,), ()) in pairs(links) and ((11,), ()) in pairs(links)
+    assert len([link for link in links if link.src and link.tgt]) == 18
+
+
+def test_an_added_sentence_is_a_link_with_no_source() -> None:
+    source, target, encoder = document(12, seed=2)
+    extra = "Completely unrelated words appear here."
+    links = align(segment(source, "en", "lines"), segment(target[:6] + [extra] + target[6:], "en", "lines"), encoder)
+    assert ((), (6,)) in pairs(links)
+
+
+def test_a_sentence_translated_as_two_is_one_link() -> None:
+    source, target, encoder = document(12, seed=3)
+    words = target[5].rstrip(".").split()
+    halves = [" ".join(words[:4]) + ".", " ".join(words[4:]) + "."]
+    links = align(segment(source, "en", "lines"), segment(target[:5] + halves + target[6:], "en", "lines"), encoder)
+    assert ((5,), (5, 6)) in pairs(links)
+
+
+def test_pinned_links_are_kept_and_the_rest_aligned_around_them() -> None:
+    source, target, encoder = document(15, seed=4)
+    src, tgt = segment(source, "en", "lines"), segment(target, "en", "lines")
+    pin = Link((2,), (3,))  # a reviewer insists, wrongly, on this pair
+    links = align(src, tgt, encoder, pinned=[pin])
+    assert pin in links
+    assert ((0,), (0,)) in pairs(links) and ((14,), (14,)) in pairs(links)
+    assert sorted(i for link in links for i in link.src) == list(range(15))
+    assert sorted(j for link in links for j in link.tgt) == list(range(15))
+
+
+def test_crossing_pins_are_refused() -> None:
+    source, target, encoder = document(6, seed=5)
+    src, tgt = segment(source, "en", "lines"), segment(target, "en", "lines")
+    with pytest.raises(ValueError, match="cross"):
+        align(src, tgt, encoder, pinned=[Link((3,), (3,)), Link((1,), (4,))])
+
+
+def test_a_side_with_no_segments_leaves_everything_unlinked() -> None:
+    source, _, encoder = document(3, seed=6)
+    links = align(segment(source, "en", "lines"), [], encoder)
+    assert links == [Link((0,), ()), Link((1,), ()), Link((2,), ())]
+
+
+def test_banded_alignment_matches_the_full_one() -> None:
+    """Long documents are aligned inside a band around anchors; where the full DP is
+    affordable the band must find the same links, omissions and merges included."""
+    source, target, encoder = document(120, seed=7)
+    kept = [j for j in range(120) if j % 17 != 5]
+    src, tgt = segment(source, "en", "lines"), segment([target[j] for j in kept], "en", "lines")
+    full = align(src, tgt, encoder)
+    banded = align(src, tgt, encoder, settings=Settings(full_dp_cells=0, band_margin=4))
+    assert banded == full
+    assert sum(1 for link in full if not link.tgt) == 120 - len(kept)
