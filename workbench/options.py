@@ -16,8 +16,6 @@ from workbench.errors import InputError
 from workbench.fidelity.calibration import MODEL_VERSION
 from workbench.text.segment import SPLITS
 
-DEFAULT_MODEL_NAME = "default"  # what the signature says when no --model was given
-
 
 @dataclass(frozen=True)
 class Options:
@@ -49,7 +47,7 @@ class Options:
         a = self.aligner
         return "|".join((
             f"workbench:{__version__}",
-            f"model:{model_name or DEFAULT_MODEL_NAME}",
+            f"model:{model_name}",
             f"langs:{src_lang}-{tgt_lang}",
             f"split:{self.split}",
             f"align:t{a.threshold:g},m{a.merge_penalty:g},l{a.length_weight:g},b{a.max_block}",
