@@ -31,7 +31,7 @@ import streamlit as st
 from workbench import embed, fidelity, paths, pipeline
 from workbench.align import align
 from workbench.errors import InputError
-from workbench.model import CATEGORIES, LABELS, Alignment, LinkFidelity, LinkState, review_counts
+from workbench.model import CATEGORIES, LABELS, LinkFidelity, LinkState, ScoredAlignment, review_counts
 from workbench.options import Options
 from workbench.output import export, report_files
 from workbench.output.style import LABEL_COLOURS, OTHER_COLOUR, VERDICT_COLOURS
@@ -253,7 +253,7 @@ def seed_row(db: Store, config: Settings, path: Path) -> None:
             st.rerun()
 
 
-def run_alignment(work) -> Alignment | None:
+def run_alignment(work) -> ScoredAlignment | None:
     """Run `work()` (the pipeline) with a progress indicator; bad input becomes a message."""
     with st.status("Aligning: reading, segmenting, embedding, aligning, scoring…", expanded=True) as status:
         try:
