@@ -184,7 +184,7 @@ class ScoredAlignment(Alignment):
 
     def unscored(self) -> Alignment:
         """The alignment alone, as it was before scoring."""
-        return Alignment(**{f.name: getattr(self, f.name) for f in dataclasses.fields(Alignment)})
+        return Alignment(**_alignment_fields(self))
 
 
 @dataclass(frozen=True)
@@ -212,10 +212,6 @@ class LinkState:
     def same_segments(self, other: LinkState | Link) -> bool:
         return self.src == tuple(other.src) and self.tgt == tuple(other.tgt)
 
-    def unreviewed(self) -> LinkState:
-        """The same link with its decision and pin cleared (for links an edit changed)."""
-        return LinkState(self.src, self.tgt, self.similarity)
-
     def to_json(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "src": list(self.src), "tgt": list(self.tgt)}
 
@@ -226,8 +222,12 @@ class LinkState:
 
 def scored(alignment: Alignment, scores: Sequence[LinkFidelity], summary: DocumentFidelity) -> ScoredAlignment:
     """`alignment` with its scores: a new value, the input untouched."""
-    fields = {f.name: getattr(alignment, f.name) for f in dataclasses.fields(Alignment)}
-    return ScoredAlignment(**fields, scores=list(scores), summary=summary)
+    return ScoredAlignment(**_alignment_fields(alignment), scores=list(scores), summary=summary)
+
+
+def _alignment_fields(alignment: Alignment) -> dict[str, Any]:
+    """The fields an Alignment has, by name (a ScoredAlignment's scores left out)."""
+    return {f.name: getattr(alignment, f.name) for f in dataclasses.fields(Alignment)}
 
 
 def review_counts(statuses: Iterable[str]) -> dict[str, int]:

@@ -494,7 +494,6 @@ class Store:
     def reject(self, doc_id: int, index: int, category: str, comment: str = "", *, who: str,
                expect: Link | LinkState | None = None) -> int:
         """Mark the link as wrong, with an MQM-style category and the reviewer's comment."""
-        edits.check_category(category)
         return self._edit(doc_id, who, "reject", index, expect,
                           lambda states, i: edits.reject(states, i, category, comment, who=who, when=_now()),
                           {"category": category, "comment": comment.strip()})
@@ -508,7 +507,6 @@ class Store:
     def merge(self, doc_id: int, index: int, direction: Direction = "next", *, who: str,
               expect: Link | LinkState | None = None) -> int:
         """Join the link with the next (or previous) one into one link."""
-        edits.check_direction(direction)
         return self._edit(doc_id, who, "merge", index, expect,
                           lambda states, i: edits.merge(states, i, direction), {"direction": direction})
 
@@ -523,8 +521,6 @@ class Store:
              expect: Link | LinkState | None = None) -> int:
         """Move the link's last (`next`) or first (`previous`) segment on one side to the
         neighbouring link; a link left empty disappears."""
-        edits.check_side(side)
-        edits.check_direction(direction)
         return self._edit(doc_id, who, "move", index, expect,
                           lambda states, i: edits.move(states, i, side, direction),
                           {"side": side, "direction": direction})

@@ -60,6 +60,8 @@ EXPORTS = (  # button label, file suffix, MIME type
     ("HTML report", ".html", "text/html"),
 )
 STATUS_FILTERS = ("all", "unreviewed", "confirmed", "rejected", "flagged by the engine")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the app keeps its state and finds its inputs."""
