@@ -3,7 +3,6 @@
 Run from the repository root:
 
     python benchmarks/fidelity_bench.py          # the table for the README
-    python benchmarks/fidelity_bench.py --fit    # refit FIDELITY_MODEL and print it
 
 Positives are the gold links of real translations: the UDHR development set (en-fa, en-ar,
 en-tr, benchmarks/udhr/) and four documents of Text+Berg de-fr (benchmarks/textberg-defr/,
@@ -28,9 +27,8 @@ should raise them (and their rate on clean links), span precision/recall on clau
 and precision/recall of omission/addition labels after
 running the whole pipeline on the UDHR omission variants.
 
---fit refits the logistic model on all these links (L2 1e-4, classes weighted equally) and
-prints the coefficients to paste into workbench/fidelity/calibration.py, with the AUC each corpus gets
-from a model fitted on the other corpora only (a check against fitting one corpus' quirks).
+Nothing here was used to train or calibrate the divergence detector: these documents (and
+UDHR in Persian, Arabic and Turkish) are left out of its training corpus.
 """
 
 from __future__ import annotations
@@ -49,7 +47,7 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 import numpy as np  # noqa: E402
 
 from workbench.evaluate import read_links  # noqa: E402
-from workbench.fidelity.calibration import FEATURES, calibrated, features, link_fidelity  # noqa: E402
+from workbench.fidelity.calibration import link_fidelity  # noqa: E402
 from workbench.fidelity.evidence import LinkEvidence, link_evidence  # noqa: E402
 from workbench.fidelity.names import names, skeleton  # noqa: E402
 from workbench.fidelity.numbers import NUMBER, number_value  # noqa: E402
@@ -64,7 +62,6 @@ DAMAGES = ("clause_dropped", "clause_added", "number_changed", "name_changed", "
 DAMAGED_SHARE = 1 / 3  # links damaged per copy of a document
 COPIES = 3  # damaged copies per document
 SEED = 7
-L2 = 1e-4
 
 
 @dataclass
@@ -291,58 +288,6 @@ def auc(positive: list[float], negative: list[float]) -> float:
     return float(((p > n).sum() + 0.5 * (p == n).sum()) / (p.size * n.size))
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Weights (intercept first) by Newton's method, classes weighted equally, L2 on the slopes."""
-    x1 = np.hstack([np.ones((len(x), 1)), x])
-    weight = np.where(y == 1, 0.5 / max(y.sum(), 1), 0.5 / max((1 - y).sum(), 1)) * len(y)
-    w = np.zeros(x1.shape[1])
-    penalty = np.full(x1.shape[1], L2)
-    penalty[0] = 0.0
-    for _ in range(50):
-        p = 1 / (1 + np.exp(-(x1 @ w)))
-        gradient = x1.T @ (weight * (p - y)) + penalty * w * len(y)
-        hessian = (x1 * (weight * p * (1 - p))[:, None]).T @ x1 + np.diag(penalty) * len(y)
-        step = np.linalg.solve(hessian, gradient)
-        w -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return w
-
-
-def design(cases: list[Case]) -> tuple[np.ndarray, np.ndarray]:
-    x = np.array([[features(c.evidence)[name] for name in FEATURES] for c in cases])
-    y = np.array([1.0 if c.damage is None else 0.0 for c in cases])
-    return x, y
-
-
-def model_of(w: np.ndarray) -> dict[str, float]:
-    return {"intercept": round(float(w[0]), 3),
-            **{name: round(float(v), 3) for name, v in zip(FEATURES, w[1:])}}
-
-
-def fit(cases: list[Case]) -> None:
-    x, y = design(cases)
-    model = model_of(fit_logistic(x, y))
-    print("FIDELITY_MODEL = {")
-    for name, value in model.items():
-        print(f'    "{name}": {value},')
-    print("}")
-    corpora = sorted({c.corpus for c in cases})
-    if len(corpora) > 1:
-        print("\nAUC with a model fitted on the other corpora only (in-sample in brackets):")
-        for corpus in corpora:
-            train = [c for c in cases if c.corpus != corpus]
-            test = [c for c in cases if c.corpus == corpus]
-            held_out = model_of(fit_logistic(*design(train)))
-            scores = [calibrated(c.evidence, held_out) for c in test]
-            inside = [calibrated(c.evidence, model) for c in test]
-            pos = [s for s, c in zip(scores, test) if c.damage is None]
-            neg = [s for s, c in zip(scores, test) if c.damage is not None]
-            pos_in = [s for s, c in zip(inside, test) if c.damage is None]
-            neg_in = [s for s, c in zip(inside, test) if c.damage is not None]
-            print(f"  {corpus}: {auc(pos, neg):.3f} ({auc(pos_in, neg_in):.3f})")
-
-
 def report(cases: list[Case]) -> None:
     corpora = sorted({c.corpus for c in cases})
     print("\nFidelity against damage (AUC: clean vs damaged links; flagged: share labelled other than faithful)")
@@ -408,7 +353,6 @@ def omissions(encoder) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--fit", action="store_true", help="refit FIDELITY_MODEL and print it")
     parser.add_argument("--textberg", type=Path, default=TEXTBERG, help="Text+Berg folder (default: %(default)s)")
     args = parser.parse_args(argv)
     import torch
@@ -422,11 +366,8 @@ def main(argv: list[str] | None = None) -> None:
     encoder = load_encoder()
     print(f"model: {encoder.name}")
     cases = collect(load_documents(args.textberg), encoder, print)
-    if args.fit:
-        fit(cases)
-    else:
-        report(cases)
-        omissions(encoder)
+    report(cases)
+    omissions(encoder)
     print(f"\n({time.time() - started:.0f} s)")
 
 

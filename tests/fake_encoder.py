@@ -80,7 +80,7 @@ def _unit(x: np.ndarray) -> np.ndarray:
 class FakeEncoder:
     """Deterministic crude multilingual encoder; see the module docstring."""
 
-    def __init__(self, lexicon: dict[str, str] | None = None, dimension: int = 256,
+    def __init__(self, lexicon: dict[str, str] | None = None, dimension: int = 384,
                  name: str = "fake-encoder-v1"):
         self.name = name
         self.dimension = dimension
@@ -99,6 +99,10 @@ class FakeEncoder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         self.calls += 1
         return np.stack([self._sentence(text) for text in texts]).astype(np.float32)
+
+    def token_states_many(self, texts, layer: int | None = None) -> list[tuple[list[tuple[int, int]], np.ndarray]]:
+        """`token_states` of each text."""
+        return [self.token_states(text, layer) for text in texts]
 
     def token_states(self, text: str, layer: int | None = None) -> tuple[list[tuple[int, int]], np.ndarray]:
         """One piece per word: its span in `text` as given, and a read-only float32 state, the

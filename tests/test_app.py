@@ -211,6 +211,12 @@ def test_filter_by_label(db_path: Path) -> None:
     assert [int(n.group(1)) - 1 for n in numbers if n] == omissions
     at.selectbox(key="f-status").set_value("confirmed").run()
     assert f"0 of {len(scores)} links shown" in [c.value for c in at.caption]
+    at.multiselect(key="f-labels").set_value([]).run()
+    at.selectbox(key="f-status").set_value("all").run()
+    at.selectbox(key="f-order").set_value("least faithful first").run()
+    numbers = [re.search(r'<div class="wb-meta"><b class="[^"]*">#(\d+)</b>', h.value) for h in at.html]
+    shown = [scores[int(n.group(1)) - 1].fidelity for n in numbers if n]
+    assert shown and shown == sorted(shown) and shown[-1] > shown[0]
 
 
 @pytest.mark.model

@@ -24,8 +24,9 @@ from seed_000 import align_seed
 
 from workbench import cli
 from workbench.errors import InputError
+from workbench.fidelity import summarise
 from workbench.fidelity.reference import reference_scores
-from workbench.model import ISSUE_MEANINGS, ScoredAlignment
+from workbench.model import ISSUE_MEANINGS, ScoredAlignment, scored
 from workbench.output import export, report_files
 from workbench.output.report import build
 
@@ -37,8 +38,21 @@ HOSTILE = 'Breaking <script>alert(1)</script> <img src=x onerror=alert(2)> \u202
 
 @pytest.fixture(scope="module")
 def alignment() -> ScoredAlignment:
-    """Seed 000, one line a segment, aligned and scored by the pipeline with the fake encoder."""
-    return align_seed("lines")
+    """Seed 000, one line a segment, aligned and scored by the pipeline with the fake encoder,
+    with the marks the real detector is asked for (tests/test_fidelity.py) put on the Basij link
+    and on the link naming Christian Malard: the fake's judgements mean nothing, and what is
+    tested here is how marks are shown."""
+    aligned = align_seed("lines")
+    scores = list(aligned.scores)
+    for source_start, phrases in (
+        ("Sources suggest that Iran's Revolutionary Guards", ("experienced division", "نیروهای با تجربه خود را تقسیم کرده اند")),
+        ("Iran has reportedly been contacting", ("reportedly", "کریستین مالارد")),
+    ):
+        (k,) = [k for k, link in enumerate(aligned.links) if aligned.src_text(link).startswith(source_start)]
+        texts = (aligned.src_text(aligned.links[k]), aligned.tgt_text(aligned.links[k]))
+        spans = [((text.index(phrase), text.index(phrase) + len(phrase)),) for text, phrase in zip(texts, phrases)]
+        scores[k] = dataclasses.replace(scores[k], label="minor", src_spans=spans[0], tgt_spans=spans[1])
+    return scored(aligned.unscored(), scores, summarise(aligned, scores))
 
 
 @pytest.fixture(scope="module")

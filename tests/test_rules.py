@@ -67,6 +67,9 @@ def test_numbers_are_read_in_any_script() -> None:
     assert number_mismatch("sources informed i24NEWS", "منابع خبرگزاری آی ۲۴ (i24NEWS)") == (False, False)
     assert number_mismatch("one of the five forces", "یکی از پنج نیرو") == (False, False)
     assert number_mismatch("125 officials", "۱۲۶ مقام") == (True, False)
+    # French groups thousands with a space (REFreSD: "3,500 German cadre troops" / "3 500 Allemands")
+    assert number_mismatch("around 3,500 German troops and 8,500 soldiers", "3 500 Allemands et 8\u202f500 soldats") == (False, False)
+    assert numbers("en 1855 500 soldats, 99 040 dollars") == {1855.0, 500.0, 99040.0}
 
 
 def test_names_are_matched_across_scripts_in_the_seed() -> None:

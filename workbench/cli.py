@@ -61,6 +61,14 @@ def _parser() -> argparse.ArgumentParser:
     inputs(sub)
     sub.add_argument("--out", required=True, help="output file; its extension picks the format")
 
+    sub = add("score", _score, "score pairs that are already aligned (.csv with src_text, tgt_text; "
+                               "two-column .tsv; .tmx), one output row per pair, in input order")
+    sub.add_argument("pairs", help="the pairs file")
+    sub.add_argument("--src-lang", help="language of the sources (default: from the TMX, or detected)")
+    sub.add_argument("--tgt-lang", help="language of the targets (default: from the TMX, or detected)")
+    sub.add_argument("--model", help="a sentence-transformers model, as for align")
+    sub.add_argument("--out", required=True, help="output file (.csv .jsonl .tmx .xlsx)")
+
     sub = add("segment", _segment, "print the segments of each side with their 0-based ids")
     inputs(sub)
 
@@ -114,6 +122,22 @@ def _align(args: argparse.Namespace) -> int:
           + ", ".join(f"{n} x {kind}" for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1])) + ")")
     print(f"verdict: {summary.verdict}; coverage {summary.coverage:.0%}, fidelity {summary.fidelity:.2f}; "
           + ", ".join(f"{n} {label}" for label, n in summary.label_counts.items() if n))
+    print(f"wrote {path}")
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    from workbench import pipeline
+    from workbench.output import export
+    from workbench.text.pairs import read_pairs
+
+    table = read_pairs(args.pairs, args.src_lang, args.tgt_lang)
+    options = Options(split="lines", model=args.model, src_lang=table.src_lang, tgt_lang=table.tgt_lang)
+    scored = pipeline.score_pairs(table, options, progress=sys.stderr.isatty())
+    path = export.write(scored, args.out, extra=table.extra)
+    counts = scored.summary.label_counts
+    print(f"{len(table.src)} {table.src_lang}-{table.tgt_lang} pairs: "
+          + ", ".join(f"{n} {label}" for label, n in counts.items() if n))
     print(f"wrote {path}")
     return 0
 

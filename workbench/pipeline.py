@@ -6,16 +6,19 @@ one looks the same in the other, and says how it was made.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from workbench import fidelity
 from workbench.align import align
 from workbench.embed import TextEncoder, load_encoder
-from workbench.model import Alignment, ScoredAlignment, Segment
+from workbench.embed.centre import centre
+from workbench.model import Alignment, Link, ScoredAlignment, Segment
 from workbench.options import Options
 from workbench.text import document
 from workbench.text.document import Bitext
-from workbench.text.segment import segment
+from workbench.text.pairs import PairTable
+from workbench.text.segment import normalise, segment
 
 
 def run(input: str | Path, translation: str | Path | None = None, options: Options = Options(), *,
@@ -48,6 +51,38 @@ def run_bitext(bitext: Bitext, options: Options = Options(), *, reference: str |
     if reference is not None:
         per_segment = _reference_per_segment(src, reference, bitext.tgt.lang, options, encoder)
     return fidelity.score(alignment, encoder, reference=per_segment)
+
+
+def score_pairs(table: PairTable, options: Options = Options(), *, progress: bool = False,
+                encoder: TextEncoder | None = None) -> ScoredAlignment:
+    """Score pairs that are already aligned (a translation memory, a test set): pair k is link k.
+
+    A pair with one side empty is an omission or an addition. Nothing is re-aligned; each
+    link's `similarity` is the centred cosine the aligner would have given it."""
+    options = dataclasses.replace(options, split="lines")  # each side of a pair is one segment, as given
+    encoder = encoder or load_encoder(options.model)
+    src: list[Segment] = []
+    tgt: list[Segment] = []
+    ids = []
+    for row, (src_text, tgt_text) in enumerate(zip(table.src, table.tgt)):
+        ids.append((_append_segment(src, src_text, table.src_lang, row), _append_segment(tgt, tgt_text, table.tgt_lang, row)))
+    src_vectors = centre(encoder.encode([s.text for s in src], progress=progress))
+    tgt_vectors = centre(encoder.encode([s.text for s in tgt], progress=progress))
+    links = [
+        Link(s, t, float(src_vectors[s[0]] @ tgt_vectors[t[0]]) if s and t else None) for s, t in ids
+    ]
+    alignment = Alignment(src, tgt, table.src_lang, table.tgt_lang, links, model=encoder.name,
+                          signature=options.signature(encoder.name, table.src_lang, table.tgt_lang, aligned="given"))
+    return fidelity.score(alignment, encoder)
+
+
+def _append_segment(segments: list[Segment], text: str, lang: str, row: int) -> tuple[int, ...]:
+    """Add `text` (one row's side) as a segment unless it is blank; its ids."""
+    text = text.strip()
+    if not text:
+        return ()
+    segments.append(Segment(len(segments), text, normalise(text, lang), row, 0, len(text)))
+    return (len(segments) - 1,)
 
 
 def _reference_per_segment(src: list[Segment], reference: str, lang: str, options: Options,

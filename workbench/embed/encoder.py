@@ -25,8 +25,8 @@ import math
 import re
 import socket
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # importing sentence-transformers takes seconds; only loading
 PROGRESS_MIN_TEXTS = 64  # below this a progress bar only flickers
 BATCH_SIZE = 32
 TOKEN_STATES_CACHE_SIZE = 4096  # fidelity asks for the same sentence once per link it is in
+TokenStates = tuple[tuple[tuple[int, int], ...], np.ndarray]  # piece spans in the text, unit states
 HUB_PROBE_SECONDS = 5
 STATE_WINDOW_OVERLAP = 64  # tokens shared by neighbouring windows of token_states: no kept piece is near a cut
 STATE_WINDOWS_PER_PASS = 8  # a long text's windows run at most this many at once: all layers' states are kept
@@ -153,7 +154,8 @@ class Encoder:
         self.prompt = model.prompts.get("query") or ""
         self.cache = EmbeddingCache(default_cache_path())
         self.dimension = model.get_embedding_dimension()
-        self._token_states = lru_cache(maxsize=TOKEN_STATES_CACHE_SIZE)(self._compute_token_states)
+        self._states: OrderedDict[tuple[str, int], TokenStates] = OrderedDict()  # least recently used first
+        self._states_lock = threading.Lock()
         # Whole texts are tokenised with a copy that never truncates or pads: sentence-transformers
         # sets truncation and padding on the shared tokenizer for every batch, and changing those
         # settings while another thread (Streamlit runs one per session) tokenises fails with
@@ -261,8 +263,26 @@ class Encoder:
         with the prompt, and every piece keeps its state from the window where it is furthest
         from a cut, so all of the text is covered and each piece is read in context.
         """
-        spans, states = self._token_states(text, self._layer(layer))
+        spans, states = self.token_states_many([text], layer)[0]
         return list(spans), states
+
+    def token_states_many(self, texts: Sequence[str], layer: int | None = None) -> list[TokenStates]:
+        """`token_states` of many texts: those not in the memory cache go through the model in
+        padded batches of similar length, which on a CPU is several times faster than one by one
+        (scoring a document asks for every segment's states at once)."""
+        layer = self._layer(layer)
+        with self._states_lock:
+            found = {text: self._states[(text, layer)] for text in texts if (text, layer) in self._states}
+            for text in found:
+                self._states.move_to_end((text, layer))
+        missing = list(dict.fromkeys(text for text in texts if text not in found))
+        found.update(self._compute_token_states(missing, layer))
+        with self._states_lock:
+            for text in missing:
+                self._states[(text, layer)] = found[text]
+            while len(self._states) > TOKEN_STATES_CACHE_SIZE:
+                self._states.popitem(last=False)
+        return [found[text] for text in texts]
 
     def _layer(self, layer: int | None) -> int:
         layers = self.model[0].auto_model.config.num_hidden_layers
@@ -272,13 +292,27 @@ class Encoder:
             raise ValueError(f"layer must be between 0 and {layers}, not {layer}")
         return layer
 
-    def _compute_token_states(self, text: str, layer: int) -> tuple[tuple[tuple[int, int], ...], np.ndarray]:
-        fed = self.prompt + text.strip()
-        shift = len(text) - len(text.lstrip()) - len(self.prompt)  # fed offset -> text offset
-        encoding = self._tokenizer.encode(fed)
-        windows, source = self._state_windows(encoding)
-        hidden = self._hidden_states(windows, layer)
+    def _compute_token_states(self, texts: list[str], layer: int) -> dict[str, TokenStates]:
+        """States of `texts`: windowed texts alone, the others in batches sorted by length."""
+        feds = [self.prompt + text.strip() for text in texts]
+        encodings = self._tokenizer.encode_batch(feds) if feds else []
+        computed: dict[str, TokenStates] = {}
+        short = sorted((k for k, e in enumerate(encodings) if len(e.ids) <= self.max_tokens), key=lambda k: len(encodings[k].ids))
+        for at in range(0, len(short), BATCH_SIZE):
+            batch = short[at : at + BATCH_SIZE]
+            hidden = self._padded_states([encodings[k].ids for k in batch], layer)
+            for row, k in enumerate(batch):
+                source = [(row, position) for position in range(len(encodings[k].ids))]
+                computed[texts[k]] = self._piece_states(texts[k], feds[k], encodings[k], hidden, source)
+        for k, encoding in enumerate(encodings):
+            if len(encoding.ids) > self.max_tokens:
+                windows, source = self._state_windows(encoding)
+                computed[texts[k]] = self._piece_states(texts[k], feds[k], encoding, self._hidden_states(windows, layer), source)
+        return computed
 
+    def _piece_states(self, text: str, fed: str, encoding: Encoding, hidden: np.ndarray, source: list[tuple[int, int]]) -> TokenStates:
+        """Spans in `text` and unit states of its word pieces, each state at `hidden[source[i]]`."""
+        shift = len(text) - len(text.lstrip()) - len(self.prompt)  # fed offset -> text offset
         spans, rows = [], []
         for (start, end), is_special, piece, (window, row) in zip(
             encoding.offsets, encoding.special_tokens_mask, encoding.tokens, source
@@ -323,16 +357,23 @@ class Encoder:
 
     def _hidden_states(self, windows: list[list[int]], layer: int) -> np.ndarray:
         """Hidden states of `layer` for windows of equal length: (windows, tokens, dimension)."""
+        return np.concatenate([
+            self._padded_states(windows[at : at + STATE_WINDOWS_PER_PASS], layer)
+            for at in range(0, len(windows), STATE_WINDOWS_PER_PASS)
+        ])
+
+    def _padded_states(self, ids: list[list[int]], layer: int) -> np.ndarray:
+        """Hidden states of `layer` for token id lists padded to one length: (texts, tokens, dimension)."""
         import torch
 
         transformer = self.model[0].auto_model
-        hidden = []
-        for at in range(0, len(windows), STATE_WINDOWS_PER_PASS):
-            input_ids = torch.tensor(windows[at : at + STATE_WINDOWS_PER_PASS], device=transformer.device)
-            with torch.inference_mode():
-                output = transformer(input_ids=input_ids, attention_mask=torch.ones_like(input_ids), output_hidden_states=True)
-            hidden.append(output.hidden_states[layer].float().cpu().numpy())
-        return np.concatenate(hidden)
+        width = max(len(row) for row in ids)
+        pad = self.model.tokenizer.pad_token_id or 0
+        input_ids = torch.tensor([row + [pad] * (width - len(row)) for row in ids], device=transformer.device)
+        mask = torch.tensor([[1] * len(row) + [0] * (width - len(row)) for row in ids], device=transformer.device)
+        with torch.inference_mode():
+            output = transformer(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
+        return output.hidden_states[layer].float().cpu().numpy()
 
 
 def _is_bare_word_marker(piece: str) -> bool:

@@ -1,8 +1,9 @@
 """From links to scores: how faithfully each link, and the whole document, is translated.
 
-scoring (the entry point) -> evidence (what is measured on a link: similarity, length, words,
-numbers, names, negation) -> calibration (fidelity, label, issues) -> summary (the document)
-and reference (sacrebleu against a reference translation).
+scoring (the entry point) -> evidence (what is measured on a link: the learned `divergence`
+detector over `words`, similarity, length, numbers, names, negation) -> calibration (fidelity,
+label, issues, marks) -> summary (the document) and reference (sacrebleu against a reference
+translation).
 """
 
 from workbench.fidelity.scoring import score

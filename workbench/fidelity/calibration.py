@@ -2,75 +2,104 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
+from dataclasses import dataclass
 
+from workbench.fidelity.divergence import DETECTOR_VERSION
 from workbench.fidelity.evidence import LinkEvidence
 from workbench.model import ISSUES, Link, LinkFidelity
 
-# p(faithful) = 1 / (1 + exp(-(intercept + sum(coef * feature)))), features as in `features()`.
-# Fitted by `python benchmarks/fidelity_bench.py --fit` (logistic regression, L2 1e-4, the two
-# classes weighted equally) on 572 gold links of real human translations (UDHR en-fa, en-ar,
-# en-tr; Text+Berg de-fr, 4 documents) and 573 copies damaged by that script (a clause dropped
-# or added, a number or name changed, a negation flipped, the target swapped with a
-# neighbour's). Fitted on one corpus and tested on the other the AUC drops by 0.02-0.04 only
-# (0.84 on Text+Berg, 0.90 on UDHR). Equal class weights make 0.5 the point where a link is
-# as likely a real translation as a damaged one; in a real document, where most links are
-# faithful, a link at 0.5 is more often faithful than not.
-FIDELITY_MODEL = {
-    "intercept": -0.041,
-    "similarity": 4.451,
-    "length_deviation": -3.521,
-    "unaligned": -2.352,
-    "number_mismatch": -3.707,
-    "name_mismatch": -1.469,
-    "negation_mismatch": -2.077,
-}
-FEATURES = tuple(name for name in FIDELITY_MODEL if name != "intercept")
-# Names the fitted model in every output's signature; changes whenever it is refitted.
-MODEL_VERSION = "logistic-" + hashlib.sha1(json.dumps(FIDELITY_MODEL, sort_keys=True).encode()).hexdigest()[:8]
 
-FAITHFUL_FROM = 0.5  # fidelity at or above which a link without a factual issue is faithful
-MAJOR_BELOW = 0.2  # fidelity below which a link is a major divergence
-# Issue thresholds: what 2% of the benchmark's clean links reach (similarity below, length
-# deviation above), so an issue marks what real translations rarely do.
+@dataclass(frozen=True)
+class Calibration:
+    """How the detector's logit becomes fidelity, a label and marks.
+
+    p(faithful) = 1 / (1 + exp(-(intercept + slope * divergence))): Platt scaling fitted by
+    `python -m benchmarks.divergence --calibrate` on REFreSD's development half only (its even
+    pairs; the test half is never seen) against the annotators' "no meaning difference", the
+    two classes weighted equally, so 0.5 is where a pair is as likely equivalent as not. The
+    thresholds were chosen there too (the same command shows the trade-offs).
+    """
+
+    intercept: float
+    slope: float
+    faithful_from: float  # fidelity at or above which a link without a factual issue is faithful
+    major_below: float  # fidelity below which a link is a major divergence
+    unrelated_below: float  # fidelity below which the sides say different things throughout: all is marked
+    tag_min: float  # a content word the detector tags at least this likely divergent is marked
+
+
+CALIBRATION = Calibration(intercept=1.2492, slope=-0.8801, faithful_from=0.5, major_below=0.2, unrelated_below=0.1,
+                          tag_min=0.3)
+FAITHFUL_FROM = CALIBRATION.faithful_from
+# Names the detector and its calibration in every output's signature; changes with either.
+MODEL_VERSION = "divergence-" + hashlib.sha1(
+    (DETECTOR_VERSION + json.dumps(dataclasses.asdict(CALIBRATION), sort_keys=True)).encode()).hexdigest()[:8]
+# Issue thresholds: what 2% of the fidelity benchmark's clean links reach (similarity below,
+# length deviation above), so an issue marks what real translations rarely do.
 LOW_SIMILARITY = 0.24  # centred cosine below which the issue `low_similarity` is raised
 LENGTH_DEVIATION = 0.54  # |log length ratio - document's| (a factor 1.7) above which `length_ratio`
 
 
-def features(evidence: LinkEvidence) -> dict[str, float]:
-    """The logistic model's inputs, by the names in FIDELITY_MODEL."""
-    return {
-        "similarity": evidence.similarity,
-        "length_deviation": evidence.length_deviation,
-        "unaligned": evidence.unaligned,
-        "number_mismatch": float(evidence.numbers_changed),
-        "name_mismatch": float(bool(evidence.names_missing)),
-        "negation_mismatch": float(evidence.negation_mismatch),
-    }
-
-
-def calibrated(evidence: LinkEvidence, model: dict[str, float] = FIDELITY_MODEL) -> float:
-    """p(faithful) under the fitted logistic model."""
-    values = features(evidence)
-    z = model["intercept"] + sum(model[name] * values[name] for name in FEATURES)
+def calibrated(divergence: float, calibration: Calibration = CALIBRATION) -> float:
+    """p(faithful) of a link whose detector logit is `divergence`."""
+    z = calibration.intercept + calibration.slope * divergence
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
-def link_fidelity(link: Link, evidence: LinkEvidence | None) -> LinkFidelity:
-    """A link's fidelity, label and issues from its evidence (None: an omission or addition)."""
+def link_fidelity(link: Link, evidence: LinkEvidence | None, calibration: Calibration = CALIBRATION) -> LinkFidelity:
+    """A link's fidelity, label, issues and marks from its evidence (None: an omission or addition)."""
     if evidence is None:
         return LinkFidelity(0.0, "omission" if link.src else "addition")
-    fidelity = calibrated(evidence)
-    issues = issue_codes(evidence)
-    return LinkFidelity(round(fidelity, 4), label_for(fidelity, evidence), issues,
-                        evidence.src_spans, evidence.tgt_spans)
+    fidelity = min(calibrated(evidence.divergence, calibration), fact_cap(evidence, calibration))
+    label = label_for(fidelity, calibration)
+    if label == "faithful":  # a mark on a link that says what its original says is noise to a reviewer
+        return LinkFidelity(round(fidelity, 4), label, issue_codes(evidence, fidelity, calibration))
+    if fidelity < calibration.unrelated_below:
+        src_spans, tgt_spans = whole(evidence.src_tags), whole(evidence.tgt_tags)
+    else:  # the detector's words, and the missing names a reviewer must see
+        src_spans = united(marked(evidence.src_tags, calibration.tag_min), evidence.src_names)
+        tgt_spans = united(marked(evidence.tgt_tags, calibration.tag_min), evidence.tgt_names)
+    return LinkFidelity(round(fidelity, 4), label, issue_codes(evidence, fidelity, calibration, bool(src_spans or tgt_spans)),
+                        src_spans, tgt_spans)
 
 
-def issue_codes(evidence: LinkEvidence) -> tuple[str, ...]:
-    """The issue codes a link's evidence raises, in ISSUES order."""
+def whole(tags: tuple[tuple[int, int, float], ...]) -> tuple[tuple[int, int], ...]:
+    """One span from the first content word to the last."""
+    return ((tags[0][0], tags[-1][1]),) if tags else ()
+
+
+def united(*spans: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+    """The spans of all arguments, overlapping ones merged, in order."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(span for group in spans for span in group):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+def marked(tags: tuple[tuple[int, int, float], ...], tag_min: float) -> tuple[tuple[int, int], ...]:
+    """Spans of the content words tagged at least `tag_min`; tagged words with only function
+    words or punctuation between them make one span."""
+    spans: list[tuple[int, int]] = []
+    previous = False
+    for start, end, p in tags:
+        if p >= tag_min:
+            spans = [*spans[:-1], (spans[-1][0], end)] if previous else [*spans, (start, end)]
+        previous = p >= tag_min
+    return tuple(spans)
+
+
+def issue_codes(evidence: LinkEvidence, fidelity: float, calibration: Calibration = CALIBRATION,
+                marked: bool = False) -> tuple[str, ...]:
+    """The issue codes a link's evidence raises, in ISSUES order (`marked`: words are marked)."""
     raised = {
+        "meaning_shift": fidelity < calibration.faithful_from and marked,
         "number_mismatch": evidence.numbers_changed or evidence.numbers_one_sided,
         "name_mismatch": bool(evidence.names_missing),
         "negation_mismatch": evidence.negation_mismatch,
@@ -81,14 +110,27 @@ def issue_codes(evidence: LinkEvidence) -> tuple[str, ...]:
     return tuple(code for code in ISSUES if raised[code])
 
 
-def label_for(fidelity: float, evidence: LinkEvidence) -> str:
-    """major: fidelity < MAJOR_BELOW, a changed number, or untranslated text;
-    minor: fidelity < FAITHFUL_FROM, a name missing on one side, or a negation on one side;
-    faithful otherwise. Facts override a high similarity because the encoder barely notices
-    them. A number on one side only is reported (`number_mismatch`) but does not change the
-    label: it is as often a number spelled out in words ("Article 3" / "مادهٔ سوم")."""
-    if fidelity < MAJOR_BELOW or evidence.numbers_changed or evidence.untranslated:
+def fact_cap(evidence: LinkEvidence, calibration: Calibration = CALIBRATION) -> float:
+    """The most fidelity a link can have given the facts a reviewer must see whatever the
+    detector thinks (the middle of the label's band): a number that differs on the two sides,
+    or a target left in the source language, makes it major; in a rewrite (one language: names
+    compare letter for letter) a name missing on one side makes it minor. Other findings are issues beside the judgement:
+    measured on REFreSD's development half, a one-sided negation word (raised on 6% of the
+    equivalent pairs and 6% of those with a difference) and a name missing across languages
+    (34% against 55%) added nothing to the detector's judgement (logistic weights near zero)."""
+    if evidence.numbers_changed or evidence.untranslated:
+        return (calibration.unrelated_below + calibration.major_below) / 2
+    if evidence.same_language and evidence.names_missing:
+        return (calibration.major_below + calibration.faithful_from) / 2
+    return 1.0
+
+
+def label_for(fidelity: float, calibration: Calibration = CALIBRATION) -> str:
+    """major below `major_below`, minor below `faithful_from`, faithful from there. A number
+    on one side only is reported (`number_mismatch`) but does not count as a changed one: it is
+    as often a number spelled out in words ("Article 3" / "مادهٔ سوم")."""
+    if fidelity < calibration.major_below:
         return "major"
-    if fidelity < FAITHFUL_FROM or evidence.names_missing or evidence.negation_mismatch:
+    if fidelity < calibration.faithful_from:
         return "minor"
     return "faithful"

@@ -8,13 +8,16 @@ import unicodedata
 from workbench.languages import NUMBER_WORDS
 from workbench.text.words import WORD, fold
 
-NUMBER = re.compile(r"\d+(?:[.,٫٬'’]\d+)*")
+# A number: French and others group thousands with a (no-break, narrow) space: "3 500", "99 040".
+SPACE_GROUPS = "\u0020\u00a0\u202f"
+NUMBER = re.compile(rf"(?<!\d)\d{{1,3}}(?:[{SPACE_GROUPS}]\d{{3}})+(?![{SPACE_GROUPS}]?\d)|\d+(?:[.,٫٬'’]\d+)*")
 URL = re.compile(r"\b(?:https?://|www\.)\S+")
 def numbers(text: str) -> set[float]:
     """Values of the numbers written in digits in `text`, in any script's digits.
 
     Numbers glued to letters are part of a name ("i24NEWS", "G7") and left out; so are URLs.
-    Separators: Persian ٫ is the decimal mark and ٬ the thousands mark; "," and "." are read
+    Separators: Persian ٫ is the decimal mark and ٬ the thousands mark, as is a space between
+    groups of three digits (3 500 = 3,500); "," and "." are read
     as thousands marks when followed by exactly three digits, else as the decimal mark, and
     when both occur the last one is the decimal mark. Years in different calendars
     (2019 / ۱۳۹۸) are different numbers: a reviewer should look at them.
@@ -57,6 +60,7 @@ def number_value(token: str) -> float | None:
         return None
     digits = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in token)
     digits = digits.replace("٬", "").replace("'", "").replace("’", "").replace("٫", ".")
+    digits = "".join(c for c in digits if c not in SPACE_GROUPS)
     if not re.fullmatch(r"\d+(?:[.,]\d+)*", digits):
         return None
     marks = [c for c in digits if c in ".,"]

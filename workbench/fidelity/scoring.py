@@ -1,32 +1,25 @@
 """Scoring: how faithfully each link, and the whole document, is translated.
 
-A reviewer wants to read only what drifted. For every link with text on both sides we
-measure a few things a sentence encoder and simple text rules can see:
+A reviewer wants to read only what drifted. For every link with text on both sides:
 
-- **similarity**: cosine of the two sides' sentence vectors after subtracting each side's
-  mean vector (what all sentences of a document share: language, topic), as the aligner does;
-- **length deviation**: how far the link's character-length ratio is from the document's usual
-  ratio (log scale);
-- **unaligned share**: SimAlign-style word alignment over the encoder's contextual token
-  states (mutual best matches, then a second round among the words still free); the share
-  of the link's content characters in words that find no counterpart is a feature. Those
-  words, and whole clauses that were partly reworded, are the link's `src_spans`/`tgt_spans`;
+- **divergence**: a learned detector (workbench.fidelity.divergence) reads both sides
+  together, word by word, over the encoder's contextual states, and says how likely the two
+  differ in meaning and which words do; trained on real translations and graded damaged copies
+  of them, never on human divergence labels;
+- **similarity** and **length deviation**: the centred cosine of the sentence vectors (as the
+  aligner compares them) and how far the length ratio is from the document's usual one;
 - **numbers and names**: numbers compared by value across scripts (۱۲۵ = 125, ۴٫۵ = 4.5),
   names compared by a consonant skeleton that reads Latin and Arabic script alike
   (Christian Malard = کریستین مالارد);
 - **negation**: whether one side is negated and the other not, read from per-language word
-  lists and verb morphology (the encoder barely tells "shall" from "shall not").
+  lists and verb morphology.
 
-`fidelity` is a logistic function of those features whose coefficients were fitted on real
-human translations (the UDHR development set and Text+Berg) against damaged copies of them;
-see FIDELITY_MODEL. Labels, issues and the document verdict follow from it by the rules
-written next to their thresholds. When both texts are in one language (a rewrite), words
-match literally and sacrebleu scores the rewrite against the original.
-
-What the encoder cannot see, this module cannot see either: multilingual-e5-small compares
-words and topics, not who did what, so a translation that keeps the words but changes their
-relation ("the Basij have experienced division" -> "the Basij divided their experienced
-forces") shows up only through the words it adds or drops.
+`fidelity` is the detector's logit calibrated into a probability that the link is faithful
+(workbench.fidelity.calibration); the label follows from it, and the facts (a changed number,
+untranslated text, a missing name, a one-sided negation) override it, because a reviewer must
+see them whatever the detector thinks. The spans are the words the detector tags, shown on
+links that are not faithful. When both texts are in one language (a rewrite), sacrebleu also
+scores the rewrite against the original.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from workbench import __version__
@@ -77,11 +77,14 @@ def _flat(record: dict) -> dict:
     return row
 
 
-def write(alignment: Alignment, path: str | os.PathLike, review: Review | None = None) -> Path:
+def write(alignment: Alignment, path: str | os.PathLike, review: Review | None = None,
+          extra: Sequence[Mapping[str, str]] = ()) -> Path:
     """Write the alignment to `path` in the format its extension names; return the path.
 
-    The whole file is built in memory first, then written with `atomic_write`: it appears
-    complete or not at all.
+    `extra`: one mapping per link of columns to keep beside ours (the other columns of scored
+    pairs, `workbench score`), written first; a column named like one of ours is left out.
+    TMX has no place for them. The whole file is built in memory first, then written with
+    `atomic_write`: it appears complete or not at all.
     """
     path = Path(path)
     writer = _WRITERS.get(path.suffix.lower())
@@ -90,6 +93,10 @@ def write(alignment: Alignment, path: str | os.PathLike, review: Review | None =
         raise InputError(f"Cannot export to {path.name}: unknown extension; use one of {supported}.")
     table = rows(alignment, review)
     header = columns(isinstance(alignment, ScoredAlignment), review is not None)
+    if extra:
+        kept = [name for name in extra[0] if name not in header]
+        table = [{**{name: more.get(name, "") for name in kept}, **row} for more, row in zip(extra, table)]
+        header = kept + header
     atomic_write(path, writer(alignment, header, table))
     return path
 

@@ -4,7 +4,7 @@ Document text is data, and hostile text must not reorder or script the page: bid
 characters are removed (an unbalanced override in one sentence would reorder everything
 after it) and every piece is escaped. Right-to-left text gets its direction on its own
 element, so the browser's bidi algorithm places embedded Latin names and numbers inside it.
-Spans (character ranges of words with no counterpart) become marked runs here, for every
+Spans (character ranges of the words the divergence detector marks) become marked runs here, for every
 renderer alike.
 """
 

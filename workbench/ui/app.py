@@ -60,6 +60,7 @@ EXPORTS = (  # button label, file suffix, MIME type
     ("HTML report", ".html", "text/html"),
 )
 STATUS_FILTERS = ("all", "unreviewed", "confirmed", "rejected", "flagged by the engine")
+ORDERS = ("document order", "least faithful first")  # how the link list is ordered
 
 
 @dataclass(frozen=True)
@@ -421,15 +422,17 @@ def summary_bar(reviewed: ReviewedDocument) -> None:
 
 
 def filtered(states: list[LinkState], scores: list[LinkFidelity | None]) -> list[int]:
-    """Indices of the links that pass the filters (label, fidelity range, issue, review status)."""
+    """Indices of the links that pass the filters (label, fidelity range, issue, review status),
+    in document order or least faithful first."""
     issues = sorted({issue for score in scores if score for issue in score.issues})
-    with st.expander("Filter", expanded=False):
-        label_col, range_col, issue_col, status_col = st.columns(4)
+    with st.expander("Filter and order", expanded=False):
+        label_col, range_col, issue_col, status_col, order_col = st.columns(5)
         labels = label_col.multiselect("Label", LABELS, key="f-labels", on_change=show_page, args=(1,))
         low, high = range_col.slider("Fidelity", 0.0, 1.0, (0.0, 1.0), 0.05, key="f-range",
                                      on_change=show_page, args=(1,))
         wanted_issues = issue_col.multiselect("Issue", issues, key="f-issues", on_change=show_page, args=(1,))
         status = status_col.selectbox("Review", STATUS_FILTERS, key="f-status", on_change=show_page, args=(1,))
+        order = order_col.selectbox("Order", ORDERS, key="f-order", on_change=show_page, args=(1,))
 
     def keep(i: int) -> bool:
         score, state = scores[i], states[i]
@@ -444,7 +447,10 @@ def filtered(states: list[LinkState], scores: list[LinkFidelity | None]) -> list
             return is_flagged(score)
         return status == "all" or state.status == status
 
-    return [i for i in range(len(states)) if keep(i)]
+    kept = [i for i in range(len(states)) if keep(i)]
+    if order == ORDERS[1]:
+        return sorted(kept, key=lambda i: scores[i].fidelity if scores[i] is not None else 1.0)
+    return kept
 
 
 def show_page(number: int) -> None:

@@ -1,0 +1,464 @@
+"""Train the divergence detector (workbench/fidelity/divergence.py) on damaged real translations.
+
+Run from the repository root, after `python models/divergence_corpus.py`:
+    python models/divergence_train.py [--pairs 4000] [--epochs 14]   (the defaults made the shipped one)
+It writes workbench/fidelity/divergence.pt (1.3 MB; it ships in the package). On 2 CPU
+cores it takes about 30 minutes (encoding 13, training 15); seeded, so a rerun on the same
+corpus gives the same examples (torch's CPU kernels may still differ in the last digits).
+
+Each real pair gives four examples (Briakou & Carpuat 2020, "learning to rank"):
+- the pair itself: equivalent, no word tagged;
+- two fine divergences, each made on one side (either) by one edit: a phrase from another
+  sentence inserted, a phrase dropped, a content word replaced by one from another sentence,
+  two content words swapped (who did what to whom), a number changed, a hedge or an assertion
+  added ("reportedly", "in fact"), or a hedge on one side and an assertion on the other (the
+  seed's "purportedly" / "در واقع"), a negation added or dropped;
+- one coarse divergence: the side replaced by an unrelated sentence, cut to less than half, or
+  a whole sentence appended.
+Tags: the words an edit put in, and the words on the other side aligned (on the clean pair) to
+the words it took out or replaced. The network learns the word tags, whether a pair diverges,
+and to rank each pair's equivalent below its fine divergences below its coarse one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import random
+import re
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+import numpy as np  # noqa: E402
+
+from workbench.embed import load_encoder  # noqa: E402
+from workbench.fidelity.divergence import (  # noqa: E402
+    STATE_LAYER,
+    WEIGHTS,
+    PairInput,
+    batch_tensors,
+    build_net,
+    pair_input,
+)
+from workbench.fidelity.words import centred_words, is_content, itermax, word_vectors  # noqa: E402
+from workbench.text.words import WORD  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "data" / "divergence" / "pairs.jsonl"
+SEED = 20261130
+DETECTOR_INPUT = "raw-cosine-hedges"  # names the input features in the examples cache: change it when they change
+HEDGE_PAIR_SHARE = 0.08  # fine divergences that are a hedge on one side and an assertion on the other
+ALIGNED_MIN = 0.2  # centred word similarity from which a mutual best match projects a tag
+# Hedges and assertions, which a news translation turns into each other ("purportedly" / "در واقع",
+# "in fact"): one inserted on one side, or a hedge on one side and an assertion on the other.
+HEDGES = {
+    "en": ["reportedly", "allegedly", "purportedly", "apparently", "it is said that", "sources suggest that"],
+    "fr": ["prétendument", "apparemment", "selon certaines sources", "il semble que"],
+    "fa": ["ظاهراً", "گفته می‌شود", "به ادعای منابع", "احتمالاً"],
+    "ar": ["يُزعم أن", "على ما يبدو", "حسب التقارير"],
+    "tr": ["iddiaya göre", "görünüşe göre", "söylendiğine göre"],
+    "de": ["angeblich", "offenbar", "Berichten zufolge"],
+    "es": ["supuestamente", "al parecer", "según fuentes"],
+}
+ASSERTIONS = {
+    "en": ["in fact", "certainly", "indeed", "clearly"],
+    "fr": ["en fait", "en réalité", "certainement"],
+    "fa": ["در واقع", "قطعاً", "در حقیقت"],
+    "ar": ["في الواقع", "بالتأكيد", "في الحقيقة"],
+    "tr": ["aslında", "kesinlikle", "gerçekte"],
+    "de": ["tatsächlich", "in der Tat", "sicherlich"],
+    "es": ["en realidad", "de hecho", "ciertamente"],
+}
+AUXILIARY = re.compile(r"\b(is|are|was|were|has|have|had|can|will|shall|may|must|should|would|could|does|do|did)\b")
+NEGATION = re.compile(r"\s(not|never)\b|n't\b")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A damaged side: its new text, the character spans it tags, the clean side's words it took out."""
+
+    text: str
+    tagged: tuple[tuple[int, int], ...]
+    removed: tuple[int, ...]  # indices of the clean side's words whose counterparts are tagged
+
+
+def words_of(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in WORD.finditer(text)]
+
+
+def _join(*parts: str) -> str:
+    return re.sub(r"\s+([,.;:!?])", r"\1", " ".join(p.strip() for p in parts if p.strip()))
+
+
+def insert_phrase(text: str, donor: str, rng: random.Random) -> Edit | None:
+    words, donor_words = words_of(text), words_of(donor)
+    starts = [k for k, (a, b) in enumerate(donor_words) if is_content(donor[a:b])]
+    if not words or not starts:
+        return None
+    first = rng.choice(starts)
+    last = min(len(donor_words) - 1, first + rng.randint(1, 4))
+    phrase = donor[donor_words[first][0] : donor_words[last][1]]
+    at = words[rng.randrange(1, len(words))][0] if len(words) > 1 else len(text)
+    return _insert(text, at, phrase)
+
+
+def _insert(text: str, at: int, phrase: str) -> Edit:
+    before, after = text[:at].rstrip(), text[at:].lstrip()
+    new = f"{before} {phrase} {after}".strip() if before else f"{phrase} {after}"
+    start = new.index(phrase, len(before))
+    return Edit(new, ((start, start + len(phrase)),), ())
+
+
+def delete_phrase(text: str, rng: random.Random, share: tuple[float, float] = (0.1, 0.5)) -> Edit | None:
+    words = words_of(text)
+    if len(words) < 4:
+        return None
+    size = max(1, min(len(words) - 2, round(len(words) * rng.uniform(*share))))
+    first = rng.randrange(0, len(words) - size + 1)
+    taken = range(first, first + size)
+    if not any(is_content(text[a:b]) for a, b in (words[k] for k in taken)):
+        return None
+    start, end = words[first][0], words[first + size - 1][1]
+    return Edit(_join(text[:start], text[end:]), (), tuple(taken))
+
+
+def truncate(text: str, rng: random.Random) -> Edit | None:
+    words = words_of(text)
+    if len(words) < 6:
+        return None
+    keep = rng.randint(max(1, len(words) // 5), len(words) // 2)
+    if rng.random() < 0.5:
+        return Edit(text[: words[keep - 1][1]], (), tuple(range(keep, len(words))))
+    return Edit(text[words[len(words) - keep][0] :], (), tuple(range(len(words) - keep)))
+
+
+def substitute(text: str, donor: str, rng: random.Random) -> Edit | None:
+    words, donor_words = words_of(text), words_of(donor)
+    targets = [k for k, (a, b) in enumerate(words) if is_content(text[a:b]) and not text[a].isdigit()]
+    fillers = [donor[a:b] for a, b in donor_words if is_content(donor[a:b]) and not donor[a].isdigit()]
+    if not targets or not fillers:
+        return None
+    k = rng.choice(targets)
+    filler = rng.choice(fillers)
+    a, b = words[k]
+    if filler.casefold() == text[a:b].casefold():
+        return None
+    return Edit(text[:a] + filler + text[b:], ((a, a + len(filler)),), (k,))
+
+
+def swap(text: str, rng: random.Random) -> Edit | None:
+    words = words_of(text)
+    content = [k for k, (a, b) in enumerate(words) if is_content(text[a:b])]
+    if len(content) < 3:
+        return None
+    i, j = sorted(rng.sample(content, 2))
+    (a, b), (c, d) = words[i], words[j]
+    if j - i < 2 or text[a:b].casefold() == text[c:d].casefold():
+        return None
+    new = text[:a] + text[c:d] + text[b:c] + text[a:b] + text[d:]
+    shift = (d - c) - (b - a)
+    return Edit(new, ((a, a + d - c), (c + shift, d)), (i, j))
+
+
+def change_number(text: str, rng: random.Random) -> Edit | None:
+    numbers = [m for m in re.finditer(r"\d+", text)]
+    if not numbers:
+        return None
+    m = rng.choice(numbers)
+    value = int(m.group())
+    new_value = rng.choice([value + rng.randint(1, 9), value * 10, max(0, value - rng.randint(1, 9)), rng.randint(2, 99)])
+    if new_value == value:
+        return None
+    words = words_of(text)
+    removed = tuple(k for k, (a, b) in enumerate(words) if a < m.end() and m.start() < b)
+    replaced = str(new_value)
+    return Edit(text[: m.start()] + replaced + text[m.end() :], ((m.start(), m.start() + len(replaced)),), removed)
+
+
+def add_hedge(text: str, lang: str, rng: random.Random, phrases: dict[str, list[str]] | None = None) -> Edit | None:
+    phrases = phrases or rng.choice([HEDGES, ASSERTIONS])
+    if lang not in phrases:
+        return None
+    words = words_of(text)
+    at = words[rng.randrange(0, min(len(words), 4))][0] if words else 0
+    return _insert(text, at, rng.choice(phrases[lang]))
+
+
+def hedge_to_assertion(pair: dict, rng: random.Random) -> dict[str, Edit] | None:
+    """A hedge on one side and an assertion on the other: both sides edited, both phrases tagged."""
+    hedged = rng.choice(["src", "tgt"])
+    asserted = "tgt" if hedged == "src" else "src"
+    hedge = add_hedge(pair[hedged], pair[f"{hedged}_lang"], rng, HEDGES)
+    assertion = add_hedge(pair[asserted], pair[f"{asserted}_lang"], rng, ASSERTIONS)
+    return {hedged: hedge, asserted: assertion} if hedge and assertion else None
+
+
+def toggle_negation(text: str, lang: str) -> Edit | None:
+    if lang != "en":
+        return None
+    found = NEGATION.search(text)
+    if found:
+        words = words_of(text)
+        removed = tuple(k for k, (a, b) in enumerate(words) if a < found.end() and found.start() < b)
+        return Edit(_join(text[: found.start()], text[found.end() :]), (), removed)
+    auxiliary = AUXILIARY.search(text)
+    if not auxiliary:
+        return None
+    return _insert(text, auxiliary.end(), "not")
+
+
+def fine_edit(text: str, lang: str, donor: str, rng: random.Random) -> Edit | None:
+    kind = rng.choices(["insert", "delete", "substitute", "swap", "number", "hedge", "negation"],
+                       [0.26, 0.26, 0.2, 0.04, 0.08, 0.1, 0.06])[0]
+    edit = {
+        "insert": lambda: insert_phrase(text, donor, rng),
+        "delete": lambda: delete_phrase(text, rng),
+        "substitute": lambda: substitute(text, donor, rng),
+        "swap": lambda: swap(text, rng),
+        "number": lambda: change_number(text, rng),
+        "hedge": lambda: add_hedge(text, lang, rng),
+        "negation": lambda: toggle_negation(text, lang),
+    }[kind]()
+    return edit or insert_phrase(text, donor, rng)
+
+
+def coarse_edit(text: str, donor: str, rng: random.Random) -> tuple[Edit | None, bool]:
+    """A coarse edit, and whether it replaced the side with an unrelated sentence."""
+    kind = rng.choices(["unrelated", "truncate", "append"], [0.4, 0.3, 0.3])[0]
+    if kind == "truncate":
+        edit = truncate(text, rng)
+        if edit:
+            return edit, False
+    if kind == "append":
+        joined = f"{text} {donor}"
+        return Edit(joined, ((len(text) + 1, len(joined)),), ()), False
+    return Edit(donor, tuple(words_of(donor)), ()), True
+
+
+def load_pairs(count: int, rng: random.Random) -> list[dict]:
+    pairs = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
+    udhr = [p for p in pairs if p["source"] == "udhr"]
+    rest = [p for p in pairs if p["source"] != "udhr"]
+    return udhr + rng.sample(rest, min(len(rest), max(0, count - len(udhr))))
+
+
+def group_of(pair: dict) -> str:
+    return f"{pair['source'].split(':')[0]} {pair['src_lang']}-{pair['tgt_lang']}"
+
+
+def build_examples(pairs: list[dict], rng: random.Random) -> list[tuple[PairInput, int, int, np.ndarray]]:
+    """(input, grade 0/1/2, group id, word tags) for every example, grouped by the pair it came from."""
+    encoder = load_encoder()
+    groups: dict[str, list[int]] = defaultdict(list)
+    for k, pair in enumerate(pairs):
+        groups[group_of(pair)].append(k)
+    plans = []
+    for k, pair in enumerate(pairs):
+        same = groups[group_of(pair)]
+        donor = pairs[rng.choice([j for j in same if j != k] or [k])]
+        variants = []
+        for grade in (1, 1, 2):
+            side = rng.choice(["src", "tgt"])
+            lang = pair[f"{side}_lang"]
+            if grade == 1 and rng.random() < HEDGE_PAIR_SHARE and (both := hedge_to_assertion(pair, rng)):
+                variants.append((grade, both, False))
+                continue
+            if grade == 1:
+                edit, unrelated = fine_edit(pair[side], lang, donor[side], rng), False
+            else:
+                edit, unrelated = coarse_edit(pair[side], donor[side], rng)
+            if edit and edit.text.strip() and edit.text != pair[side]:
+                variants.append((grade, {side: edit}, unrelated))
+        plans.append(variants)
+
+    texts = list(dict.fromkeys([p["src"] for p in pairs] + [p["tgt"] for p in pairs]
+                               + [edit.text for variants in plans for _, edits, _ in variants for edit in edits.values()]))
+    started = time.time()
+    print(f"encoding {len(texts)} texts (sentence vectors, then token states)", flush=True)
+    vectors = dict(zip(texts, encoder.encode(texts, progress=True)))
+    print(f"  vectors in {time.time() - started:.0f} s", flush=True)
+    states = {}
+    for at in range(0, len(texts), 512):
+        chunk = texts[at : at + 512]
+        states.update(zip(chunk, encoder.token_states_many(chunk, STATE_LAYER)))
+        print(f"  states {at + len(chunk)}/{len(texts)} in {time.time() - started:.0f} s", flush=True)
+
+    log_ratio = {}
+    for name, members in groups.items():
+        log_ratio[name] = float(np.median([_log_ratio(pairs[k]["src"], pairs[k]["tgt"]) for k in members]))
+
+    examples = []
+    for k, (pair, variants) in enumerate(zip(pairs, plans)):
+        name = group_of(pair)
+        clean = _input(pair["src"], pair["tgt"], vectors, states, log_ratio[name])
+        examples.append((clean, 0, k, np.zeros(len(clean.features), dtype=np.float32)))
+        aligned = _aligned(pair, states)
+        for grade, edits, unrelated in variants:
+            src = edits["src"].text if "src" in edits else pair["src"]
+            tgt = edits["tgt"].text if "tgt" in edits else pair["tgt"]
+            x = _input(src, tgt, vectors, states, log_ratio[name])
+            tags = np.maximum.reduce([_tags(x, src, tgt, side, edit, aligned, unrelated) for side, edit in edits.items()])
+            examples.append((x, grade, k, tags))
+    return examples
+
+
+def _log_ratio(src: str, tgt: str) -> float:
+    return float(np.log((len(tgt.replace(" ", "")) + 1) / (len(src.replace(" ", "")) + 1)))
+
+
+def _input(src: str, tgt: str, vectors: dict, states: dict, log_ratio: float) -> PairInput:
+    similarity = float(vectors[src] @ vectors[tgt])
+    x = pair_input(src, tgt, states[src], states[tgt], similarity, abs(_log_ratio(src, tgt) - log_ratio))
+    return PairInput(x.src_words, x.tgt_words, x.vectors.astype(np.float16), x.features, x.pair)
+
+
+def _aligned(pair: dict, states: dict) -> np.ndarray:
+    """Which clean source words are aligned with which clean target words (for projecting tags)."""
+    src_words, src_vectors = word_vectors(pair["src"], *states[pair["src"]])
+    tgt_words, tgt_vectors = word_vectors(pair["tgt"], *states[pair["tgt"]])
+    if not src_words or not tgt_words:
+        return np.zeros((len(src_words), len(tgt_words)), dtype=bool)
+    sim = centred_words(src_vectors) @ centred_words(tgt_vectors).T
+    return itermax(sim) & (sim >= ALIGNED_MIN)
+
+
+def _tags(x: PairInput, src: str, tgt: str, side: str, edit: Edit, aligned: np.ndarray, unrelated: bool) -> np.ndarray:
+    n, m = len(x.src_words), len(x.tgt_words)
+    tags = np.zeros(n + m, dtype=np.float32)
+    edited_words = x.src_words if side == "src" else x.tgt_words
+    offset = 0 if side == "src" else n
+    other_offset = n if side == "src" else 0
+    for k, (a, b) in enumerate(edited_words):
+        if any(a < end and start < b for start, end in edit.tagged):
+            tags[offset + k] = 1
+    if unrelated:
+        tags[:] = 1
+    projected = aligned[list(edit.removed)].any(axis=0) if side == "src" else aligned[:, list(edit.removed)].any(axis=1)
+    if edit.removed and len(projected) == (m if side == "src" else n):
+        tags[other_offset + np.nonzero(projected)[0]] = 1
+    text = (src, tgt)
+    words = list(x.src_words) + list(x.tgt_words)
+    for k, (a, b) in enumerate(words):  # a function word alone is never a divergence a reviewer sees
+        if tags[k] and not is_content(text[0 if k < n else 1][a:b]):
+            tags[k] = 0.5 if not unrelated else 1
+    return tags
+
+
+def train(examples, epochs: int, seed: int):
+    import torch
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(2)
+    groups = sorted({g for _, _, g, _ in examples})
+    rng = random.Random(seed)
+    rng.shuffle(groups)
+    held = set(groups[: len(groups) // 10])
+    by_group = defaultdict(list)
+    for k, (_, _, g, _) in enumerate(examples):
+        by_group[g].append(k)
+    train_groups = [g for g in groups if g not in held]
+    net = build_net(dimension=examples[0][0].vectors.shape[1])
+    optimiser = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=0.01)
+    steps = epochs * (len(train_groups) // 16 + 1)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=1e-3, total_steps=steps)
+    for epoch in range(epochs):
+        net.train()
+        rng.shuffle(train_groups)
+        total = 0.0
+        for at in range(0, len(train_groups), 16):
+            rows = [k for g in train_groups[at : at + 16] for k in by_group[g]]
+            loss = _loss(net, [examples[k] for k in rows])
+            optimiser.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            total += float(loss.detach())
+        print(f"epoch {epoch + 1}: train loss {total / (len(train_groups) / 16):.3f}; held out: {_held_out(net, examples, held)}", flush=True)
+    return net
+
+
+def _loss(net, batch):
+    import torch
+    import torch.nn.functional as F
+
+    inputs = [PairInput(x.src_words, x.tgt_words, x.vectors.astype(np.float32), x.features, x.pair) for x, _, _, _ in batch]
+    tensors = batch_tensors(inputs)
+    logits, tag_logits = net(*tensors)
+    mask = tensors[3]
+    grades = torch.tensor([grade for _, grade, _, _ in batch], dtype=torch.float32)
+    tags = torch.zeros_like(tag_logits)
+    for row, (_, _, _, t) in enumerate(batch):
+        tags[row, : len(t)] = torch.from_numpy(t)
+    sentence = F.binary_cross_entropy_with_logits(logits, (grades > 0).float())
+    word = (F.binary_cross_entropy_with_logits(tag_logits, tags, reduction="none", pos_weight=torch.tensor(2.0)) * mask).sum() / mask.sum()
+    groups = torch.tensor([g for _, _, g, _ in batch])
+    same = groups[:, None] == groups[None, :]
+    higher = grades[:, None] > grades[None, :]
+    margin = torch.relu(1.0 - (logits[:, None] - logits[None, :]))
+    rank = (margin * (same & higher)).sum() / (same & higher).sum().clamp(min=1)
+    return sentence + word + rank
+
+
+def _held_out(net, examples, held) -> str:
+    import torch
+    from sklearn.metrics import roc_auc_score
+
+    net.eval()
+    rows = [e for e in examples if e[2] in held]
+    logits, tag_probs, tag_gold = [], [], []
+    with torch.inference_mode():
+        for at in range(0, len(rows), 128):
+            batch = rows[at : at + 128]
+            inputs = [PairInput(x.src_words, x.tgt_words, x.vectors.astype(np.float32), x.features, x.pair) for x, _, _, _ in batch]
+            out, tags = net(*batch_tensors(inputs))
+            logits += out.tolist()
+            for row, (_, _, _, t) in enumerate(batch):
+                tag_probs += torch.sigmoid(tags[row, : len(t)]).tolist()
+                tag_gold += list(t >= 1)
+    grades = np.array([e[1] for e in rows])
+    logits = np.array(logits)
+    fine = grades < 2
+    auc_fine = roc_auc_score(grades[fine] > 0, logits[fine])
+    auc_all = roc_auc_score(grades > 0, logits)
+    predicted = np.array(tag_probs) >= 0.5
+    gold = np.array(tag_gold)
+    f1 = 2 * (predicted & gold).sum() / max(predicted.sum() + gold.sum(), 1)
+    return f"AUC fine {auc_fine:.3f}, all {auc_all:.3f}, tag F1 {f1:.3f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=4000)
+    parser.add_argument("--epochs", type=int, default=14)
+    parser.add_argument("--out", type=Path, default=WEIGHTS)
+    args = parser.parse_args()
+    rng = random.Random(SEED)
+    pairs = load_pairs(args.pairs, rng)
+    cached = CORPUS.with_name(f"examples-{args.pairs}-{SEED}-{DETECTOR_INPUT}.pkl")  # encoding is the slow part: kept for reruns
+    if cached.exists() and cached.stat().st_mtime > CORPUS.stat().st_mtime:
+        examples = pickle.loads(cached.read_bytes())
+    else:
+        examples = build_examples(pairs, rng)
+        cached.write_bytes(pickle.dumps(examples))
+    print(f"{len(examples)} examples from {len(pairs)} pairs", flush=True)
+    net = train(examples, args.epochs, SEED)
+    import hashlib
+
+    import torch
+
+    state = {name: tensor.detach().clone() for name, tensor in net.state_dict().items()}
+    digest = hashlib.sha1(b"".join(t.numpy().tobytes() for t in state.values())).hexdigest()[:8]
+    encoder = load_encoder().name
+    torch.save({"config": net.config, "state": state, "version": f"divergence-{digest}", "encoder": encoder}, args.out)
+    print(f"saved {args.out} (divergence-{digest})")
+
+
+if __name__ == "__main__":
+    main()

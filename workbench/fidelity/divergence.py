@@ -1,0 +1,273 @@
+"""The learned divergence detector: does this translation say what its original says, and
+which words do not?
+
+A small cross-encoder reads both sentences together, word by word, on top of the frozen
+sentence encoder: each word enters as its contextual state (the encoder's middle layer, the
+mean of its pieces) with a few measured features (how well it matches its best counterpart,
+whether that match is mutual, whether it is a number or a name and whether the other side
+has it too), the two sentences are joined and read by two self-attention layers, and two
+heads answer: one logit per word (is it part of a divergence?) and one per pair (do the two
+sentences differ in meaning?). Reading both sides at once lets it see what two separate
+sentence vectors cannot: a word whose counterpart is there but does something else.
+
+It was trained (models/divergence_train.py) on real human translations that packages ship
+and on copies of them damaged in graded ways (a word swapped for a broader or narrower one,
+a phrase added or dropped, a clause dropped, two arguments swapped, a hedge made an
+assertion, a number or a name changed, a wholly different sentence), ranking equivalents
+below fine divergences below coarse ones, the word tags learned jointly, as Briakou &
+Carpuat (2020) do. No human divergence label was used in training.
+
+The weights ship in the package (divergence.pt, 1.3 MB); the pair logit is turned into
+the calibrated `fidelity` in workbench.fidelity.calibration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from workbench.embed import TextEncoder
+from workbench.embed.centre import unit
+from workbench.fidelity.numbers import number_value
+from workbench.fidelity.words import centred_words, is_content, itermax, literal_matches, word_vectors
+
+WEIGHTS = Path(__file__).with_name("divergence.pt")
+# The shipped weights' fingerprint, without loading torch: part of every output's signature.
+DETECTOR_VERSION = hashlib.sha1(WEIGHTS.read_bytes()).hexdigest()[:8] if WEIGHTS.exists() else "missing"
+STATE_LAYER = 8  # the encoder layer whose states the detector reads (of e5-small's 12)
+# Per word, in this order (see `pair_input`):
+WORD_FEATURES = (
+    "best_similarity",  # centred cosine with its best counterpart on the other side
+    "best_raw_similarity",  # the same before centring
+    "mutual",  # it and its best counterpart choose each other (SimAlign's itermax, literal matches first)
+    "literal",  # the same word or number is on the other side
+    "content",  # not a function word or punctuation
+    "number",  # a number written in digits
+    "number_unmatched",  # a number whose value the other side lacks
+    "capitalised",  # capitalised, not first in its sentence: most often a name
+    "position",  # relative position in its sentence, 0..1
+    "distortion",  # |its relative position - its best counterpart's|
+    "length",  # characters / 10, at most 2
+)
+# Per pair:
+PAIR_FEATURES = (
+    "similarity",  # cosine of the two sentence vectors, not centred: a centred cosine depends on
+    # the document around the pair (a corpus of unrelated pairs centres to other values than an
+    # article), and the detector must judge a pair the same wherever it stands
+    "length_deviation",  # |log char ratio - the document's usual|
+    "src_unmatched",  # share of the source's content words with no mutual or literal counterpart
+    "tgt_unmatched",
+    "src_words",  # words / 40
+    "tgt_words",
+)
+CAPITALISED = re.compile(r"[A-Z\u00c0-\u00de]")
+
+
+@dataclass(frozen=True)
+class PairInput:
+    """One pair as the detector reads it: its words and their features."""
+
+    src_words: tuple[tuple[int, int], ...]  # character spans in the source text
+    tgt_words: tuple[tuple[int, int], ...]
+    vectors: np.ndarray  # (source words + target words, dimension) word states
+    features: np.ndarray  # (source words + target words, len(WORD_FEATURES))
+    pair: np.ndarray  # (len(PAIR_FEATURES),)
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """What the detector says of one pair."""
+
+    logit: float  # the pair's divergence logit (higher: more likely to differ in meaning)
+    src_tags: tuple[float, ...]  # p(part of a divergence) of each source word, as PairInput.src_words
+    tgt_tags: tuple[float, ...]
+
+
+def pair_input(src: str, tgt: str, src_states: tuple[Sequence[tuple[int, int]], np.ndarray],
+               tgt_states: tuple[Sequence[tuple[int, int]], np.ndarray], similarity: float,
+               length_deviation: float) -> PairInput:
+    """The detector's input for one pair, from each side's token states (`Encoder.token_states`
+    at STATE_LAYER), the cosine of their sentence vectors and the link's length deviation."""
+    src_words, src_vectors = word_vectors(src, *src_states)
+    tgt_words, tgt_vectors = word_vectors(tgt, *tgt_states)
+    src_features, tgt_features = _word_features(src, tgt, src_words, tgt_words, src_vectors, tgt_vectors)
+    unmatched = [
+        _unmatched_share(features)
+        for features in (src_features, tgt_features)
+    ]
+    pair = np.array([similarity, length_deviation, *unmatched, len(src_words) / 40, len(tgt_words) / 40], dtype=np.float32)
+    return PairInput(tuple(src_words), tuple(tgt_words), np.concatenate([src_vectors, tgt_vectors]),
+                     np.concatenate([src_features, tgt_features]), pair)
+
+
+def _unmatched_share(features: np.ndarray) -> float:
+    content = features[:, WORD_FEATURES.index("content")] > 0
+    if not content.any():
+        return 0.0
+    matched = (features[:, WORD_FEATURES.index("mutual")] > 0) | (features[:, WORD_FEATURES.index("literal")] > 0)
+    return float((content & ~matched).sum() / content.sum())
+
+
+def _word_features(src: str, tgt: str, src_words: list[tuple[int, int]], tgt_words: list[tuple[int, int]],
+                   src_vectors: np.ndarray, tgt_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n, m = len(src_words), len(tgt_words)
+    if not n or not m:
+        return (_side_features(src, src_words, np.zeros((n, m)), np.zeros((n, m)), np.zeros((n, m), bool), np.zeros((n, m), bool)),
+                _side_features(tgt, tgt_words, np.zeros((m, n)), np.zeros((m, n)), np.zeros((m, n), bool), np.zeros((m, n), bool)))
+    centred = centred_words(src_vectors) @ centred_words(tgt_vectors).T
+    raw = unit(src_vectors) @ unit(tgt_vectors).T
+    literal = literal_matches(src, tgt, src_words, tgt_words)
+    mutual = itermax(np.where(literal, 2.0, centred))
+    return (_side_features(src, src_words, centred, raw, literal, mutual),
+            _side_features(tgt, tgt_words, centred.T, raw.T, literal.T, mutual.T))
+
+
+def _side_features(text: str, words: Sequence[tuple[int, int]], centred: np.ndarray, raw: np.ndarray,
+                   literal: np.ndarray, mutual: np.ndarray) -> np.ndarray:
+    """WORD_FEATURES of one side's words; the matrices have a row per word of this side."""
+    n, m = centred.shape
+    features = np.zeros((n, len(WORD_FEATURES)), dtype=np.float32)
+    if not n:
+        return features
+    position = np.arange(n) / max(n - 1, 1)
+    other_position = np.arange(m) / max(m - 1, 1)
+    for k, (start, end) in enumerate(words):
+        word = text[start:end]
+        best = int(centred[k].argmax()) if m else 0
+        number = number_value(word) is not None
+        has_literal = bool(literal[k].any()) if m else False
+        features[k] = (
+            centred[k, best] if m else 0.0,
+            raw[k].max() if m else 0.0,
+            bool(mutual[k].any()) if m else False,
+            has_literal,
+            is_content(word),
+            number,
+            number and not has_literal,
+            k > 0 and bool(CAPITALISED.match(word)),
+            position[k],
+            abs(position[k] - other_position[best]) if m else 1.0,
+            min((end - start) / 10, 2.0),
+        )
+    return features
+
+
+def build_net(dimension: int = 384, width: int = 128, layers: int = 2, heads: int = 4):
+    """The detector's network (torch is imported here: the rest of the package does not need it)."""
+    import torch
+    from torch import nn
+
+    class DivergenceNet(nn.Module):
+        """Word states and features of both sides, read together; a logit per word and per pair."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.config = {"dimension": dimension, "width": width, "layers": layers, "heads": heads}
+            self.word = nn.Sequential(nn.Dropout(0.1), nn.Linear(dimension, width))
+            self.feature = nn.Linear(len(WORD_FEATURES), width)
+            self.side = nn.Embedding(2, width)
+            self.pair = nn.Linear(len(PAIR_FEATURES), width)
+            layer = nn.TransformerEncoderLayer(width, heads, 2 * width, dropout=0.1, batch_first=True)
+            self.reader = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+            self.tag = nn.Linear(width, 1)
+            self.judge = nn.Sequential(nn.Linear(width + 4 + len(PAIR_FEATURES), 64), nn.ReLU(), nn.Linear(64, 1))
+
+        def forward(self, vectors, features, side, mask, pair):
+            """vectors (B, L, D), features (B, L, F), side (B, L) 0/1, mask (B, L) True on words,
+            pair (B, P) -> pair logits (B,), word logits (B, L)."""
+            words = self.word(vectors) + self.feature(features) + self.side(side)
+            head = self.pair(pair)[:, None]
+            states = self.reader(torch.cat([head, words], 1),
+                                 src_key_padding_mask=torch.cat([torch.zeros_like(mask[:, :1]), ~mask], 1))
+            tags = self.tag(states[:, 1:]).squeeze(-1)
+            probabilities = torch.sigmoid(tags) * mask
+            pooled = []
+            for which in (0, 1):
+                on_side = mask & (side == which)
+                pooled.append(torch.where(on_side, probabilities, 0).amax(1))
+                pooled.append((probabilities * on_side).sum(1) / on_side.sum(1).clamp(min=1))
+            judged = self.judge(torch.cat([states[:, 0], torch.stack(pooled, 1), pair], 1)).squeeze(-1)
+            return judged, tags
+
+    return DivergenceNet()
+
+
+def batch_tensors(inputs: Sequence[PairInput]):
+    """Padded tensors of `inputs` in the network's argument order."""
+    import torch
+
+    length = max(max(len(x.features) for x in inputs), 1)
+    dimension = inputs[0].vectors.shape[1]
+    vectors = np.zeros((len(inputs), length, dimension), dtype=np.float32)
+    features = np.zeros((len(inputs), length, len(WORD_FEATURES)), dtype=np.float32)
+    side = np.zeros((len(inputs), length), dtype=np.int64)
+    mask = np.zeros((len(inputs), length), dtype=bool)
+    for row, x in enumerate(inputs):
+        count = len(x.features)
+        vectors[row, :count] = x.vectors
+        features[row, :count] = x.features
+        side[row, len(x.src_words):count] = 1
+        mask[row, :count] = True
+    pair = np.stack([x.pair for x in inputs])
+    return tuple(torch.from_numpy(a) for a in (vectors, features, side, mask, pair))
+
+
+class Detector:
+    """The trained network, ready to judge pairs."""
+
+    def __init__(self, path: Path = WEIGHTS):
+        import torch
+
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        self.net = build_net(**saved["config"])
+        self.net.load_state_dict(saved["state"])
+        self.net.eval()
+        self.version = saved["version"]
+        self.encoder_name = saved["encoder"]  # the encoder whose states it was trained on
+
+    def judge(self, inputs: Sequence[PairInput], batch_size: int = 64) -> list[Divergence]:
+        """One Divergence per input, in order."""
+        import torch
+
+        judged: list[Divergence] = []
+        order = sorted(range(len(inputs)), key=lambda k: len(inputs[k].features))
+        found: dict[int, Divergence] = {}
+        with torch.inference_mode():
+            for at in range(0, len(order), batch_size):
+                rows = order[at : at + batch_size]
+                logits, tags = self.net(*batch_tensors([inputs[k] for k in rows]))
+                probabilities = torch.sigmoid(tags).numpy()
+                for row, k in enumerate(rows):
+                    n, m = len(inputs[k].src_words), len(inputs[k].tgt_words)
+                    found[k] = Divergence(float(logits[row]), tuple(float(p) for p in probabilities[row, :n]),
+                                          tuple(float(p) for p in probabilities[row, n : n + m]))
+        judged = [found[k] for k in range(len(inputs))]
+        return judged
+
+
+@lru_cache(maxsize=1)
+def load_detector() -> Detector:
+    """The shipped detector, loaded once per process."""
+    return Detector()
+
+
+def detector_encoder(encoder: TextEncoder) -> TextEncoder:
+    """The encoder whose states the detector reads: the one it was trained on (the default
+    multilingual-e5-small), which is `encoder` itself unless the user aligned with another
+    model (`--model`); then that one aligns and e5 still judges the links."""
+    if encoder.name == load_detector().encoder_name:
+        return encoder
+    from workbench.embed import load_encoder
+
+    return load_encoder()
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
