@@ -101,16 +101,21 @@ def _token_spans(raw: str, tokens: list[str], counts: list[int]) -> tuple[tuple[
     return tuple(spans)
 
 
+def write_pairs(pairs: list[Judged], path: Path) -> Path:
+    """`pairs` as a pairs CSV for `workbench score` (columns pair, src_text, tgt_text)."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["pair", "src_text", "tgt_text"])
+        writer.writerows([p.number, p.english, p.french] for p in pairs)
+    return path
+
+
 def score(pairs: list[Judged], half: str) -> tuple[list[dict], float]:
     """Run `workbench score` on the half; its output rows and the scoring time in seconds."""
     from workbench.cli import main
 
     RUNS.mkdir(parents=True, exist_ok=True)
-    source, output = RUNS / f"{half}.csv", RUNS / f"{half}-scored.csv"
-    with source.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["pair", "src_text", "tgt_text"])
-        writer.writerows([p.number, p.english, p.french] for p in pairs)
+    source, output = write_pairs(pairs, RUNS / f"{half}.csv"), RUNS / f"{half}-scored.csv"
     _encode_first(pairs)
     started = time.perf_counter()
     if main(["score", str(source), "--src-lang", "en", "--tgt-lang", "fr", "--out", str(output)]) != 0:
@@ -187,14 +192,16 @@ def calibrate() -> None:
     from workbench.embed import load_encoder
     from workbench.fidelity.calibration import CALIBRATION, link_fidelity
     from workbench.fidelity.evidence import link_evidence
-    from workbench.model import Alignment, Link, Segment
-    from workbench.text.segment import normalise
+    from workbench.options import Options
+    from workbench.pipeline import pairs_alignment
+    from workbench.text.pairs import PairTable
 
     pairs = load("dev")
-    src = [Segment(k, p.english, normalise(p.english, "en"), k, 0, len(p.english)) for k, p in enumerate(pairs)]
-    tgt = [Segment(k, p.french, normalise(p.french, "fr"), k, 0, len(p.french)) for k, p in enumerate(pairs)]
-    links = [Link((k,), (k,)) for k in range(len(pairs))]
-    evidence = link_evidence(Alignment(src, tgt, "en", "fr", links), load_encoder())
+    encoder = load_encoder()
+    table = PairTable("dev", tuple(p.english for p in pairs), tuple(p.french for p in pairs), "en", "fr")
+    alignment = pairs_alignment(table, Options(), encoder)
+    links = alignment.links
+    evidence = link_evidence(alignment, encoder)
     equivalent = np.array([p.binary != "divergent" for p in pairs])
     fitted = LogisticRegression(class_weight="balanced").fit(np.array([[e.divergence] for e in evidence]), equivalent)
     base = dataclasses.replace(CALIBRATION, intercept=round(float(fitted.intercept_[0]), 4),

@@ -388,8 +388,7 @@ def _loss(net, batch):
     import torch
     import torch.nn.functional as F
 
-    inputs = [PairInput(x.src_words, x.tgt_words, x.vectors.astype(np.float32), x.features, x.pair) for x, _, _, _ in batch]
-    tensors = batch_tensors(inputs)
+    tensors = batch_tensors([x for x, _, _, _ in batch])  # float16 vectors become float32 there
     logits, tag_logits = net(*tensors)
     mask = tensors[3]
     grades = torch.tensor([grade for _, grade, _, _ in batch], dtype=torch.float32)
@@ -416,8 +415,7 @@ def _held_out(net, examples, held) -> str:
     with torch.inference_mode():
         for at in range(0, len(rows), 128):
             batch = rows[at : at + 128]
-            inputs = [PairInput(x.src_words, x.tgt_words, x.vectors.astype(np.float32), x.features, x.pair) for x, _, _, _ in batch]
-            out, tags = net(*batch_tensors(inputs))
+            out, tags = net(*batch_tensors([x for x, _, _, _ in batch]))
             logits += out.tolist()
             for row, (_, _, _, t) in enumerate(batch):
                 tag_probs += torch.sigmoid(tags[row, : len(t)]).tolist()

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.divergence import load
+from benchmarks.divergence import load, write_pairs
 from workbench import cli
 from workbench.fidelity.divergence import PAIR_FEATURES, WORD_FEATURES, load_detector, pair_input
 
@@ -50,11 +50,7 @@ def test_refresd_dev_half_through_score(tmp_path: Path) -> None:
     from sklearn.metrics import roc_auc_score
 
     pairs = load("dev")
-    source, output = tmp_path / "dev.csv", tmp_path / "dev-scored.csv"
-    with source.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["pair", "src_text", "tgt_text"])
-        writer.writerows([p.number, p.english, p.french] for p in pairs)
+    source, output = write_pairs(pairs, tmp_path / "dev.csv"), tmp_path / "dev-scored.csv"
     assert cli.main(["score", str(source), "--src-lang", "en", "--tgt-lang", "fr", "--out", str(output)]) == 0
     with output.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))

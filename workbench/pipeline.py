@@ -57,10 +57,15 @@ def score_pairs(table: PairTable, options: Options = Options(), *, progress: boo
                 encoder: TextEncoder | None = None) -> ScoredAlignment:
     """Score pairs that are already aligned (a translation memory, a test set): pair k is link k.
 
-    A pair with one side empty is an omission or an addition. Nothing is re-aligned; each
-    link's `similarity` is the centred cosine the aligner would have given it."""
-    options = dataclasses.replace(options, split="lines")  # each side of a pair is one segment, as given
+    A pair with one side empty is an omission or an addition. Nothing is re-aligned."""
     encoder = encoder or load_encoder(options.model)
+    return fidelity.score(pairs_alignment(table, options, encoder, progress=progress), encoder)
+
+
+def pairs_alignment(table: PairTable, options: Options, encoder: TextEncoder, *, progress: bool = False) -> Alignment:
+    """The pairs as an alignment, link k on row k, each side one segment as given (a blank side
+    is no segment); each link's `similarity` is the centred cosine the aligner would give it."""
+    options = dataclasses.replace(options, split="lines")  # each side of a pair is one segment, as given
     src: list[Segment] = []
     tgt: list[Segment] = []
     ids = []
@@ -71,9 +76,8 @@ def score_pairs(table: PairTable, options: Options = Options(), *, progress: boo
     links = [
         Link(s, t, float(src_vectors[s[0]] @ tgt_vectors[t[0]]) if s and t else None) for s, t in ids
     ]
-    alignment = Alignment(src, tgt, table.src_lang, table.tgt_lang, links, model=encoder.name,
-                          signature=options.signature(encoder.name, table.src_lang, table.tgt_lang, aligned="given"))
-    return fidelity.score(alignment, encoder)
+    return Alignment(src, tgt, table.src_lang, table.tgt_lang, links, model=encoder.name,
+                     signature=options.signature(encoder.name, table.src_lang, table.tgt_lang, aligned="given"))
 
 
 def _append_segment(segments: list[Segment], text: str, lang: str, row: int) -> tuple[int, ...]:

@@ -24,7 +24,6 @@ the calibrated `fidelity` in workbench.fidelity.calibration.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -229,14 +228,12 @@ class Detector:
         self.net = build_net(**saved["config"])
         self.net.load_state_dict(saved["state"])
         self.net.eval()
-        self.version = saved["version"]
         self.encoder_name = saved["encoder"]  # the encoder whose states it was trained on
 
     def judge(self, inputs: Sequence[PairInput], batch_size: int = 64) -> list[Divergence]:
         """One Divergence per input, in order."""
         import torch
 
-        judged: list[Divergence] = []
         order = sorted(range(len(inputs)), key=lambda k: len(inputs[k].features))
         found: dict[int, Divergence] = {}
         with torch.inference_mode():
@@ -248,8 +245,7 @@ class Detector:
                     n, m = len(inputs[k].src_words), len(inputs[k].tgt_words)
                     found[k] = Divergence(float(logits[row]), tuple(float(p) for p in probabilities[row, :n]),
                                           tuple(float(p) for p in probabilities[row, n : n + m]))
-        judged = [found[k] for k in range(len(inputs))]
-        return judged
+        return [found[k] for k in range(len(inputs))]
 
 
 @lru_cache(maxsize=1)
@@ -267,7 +263,3 @@ def detector_encoder(encoder: TextEncoder) -> TextEncoder:
     from workbench.embed import load_encoder
 
     return load_encoder()
-
-
-def sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))

@@ -57,16 +57,19 @@ def link_evidence(alignment: Alignment, encoder: TextEncoder) -> list[LinkEviden
     """Measure every link with text on both sides (None for omissions and additions)."""
     pairs = [(alignment.src_text(link), alignment.tgt_text(link)) for link in alignment.links]
     both = [k for k, link in enumerate(alignment.links) if link.src and link.tgt]
-    similarity = _centred_similarities(alignment, encoder, [pairs[k] for k in both])
+    src_vectors = encoder.encode([pairs[k][0] for k in both])
+    tgt_vectors = encoder.encode([pairs[k][1] for k in both])
+    similarity = _centred_similarities(alignment, encoder, src_vectors, tgt_vectors)
     ratios = [_log_length_ratio(*pairs[k]) for k in both]
     typical = float(np.median(ratios)) if ratios else 0.0
     same_language = alignment.src_lang == alignment.tgt_lang
     src_script = dominant_script(" ".join(s.text for s in alignment.src))
     tgt_script = dominant_script(" ".join(s.text for s in alignment.tgt))
     reader = detector_encoder(encoder)
-    src_vectors = reader.encode([pairs[k][0] for k in both])
-    tgt_vectors = reader.encode([pairs[k][1] for k in both])
-    read_similarity = np.einsum("ij,ij->i", src_vectors, tgt_vectors) if both else np.zeros(0)
+    if reader is not encoder:  # the detector reads its own encoder's vectors
+        src_vectors = reader.encode([pairs[k][0] for k in both])
+        tgt_vectors = reader.encode([pairs[k][1] for k in both])
+    read_similarity = np.einsum("ij,ij->i", src_vectors, tgt_vectors)
     texts = [text for k in both for text in pairs[k]]
     states = dict(zip(texts, reader.token_states_many(texts, STATE_LAYER)))
     inputs = [
@@ -113,20 +116,19 @@ def _content_tags(text: str, words: Sequence[tuple[int, int]], tags: Sequence[fl
     return tuple((a, b, round(p, 4)) for (a, b), p in zip(words, tags) if is_content(text[a:b]))
 
 
-def _centred_similarities(alignment: Alignment, encoder: TextEncoder, pairs: list[tuple[str, str]]) -> np.ndarray:
-    """Cosine of each pair after subtracting each side's mean segment vector.
+def _centred_similarities(alignment: Alignment, encoder: TextEncoder, src_vectors: np.ndarray,
+                          tgt_vectors: np.ndarray) -> np.ndarray:
+    """Cosine of each pair of link vectors after subtracting each side's mean segment vector.
 
     The mean is shrunk towards zero on short documents (n / (n + MEAN_SHRINK) of it), where a
     mean of a handful of sentences is mostly those sentences themselves: a one-sentence text
     would otherwise be centred to nothing.
     """
-    if not pairs:
+    if not len(src_vectors):
         return np.zeros(0)
     src_mean = side_mean(encoder.encode([s.text for s in alignment.src]), MEAN_SHRINK)
     tgt_mean = side_mean(encoder.encode([s.text for s in alignment.tgt]), MEAN_SHRINK)
-    src = centre(encoder.encode([p[0] for p in pairs]), src_mean)
-    tgt = centre(encoder.encode([p[1] for p in pairs]), tgt_mean)
-    return np.einsum("ij,ij->i", src, tgt)
+    return np.einsum("ij,ij->i", centre(src_vectors, src_mean), centre(tgt_vectors, tgt_mean))
 
 
 def _log_length_ratio(src: str, tgt: str) -> float:
