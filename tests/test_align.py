@@ -77,8 +77,7 @@ def test_udhr_real_translations(encoder, pair):
     src, tgt, gold = udhr(pair)
     predicted = [(link.src, link.tgt) for link in align(src, tgt, encoder)]
     scores = score(predicted, gold)
-    # the gold's preamble is one coarse n-m block, which caps strict precision near 0.91
-    assert scores.f1_strict >= 0.88, scores
+    assert scores.f1_strict >= 0.95, scores
     assert scores.f1_lax >= 0.95, scores
     if any(not s or not t for s, t in gold):
         assert scores.recall_null >= 0.9, scores

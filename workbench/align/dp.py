@@ -1,9 +1,18 @@
 """The dynamic programme: the best monotone path of links through the grid of segments.
 
 A link earns `similarity - threshold`, less a margin per extra segment and a length-ratio
-penalty; leaving a segment unlinked earns nothing, so a sentence with no translation becomes
-a 1-0 (or 0-1) link instead of being glued to a neighbour. Each row of the grid may be
-bounded to a band of columns (workbench.align.band) on long documents.
+penalty. A segment left unlinked earns nothing, but each run of unlinked segments (a gap,
+on either side or both) costs `gap_open` once, as in an affine gap penalty:
+- a sentence with no translation is still left out (a 1-0 or 0-1 link), since gluing a
+  whole unrelated sentence to a neighbour lowers that link's similarity by more than the
+  gap costs;
+- a fragment of a sentence ("!", half a line that OCR broke off) joins its neighbour's
+  link when the joined text is about as good a translation as the link without it: the
+  merge costs `merge_penalty` but saves the gap;
+- two short sentences facing each other in the same gap, each the other's translation
+  with a weak similarity, are linked rather than both left out.
+Each row of the grid may be bounded to a band of columns (workbench.align.band) on long
+documents. Two states per cell: the path last took a link (M) or is inside a gap (G).
 """
 
 from __future__ import annotations
@@ -14,13 +23,15 @@ from workbench.align.blocks import BlockVectors
 from workbench.align.settings import Settings
 from workbench.model import Link
 
-# (source segments, target segments) of every link type the DP considers; (0, 1) is
-# handled separately as a running maximum along the row.
-LINK_TYPES = ((1, 1), (2, 1), (1, 2), (2, 2), (3, 1), (1, 3), (1, 0))
+# (source segments, target segments) of every link type with both sides; 1-0 and 0-1 steps
+# are the gap state's moves.
+LINK_TYPES = ((1, 1), (2, 1), (1, 2), (2, 2), (3, 1), (1, 3))
+# how the gap state was reached: a 1-0 step from a link or from the gap, a 0-1 step likewise
+FROM_LINK_DOWN, FROM_GAP_DOWN, FROM_LINK_LEFT, FROM_GAP_LEFT = range(4)
 
 
 def link_gain(sides: BlockVectors, a: int, b: int, i: int, js: np.ndarray,
-          settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+              settings: Settings) -> tuple[np.ndarray, np.ndarray]:
     """Gain and similarity of links of `a` source segments starting at i and `b` target
     segments starting at each of `js`."""
     sim = sides.tgt[b - 1][js] @ sides.src[a - 1][i] - sides.offset
@@ -33,15 +44,18 @@ def link_gain(sides: BlockVectors, a: int, b: int, i: int, js: np.ndarray,
 
 
 def dp(sides: BlockVectors, i0: int, j0: int, bounds: list[tuple[int, int]],
-        settings: Settings) -> list[Link]:
+       settings: Settings) -> list[Link]:
     """Best monotone path; row r (r source segments consumed) may use columns bounds[r]."""
-    score: list[np.ndarray] = []
-    back: list[np.ndarray] = []  # index into LINK_TYPES, or -1 for a (0, 1) step
+    linked: list[np.ndarray] = []  # best score of a path whose last step is a link (M)
+    gapped: list[np.ndarray] = []  # ... whose last step leaves a segment unlinked (G)
+    link_back: list[np.ndarray] = []  # LINK_TYPES index, + len(LINK_TYPES) if it followed a gap
+    gap_back: list[np.ndarray] = []  # one of FROM_*
     sims: list[np.ndarray] = []
+    n_types = len(LINK_TYPES)
     for r, (lo, hi) in enumerate(bounds):
         cols = np.arange(lo, hi + 1)
         best = np.full(len(cols), -np.inf)
-        kind = np.full(len(cols), -2, np.int8)
+        kind = np.full(len(cols), -1, np.int16)
         sim_row = np.full(len(cols), np.nan)
         if r == 0:
             best[cols == j0] = 0.0
@@ -53,49 +67,76 @@ def dp(sides: BlockVectors, i0: int, j0: int, bounds: list[tuple[int, int]],
             ok = (prev_cols >= max(plo, j0)) & (prev_cols <= phi)
             if not ok.any():
                 continue
-            prev = np.full(len(cols), -np.inf)
-            prev[ok] = score[r - a][prev_cols[ok] - plo]
-            if b == 0:
-                cand, sim = prev, np.full(len(cols), np.nan)
-            else:
-                gain = np.full(len(cols), -np.inf)
-                sim = np.full(len(cols), np.nan)
-                gain[ok], sim[ok] = link_gain(sides, a, b, i0 + r - a, prev_cols[ok], settings)
-                cand = prev + gain
+            from_link = np.full(len(cols), -np.inf)
+            from_gap = np.full(len(cols), -np.inf)
+            from_link[ok] = linked[r - a][prev_cols[ok] - plo]
+            from_gap[ok] = gapped[r - a][prev_cols[ok] - plo]
+            after_gap = from_gap > from_link
+            gain = np.full(len(cols), -np.inf)
+            sim = np.full(len(cols), np.nan)
+            gain[ok], sim[ok] = link_gain(sides, a, b, i0 + r - a, prev_cols[ok], settings)
+            cand = np.maximum(from_link, from_gap) + gain
             better = cand > best
-            best[better], kind[better], sim_row[better] = cand[better], t, sim[better]
-        # (0, 1) steps: a target segment left unlinked earns nothing, so the best score at
-        # column j may come from any column to its left: a running maximum.
-        running = np.maximum.accumulate(best)
-        from_left = running > best
-        best, kind[from_left] = running, -1
-        score.append(best)
-        back.append(kind)
+            best[better], sim_row[better] = cand[better], sim[better]
+            kind[better] = t + n_types * after_gap[better]
+        # 1-0 steps: the source segment r-1 left unlinked, the column unchanged
+        gap = np.full(len(cols), -np.inf)
+        gap_kind = np.full(len(cols), -1, np.int8)
+        if r > 0:
+            plo, phi = bounds[r - 1]
+            ok = (cols >= plo) & (cols <= phi)
+            down_link = np.full(len(cols), -np.inf)
+            down_gap = np.full(len(cols), -np.inf)
+            down_link[ok] = linked[r - 1][cols[ok] - plo] - settings.gap_open
+            down_gap[ok] = gapped[r - 1][cols[ok] - plo]
+            gap = np.maximum(down_link, down_gap)
+            gap_kind = np.where(down_gap >= down_link, FROM_GAP_DOWN, FROM_LINK_DOWN).astype(np.int8)
+        # 0-1 steps: a target segment left unlinked; staying in a gap is free, so the best
+        # gap score at column j may come from any column to its left: a running maximum
+        enter = np.maximum(best - settings.gap_open, gap)
+        left = np.concatenate(([-np.inf], np.maximum.accumulate(enter)[:-1]))
+        from_left = left > gap
+        final_gap = np.where(from_left, left, gap)
+        # a step from the left came from the gap at j-1 if that was as good as entering it there
+        prev_gap = np.concatenate(([-np.inf], final_gap[:-1]))
+        prev_link = np.concatenate(([-np.inf], best[:-1] - settings.gap_open))
+        gap_kind[from_left] = np.where(prev_gap >= prev_link, FROM_GAP_LEFT, FROM_LINK_LEFT)[from_left]
+        linked.append(best)
+        gapped.append(final_gap)
+        link_back.append(kind)
+        gap_back.append(gap_kind)
         sims.append(sim_row)
-    return trace(bounds, score, back, sims, i0, j0)
+    return trace(bounds, linked, gapped, link_back, gap_back, sims, i0, j0)
 
 
-def trace(bounds, score, back, sims, i0: int, j0: int) -> list[Link]:
+def trace(bounds, linked, gapped, link_back, gap_back, sims, i0: int, j0: int) -> list[Link]:
+    """Follow the back pointers from the last cell to the first."""
     r = len(bounds) - 1
     j = bounds[r][1]
+    in_gap = gapped[r][j - bounds[r][0]] > linked[r][j - bounds[r][0]]
     links: list[Link] = []
+    n_types = len(LINK_TYPES)
     while r > 0 or j > j0:
         lo = bounds[r][0]
-        t = int(back[r][j - lo])
-        if t == -1:
-            links.append(Link((), (j - 1,)))
-            j -= 1
+        if in_gap:
+            step = int(gap_back[r][j - lo])
+            if step < 0:
+                raise RuntimeError("alignment DP found no path (band too narrow)")
+            if step in (FROM_LINK_DOWN, FROM_GAP_DOWN):
+                links.append(Link((i0 + r - 1,), ()))
+                r -= 1
+            else:
+                links.append(Link((), (j - 1,)))
+                j -= 1
+            in_gap = step in (FROM_GAP_DOWN, FROM_GAP_LEFT)
             continue
-        if t == -2:
+        code = int(link_back[r][j - lo])
+        if code < 0:
             raise RuntimeError("alignment DP found no path (band too narrow)")
-        a, b = LINK_TYPES[t]
+        a, b = LINK_TYPES[code % n_types]
         sim = sims[r][j - lo]
-        src_ids = tuple(range(i0 + r - a, i0 + r))
-        tgt_ids = tuple(range(j - b, j))
-        if b == 0:
-            links.append(Link(src_ids, ()))
-        else:
-            links.append(Link(src_ids, tgt_ids, round(float(sim), 4)))
+        links.append(Link(tuple(range(i0 + r - a, i0 + r)), tuple(range(j - b, j)), round(float(sim), 4)))
         r, j = r - a, j - b
+        in_gap = code >= n_types
     links.reverse()
     return links

