@@ -210,6 +210,18 @@ def test_a_bad_argument_is_a_usage_error_exit_2(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch decides whether a GPU is there")
+def test_asking_for_a_gpu_where_there_is_none_is_one_line_exit_2(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    result = workbench("align", SEED, "--device", "cuda", "--out", tmp_path / "out.csv")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: --device cuda was asked for, but torch sees no CUDA GPU."
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_ui_without_streamlit_is_one_line_exit_2(monkeypatch, capsys):
     real_find_spec = importlib.util.find_spec
 

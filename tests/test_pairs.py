@@ -68,7 +68,7 @@ def test_bad_pairs_files_are_one_line_errors(tmp_path: Path, name: str, content:
 
 
 def test_score_gives_one_row_per_pair_in_input_order(tmp_path: Path, fake_encoder, monkeypatch, capsys) -> None:
-    monkeypatch.setattr(pipeline, "load_encoder", lambda model=None: fake_encoder)
+    monkeypatch.setattr(pipeline, "load_encoder", lambda model=None, device="auto": fake_encoder)
     path = write_csv(tmp_path / "tm.csv", [{"id": f"u{k}", "src_text": e, "tgt_text": f}
                                           for k, (e, f) in enumerate(zip(EN, FA))])
     out = tmp_path / "scored.csv"

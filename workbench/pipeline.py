@@ -42,7 +42,7 @@ def run_bitext(bitext: Bitext, options: Options = Options(), *, reference: str |
     """Segment both sides, align them and score the result (`encoder`: default, the options' model)."""
     src = segment(bitext.src.paragraphs, bitext.src.lang, options.split)
     tgt = segment(bitext.tgt.paragraphs, bitext.tgt.lang, options.split)
-    encoder = encoder or load_encoder(options.model)
+    encoder = encoder or load_encoder(options.model, options.device)
     links = align(src, tgt, encoder, settings=options.aligner, progress=progress)
     alignment = Alignment(src, tgt, bitext.src.lang, bitext.tgt.lang, links, model=encoder.name,
                           notes=list(bitext.notes),
@@ -58,7 +58,7 @@ def score_pairs(table: PairTable, options: Options = Options(), *, progress: boo
     """Score pairs that are already aligned (a translation memory, a test set): pair k is link k.
 
     A pair with one side empty is an omission or an addition. Nothing is re-aligned."""
-    encoder = encoder or load_encoder(options.model)
+    encoder = encoder or load_encoder(options.model, options.device)
     return fidelity.score(pairs_alignment(table, options, encoder, progress=progress), encoder)
 
 

@@ -43,9 +43,21 @@ def align(
     """Align two segmented texts.
 
     Links a reviewer `pinned` (in document order) are kept as they are, and the segments
-    between them are aligned within the gaps the pins leave.
+    between them are aligned within the gaps the pins leave. Two passes (see
+    workbench.align.blocks): the first on each segment's own vector and estimated run
+    vectors; then the runs around the links it left uncertain are encoded from their text,
+    and the second pass gives the links.
     """
-    sides = BlockVectors.build(src, tgt, encoder, settings.max_block, progress)
+    sides = BlockVectors.estimate(src, tgt, encoder, settings.max_block, progress)
+    if settings.max_block == 1:
+        return _links(sides, len(src), len(tgt), pinned, settings)
+    rough = _links(sides, len(src), len(tgt), pinned, settings)
+    src_wanted, tgt_wanted = _uncertain(rough, len(src), len(tgt), settings)
+    return _links(sides.refined(encoder, src_wanted, tgt_wanted, progress), len(src), len(tgt), pinned, settings)
+
+
+def _links(sides: BlockVectors, n: int, m: int, pinned: Sequence[Link], settings: Settings) -> list[Link]:
+    """The best links between the pins."""
     links: list[Link] = []
     i0 = j0 = 0
     for pin in pinned:
@@ -57,8 +69,21 @@ def align(
         links.append(pin)
         i0 = pin.src[-1] + 1 if pin.src else i0
         j0 = pin.tgt[-1] + 1 if pin.tgt else j0
-    links += _align_span(sides, i0, len(src), j0, len(tgt), settings)
+    links += _align_span(sides, i0, n, j0, m, settings)
     return links
+
+
+def _uncertain(links: Sequence[Link], n: int, m: int, settings: Settings) -> tuple[list[bool], list[bool]]:
+    """Per side, the segments within one of a link that is not a confident 1-1 link (a merge,
+    a gap, or a 1-1 below `settings.confident`): where a run's own vector may change the path."""
+    src_wanted, tgt_wanted = [False] * n, [False] * m
+    for link in links:
+        if len(link.src) == len(link.tgt) == 1 and link.similarity is not None and link.similarity >= settings.confident:
+            continue
+        for ids, wanted in ((link.src, src_wanted), (link.tgt, tgt_wanted)):
+            for k in ids:
+                wanted[max(k - 1, 0):k + 2] = [True] * len(wanted[max(k - 1, 0):k + 2])
+    return src_wanted, tgt_wanted
 
 
 def _align_span(sides: BlockVectors, i0: int, i1: int, j0: int, j1: int,

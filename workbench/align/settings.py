@@ -24,6 +24,9 @@ class Settings:
     Text+Berg 0.84 -> 0.90) but also glues seed 000's byline to the next sentence and links
     two facing omissions in the UDHR, so the default takes no gap price. `length_weight`:
     weight of the squared log deviation of a link's length ratio from the document's.
+    `confident`: a 1-1 link of the first pass at or above this similarity needs no run
+    vectors around it (workbench.align.blocks); chosen on the development sets as the lowest
+    that gives the same links there as encoding every run.
     """
 
     threshold: float = 0.17
@@ -31,6 +34,7 @@ class Settings:
     gap_open: float = 0.0
     length_weight: float = 0.06
     max_block: int = 3
+    confident: float = 0.25
     full_dp_cells: int = 1_500_000
     anchor_neighbours: int = 6
     band_margin: int = 12

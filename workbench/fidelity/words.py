@@ -48,7 +48,11 @@ class WordAlignment:
     similarity: np.ndarray  # centred word similarity, src words x tgt words
 
 
-def align_words(src: str, tgt: str, encoder: TextEncoder, same_language: bool = False) -> WordAlignment:
+WordVectors = tuple[Sequence[tuple[int, int]], np.ndarray]  # a text's words (as `word_vectors` finds them) and their vectors
+
+
+def align_words(src: str, tgt: str, src_vectors: WordVectors, tgt_vectors: WordVectors,
+                same_language: bool = False) -> WordAlignment:
     """SimAlign-style word alignment over contextual token states, plus literal matches.
 
     Word vectors are the mean of their pieces' states, centred per side (as sentence vectors
@@ -58,8 +62,7 @@ def align_words(src: str, tgt: str, encoder: TextEncoder, same_language: bool = 
     apostrophe aside) and equal numbers are matched outright; in same-language mode two
     different words must be near-synonyms (SAME_LANGUAGE_PAIR_MIN), so a changed word shows.
     """
-    src_words, src_vectors = _word_vectors(src, encoder)
-    tgt_words, tgt_vectors = _word_vectors(tgt, encoder)
+    (src_words, src_vectors), (tgt_words, tgt_vectors) = src_vectors, tgt_vectors
     n, m = len(src_words), len(tgt_words)
     if not n or not m:
         return WordAlignment(tuple(src_words), tuple(tgt_words), (False,) * n, (False,) * m, np.zeros((n, m)))
@@ -84,7 +87,7 @@ def literal_matches(src: str, tgt: str, src_words: Sequence[tuple[int, int]], tg
     return np.array([[a == b and a != "" for b in tgt_keys] for a in src_keys], dtype=bool).reshape(len(src_keys), len(tgt_keys))
 
 
-def _word_vectors(text: str, encoder: TextEncoder) -> tuple[list[tuple[int, int]], np.ndarray]:
+def text_word_vectors(text: str, encoder: TextEncoder) -> WordVectors:
     """Words of `text` that the encoder saw (all: a text over the model's limit is read in windows) and
     the mean state of the pieces overlapping each."""
     return word_vectors(text, *encoder.token_states(text))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -10,6 +11,7 @@ import unicodedata
 WORD = re.compile(r"[\w\u0300-\u036f\u064b-\u065f\u0670](?:[\w\u0300-\u036f\u064b-\u065f\u0670\u200c]|[-'’](?=\w))*")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # every check folds the same words of a document again and again
 def fold(word: str) -> str:
     """The form in which two spellings of one word are equal: case, marks, the ZWNJ and
     suffixes after an apostrophe (Iran's -> iran, Irak'taki -> irak) taken away."""

@@ -1,0 +1,142 @@
+"""How a model runs: token ids in, sentence vectors and one layer's token states out, in one pass.
+
+The encoder (workbench.embed.encoder) tokenises, windows long texts, batches by length and
+caches; a runtime only runs the network. Two of them:
+- `OnnxRuntime`: the default model's int8 graph (workbench.embed.int8) on ONNX Runtime, on
+  the CPU, with a thread per core. It needs no torch at all.
+- `TorchRuntime`: any sentence-transformers model (`--model`), on the CPU or a CUDA GPU, its
+  own pooling and normalisation applied as the model defines them.
+Both answer `forward` with the vectors and the states of the same pass, so a segment read
+for its vector also gives fidelity its word states.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from workbench.embed.centre import unit
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+    from tokenizers import Tokenizer
+
+CPU_BATCH = 32  # texts per pass on a CPU: larger batches pad more and gain nothing
+GPU_BATCH = 256
+# An ONNX model folder (workbench.embed.int8 writes it): the graph, its tokenizer.json, and
+# what the runtime needs to know without loading torch (prompt, limits, layers).
+GRAPH = "model.onnx"
+SETTINGS = "runtime.json"
+DEVICES = ("auto", "cpu", "cuda")  # "auto": a CUDA GPU when torch sees one, else the CPU
+
+
+class Runtime(Protocol):
+    """What the encoder needs of a model."""
+
+    tokenizer: Tokenizer  # never truncates or pads: the encoder windows long texts itself
+    prompt: str  # prefixed to every text (e5: "query: ")
+    max_tokens: int  # tokens read at once, prompt and special tokens included
+    dimension: int
+    layers: int  # hidden layers; states exist for 0 (embeddings) .. layers
+    batch_size: int
+    device: str
+
+    def forward(self, rows: Sequence[Sequence[int]], layer: int) -> tuple[np.ndarray, np.ndarray]:
+        """Unit sentence vectors (texts, dimension) and `layer`'s token states (texts, tokens,
+        dimension) of token id rows of any lengths (padded here)."""
+        ...
+
+
+def cpu_threads() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _padded(rows: Sequence[Sequence[int]], pad: int) -> tuple[np.ndarray, np.ndarray]:
+    width = max(len(row) for row in rows)
+    ids = np.full((len(rows), width), pad, np.int64)
+    mask = np.zeros((len(rows), width), np.int64)
+    for k, row in enumerate(rows):
+        ids[k, :len(row)] = row
+        mask[k, :len(row)] = 1
+    return ids, mask
+
+
+class OnnxRuntime:
+    """The int8 graph of the default model on ONNX Runtime's CPU provider; `folder` as
+    workbench.embed.int8 writes it."""
+
+    def __init__(self, folder: Path):
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        settings = json.loads((folder / SETTINGS).read_text(encoding="utf-8"))
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = cpu_threads()
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3  # its warnings are about graph optimisation, not the user's input
+        self.session = onnxruntime.InferenceSession(str(folder / GRAPH), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
+        self.prompt = settings["prompt"]
+        self.max_tokens = settings["max_tokens"]
+        self.dimension = settings["dimension"]
+        self.layers = settings["layers"]
+        self.pad_id = settings["pad_id"]
+        self.batch_size = CPU_BATCH
+        self.device = "cpu"
+
+    def forward(self, rows: Sequence[Sequence[int]], layer: int) -> tuple[np.ndarray, np.ndarray]:
+        ids, mask = _padded(rows, self.pad_id)
+        sentence, states = self.session.run(["sentence", f"layer_{layer}"], {"input_ids": ids, "attention_mask": mask})
+        return unit(sentence).astype(np.float32), states
+
+
+class TorchRuntime:
+    """A sentence-transformers model: its transformer with every layer's states kept, then its
+    own pooling and normalisation modules."""
+
+    def __init__(self, model: SentenceTransformer):
+        self.model = model
+        self.transformer = model[0].auto_model
+        self.transformer.config.output_hidden_states = True  # sentence-transformers then keeps them
+        # Whole texts are tokenised with a copy that never truncates or pads: sentence-transformers
+        # sets truncation and padding on the shared tokenizer for every batch, and changing those
+        # settings while another thread (Streamlit runs one per session) tokenises fails with
+        # "Already borrowed".
+        self.tokenizer = copy.deepcopy(model.tokenizer.backend_tokenizer)
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
+        # e5 and its kin were trained with a task prefix; "query" is the symmetric one.
+        self.prompt = model.prompts.get("query") or ""
+        self.max_tokens = int(model.max_seq_length)
+        self.dimension = model.get_embedding_dimension()
+        self.layers = self.transformer.config.num_hidden_layers
+        self.pad_id = model.tokenizer.pad_token_id or 0
+        self.device = str(self.transformer.device.type)
+        self.batch_size = GPU_BATCH if self.device == "cuda" else CPU_BATCH
+        # as sentence-transformers counts it, for poolings that leave the prompt out
+        self._prompt_length = len(self.tokenizer.encode(self.prompt).ids) - 1 if self.prompt else 0
+
+    def forward(self, rows: Sequence[Sequence[int]], layer: int) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        ids, mask = _padded(rows, self.pad_id)
+        features = {"input_ids": torch.from_numpy(ids).to(self.transformer.device),
+                    "attention_mask": torch.from_numpy(mask).to(self.transformer.device)}
+        if self._prompt_length:
+            features["prompt_length"] = self._prompt_length
+        with torch.inference_mode():
+            output = self.model(features)
+        sentence = output["sentence_embedding"].float().cpu().numpy()
+        return unit(sentence).astype(np.float32), output["all_layer_embeddings"][layer].float().cpu().numpy()
