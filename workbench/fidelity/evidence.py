@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,15 +53,25 @@ class LinkEvidence:
     tgt_names: tuple[tuple[int, int], ...] = ()
 
 
-def link_evidence(alignment: Alignment, encoder: TextEncoder) -> list[LinkEvidence | None]:
-    """Measure every link with text on both sides (None for omissions and additions)."""
+def link_evidence(alignment: Alignment, encoder: TextEncoder,
+                  only: Collection[int] | None = None) -> list[LinkEvidence | None]:
+    """Measure every link with text on both sides (None for omissions and additions).
+
+    `only`: the indices of the links to measure; the others are not measured and get None.
+    What a link's evidence is measured against comes from the whole alignment all the same
+    (the median length ratio, each side's mean vector, the scripts), so a link measured alone
+    gets what measuring every link would give it.
+    """
     pairs = [(alignment.src_text(link), alignment.tgt_text(link)) for link in alignment.links]
     both = [k for k, link in enumerate(alignment.links) if link.src and link.tgt]
+    typical = float(np.median([_log_length_ratio(*pairs[k]) for k in both])) if both else 0.0
+    if only is not None:
+        measured = set(only)
+        both = [k for k in both if k in measured]
     src_vectors = encoder.encode([pairs[k][0] for k in both])
     tgt_vectors = encoder.encode([pairs[k][1] for k in both])
     similarity = _centred_similarities(alignment, encoder, src_vectors, tgt_vectors)
     ratios = [_log_length_ratio(*pairs[k]) for k in both]
-    typical = float(np.median(ratios)) if ratios else 0.0
     same_language = alignment.src_lang == alignment.tgt_lang
     src_script = dominant_script(" ".join(s.text for s in alignment.src))
     tgt_script = dominant_script(" ".join(s.text for s in alignment.tgt))
