@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import re
 import runpy
+import threading
 from pathlib import Path
 
 import pytest
 import streamlit
+from seed_000 import SEED, seed_encoder
+from seed_000 import align_seed as align_seed_fast
 from streamlit.testing.v1 import AppTest
 
-from workbench.model import LinkFidelity, LinkState, Segment
-from workbench.review.store import DocumentInfo, Store
+from workbench.embed import encoder as encoder_module
+from workbench.fidelity import evidence
+from workbench.model import LinkFidelity, LinkState, ScoredAlignment, Segment
+from workbench.review.store import DocumentInfo, Store, content_key
 from workbench.ui.components import (
     display_name,
     file_stem,
@@ -243,6 +248,87 @@ def test_uploaded_text_is_shown_as_text(db_path: Path) -> None:
     assert info.name == "minister<i>.txt + vazir.txt"  # the path is gone from the name
     assert "minister&lt;i&gt;.txt" in html
     assert not (db_path.parent.parent / "etc").exists()
+
+
+@pytest.fixture(scope="module")
+def fake_aligned() -> ScoredAlignment:
+    """Seed 000 aligned and scored with the fake encoder (the detector reading its states,
+    as conftest has it for each test)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(evidence, "detector_encoder", lambda given: given)
+        return align_seed_fast()
+
+
+@pytest.fixture
+def model_gate(monkeypatch) -> threading.Event:
+    """The fake encoder stands in for the model, which "loads" until the event is set; the
+    app's background load starts afresh (its thread is cached per server)."""
+    gate, fake = threading.Event(), seed_encoder()
+
+    def load(model):
+        assert gate.wait(60), "the test never let the model load"
+        return fake
+
+    monkeypatch.setattr(encoder_module, "_load", load)
+    streamlit.cache_resource.clear()
+    yield gate
+    gate.set()
+    for thread in threading.enumerate():
+        if thread.name == "workbench-model-load":
+            thread.join(60)
+    streamlit.cache_resource.clear()
+
+
+def open_stored(db_path: Path, aligned: ScoredAlignment) -> tuple[AppTest, Store, int]:
+    db = Store(db_path)
+    text = SEED.read_text(encoding="utf-8")
+    doc = db.save(aligned, name=SEED.name, key=content_key(text), source_text=text, who="tester")
+    at = start()
+    at.button(key=f"open-{doc}").click().run()
+    assert not at.exception and not at.error
+    return at, db, doc
+
+
+def test_the_pages_do_not_wait_for_the_model_nor_does_an_edit_it_shows(db_path: Path, fake_aligned,
+                                                                        model_gate) -> None:
+    # the model loads in the background from the first page on; the stored document opens
+    # scored, and an edit is shown at once, its new link scored once the model is there
+    at, db, doc = open_stored(db_path, fake_aligned)
+    assert metric(at, "Verdict") == fake_aligned.summary.verdict
+    states = db.load(doc).states
+    merged = LinkState(states[0].src + states[1].src, states[0].tgt + states[1].tgt)
+    at.button(key=f"merge-next-{key(states[0])}").click().run()
+    assert not at.exception and not at.error
+    assert at.button(key=f"confirm-{key(merged)}")  # the merged link is on the page
+    assert page_html(at).count("unscored") == 1  # it alone, until the model is there
+    assert any("model is still loading" in info.value for info in at.info)
+    assert not db.load(doc).scored
+    # undo needs no model: the links it brings back have their scores
+    at.button(key="undo").click().run()
+    assert not at.exception and db.load(doc).scored
+    assert not at.info
+    at.button(key="redo").click().run()
+    assert any("model is still loading" in info.value for info in at.info)
+    model_gate.set()
+    for thread in threading.enumerate():
+        if thread.name == "workbench-model-load":
+            thread.join(60)
+    at.run()  # what the page's poll does once the model is there
+    assert not at.exception and not at.info
+    rescored = db.load(doc)
+    assert rescored.scored and rescored.alignment.scores[1:] == fake_aligned.scores[2:]
+    assert "unscored" not in page_html(at)
+
+
+def test_an_edit_is_scored_at_once_when_the_model_is_ready(db_path: Path, fake_aligned, model_gate) -> None:
+    model_gate.set()
+    at, db, doc = open_stored(db_path, fake_aligned)
+    states = db.load(doc).states
+    at.button(key=f"merge-next-{key(states[0])}").click().run()
+    assert not at.exception and not at.error and not at.info
+    merged = db.load(doc)
+    assert merged.scored and merged.alignment.scores[1:] == fake_aligned.scores[2:]
+    assert "unscored" not in page_html(at)
 
 
 def test_bad_uploads_are_reported_not_raised(db_path: Path) -> None:
