@@ -18,10 +18,11 @@ from seed_000 import SEED, seed_encoder
 from seed_000 import align_seed as align_seed_fast
 from streamlit.testing.v1 import AppTest
 
-from workbench.embed import encoder as encoder_module
+from workbench import fidelity
 from workbench.fidelity import evidence
 from workbench.model import LinkFidelity, LinkState, ScoredAlignment, Segment
 from workbench.review.store import DocumentInfo, Store, content_key
+from workbench.ui import scorer
 from workbench.ui.components import (
     display_name,
     file_stem,
@@ -261,21 +262,24 @@ def fake_aligned() -> ScoredAlignment:
 
 @pytest.fixture
 def model_gate(monkeypatch) -> threading.Event:
-    """The fake encoder stands in for the model, which "loads" until the event is set; the
-    app's background load starts afresh (its thread is cached per server)."""
+    """The model's process stood in for by the fake encoder in this process, "loading" until
+    the event is set; the app starts it afresh (it is cached per server)."""
     gate, fake = threading.Event(), seed_encoder()
 
-    def load(model):
-        assert gate.wait(60), "the test never let the model load"
-        return fake
+    class GatedModel:
+        def __init__(self, model):
+            self.model = model
 
-    monkeypatch.setattr(encoder_module, "_load", load)
+        def ready(self) -> bool:
+            return gate.is_set()
+
+        def rescore(self, alignment, known):
+            assert gate.wait(60), "the test never let the model load"
+            return fidelity.rescore(alignment, fake, known)
+
+    monkeypatch.setattr(scorer, "ModelProcess", GatedModel)
     streamlit.cache_resource.clear()
     yield gate
-    gate.set()
-    for thread in threading.enumerate():
-        if thread.name == "workbench-model-load":
-            thread.join(60)
     streamlit.cache_resource.clear()
 
 
@@ -310,9 +314,6 @@ def test_the_pages_do_not_wait_for_the_model_nor_does_an_edit_it_shows(db_path: 
     at.button(key="redo").click().run()
     assert any("model is still loading" in info.value for info in at.info)
     model_gate.set()
-    for thread in threading.enumerate():
-        if thread.name == "workbench-model-load":
-            thread.join(60)
     at.run()  # what the page's poll does once the model is there
     assert not at.exception and not at.info
     rescored = db.load(doc)

@@ -11,11 +11,12 @@ database itself and short-lived export files. Uploads are read in memory and sto
 database, never written as files, so no name a user sends reaches the file system.
 
 Every action goes straight to the store in its own transaction, so the page is only a view:
-a rerun, a second tab or a restarted server shows the same state. The model is loaded in the
-background as soon as the server shows its first page, and an edit scores only the links it
-made, so an action shows its result at once; if the model is still loading, the page shows
-the edit first and scores its links when the model is ready. Document text is data:
-it is escaped (and stripped of bidi controls) wherever it is put into HTML.
+a rerun, a second tab or a restarted server shows the same state. The model is loaded in a
+process of its own as soon as the server shows its first page (workbench.ui.scorer), and an
+edit scores only the links it made, so an action shows its result at once; if the model is
+still loading, the page shows the edit first and scores its links when the model is ready.
+Document text is data: it is escaped (and stripped of bidi controls) wherever it is put
+into HTML.
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ import getpass
 import os
 import sys
 import tempfile
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +35,6 @@ import streamlit as st
 from workbench import embed, fidelity, paths, pipeline
 from workbench.align import align
 from workbench.errors import InputError
-from workbench.fidelity.divergence import detector_encoder
 from workbench.model import (
     CATEGORIES,
     LABELS,
@@ -54,6 +52,7 @@ from workbench.review.edits import relink_partners
 from workbench.review.store import ReviewedDocument, Step, Store, content_key
 from workbench.text import document
 from workbench.text.segment import SPLITS
+from workbench.ui import scorer
 from workbench.ui.components import (
     STYLE,
     display_name,
@@ -106,25 +105,14 @@ def open_store(path: str) -> Store:
 
 
 @st.cache_resource(show_spinner=False)
-def model_loading(model: str | None) -> threading.Thread:
-    """Load the encoder and the divergence detector in a background thread, once per server,
-    started by the first page anyone opens: the first edit then need not wait for them, and
-    no page waits while they load. A failure is left to the edit that needs the model, which
-    loads it again and reports why it cannot."""
-    thread = threading.Thread(target=_load_model, args=(model,), name="workbench-model-load", daemon=True)
-    thread.start()
-    return thread
-
-
-def _load_model(model: str | None) -> None:
-    try:
-        detector_encoder(embed.load_encoder(model))  # the encoder, the detector and the encoder it reads
-    except Exception:  # reported by the edit that needs the model (see model_loading)
-        pass
+def model_process(model: str | None) -> scorer.ModelProcess:
+    """The model in a process of its own (workbench.ui.scorer), started by the first page
+    anyone opens: it loads while the pages go on answering, once per server."""
+    return scorer.ModelProcess(model)
 
 
 def model_ready(model: str | None) -> bool:
-    return not model_loading(model).is_alive()
+    return model_process(model).ready()
 
 
 def to_measure(alignment: Alignment, known: list[LinkFidelity | None]) -> bool:
@@ -134,36 +122,13 @@ def to_measure(alignment: Alignment, known: list[LinkFidelity | None]) -> bool:
 
 def score_with(model: str | None):
     """The scorer `Store.rescore` takes: it measures only the links that have no score yet,
-    with the model loaded in the background (waiting for it only if there is such a link)."""
+    in the model's process (waiting for the model only if there is such a link)."""
     def score(alignment: Alignment, known: list[LinkFidelity | None]) -> ScoredAlignment:
         if not to_measure(alignment, known):
             return fidelity.rescore(alignment, None, known)
-        model_loading(model).join()
-        encoder = embed.load_encoder(model)
-        with one_torch_thread():
-            return fidelity.rescore(alignment, encoder, known)
+        return model_process(model).rescore(alignment, known)
 
     return score
-
-
-_ONE_THREAD = threading.Lock()
-
-
-@contextmanager
-def one_torch_thread():
-    """Run the model on one thread while an edit's few links are scored (one scoring at a
-    time). Two threads gain nothing on a link or two, and on a machine whose other core is
-    busy they wait for each other at every layer: measured on 2 shared cores, a forward pass
-    over two sentences took 0.05 s on one thread and up to 1.1 s on two."""
-    import torch
-
-    with _ONE_THREAD:
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(threads)
 
 
 def align_with(model: str | None):
@@ -645,7 +610,7 @@ def sidebar(db: Store, config: Settings, reviewed: ReviewedDocument) -> None:
 def main() -> None:
     st.set_page_config(page_title="Alignment workbench", layout="wide")
     config = settings()
-    model_loading(config.model)  # in the background, from the first page on
+    model_process(config.model)  # the model loads in its own process from the first page on
     db = open_store(str(config.db))
     st.html(STYLE)
     st.sidebar.text_input("Reviewer", key="reviewer", value=default_reviewer())
