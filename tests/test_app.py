@@ -7,9 +7,12 @@ workbench.ui.components are fast tier.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import runpy
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -65,6 +68,18 @@ def align_seed(db_path: Path) -> tuple[AppTest, Store, DocumentInfo]:
     db = Store(db_path)
     [info] = db.documents()
     return at, db, info
+
+
+def until_scored(at: AppTest, db: Store, doc: int) -> None:
+    """Rerun the page, as its poll does, until the model's process has scored the edit (it
+    may still be loading the model, which the page shows first)."""
+    deadline = time.monotonic() + TIMEOUT
+    while not db.load(doc).scored:
+        assert any("model is still loading" in info.value for info in at.info)
+        assert time.monotonic() < deadline, "the edit was never scored"
+        time.sleep(0.5)
+        at.run()
+        assert not at.exception and not at.error
 
 
 def page_html(at: AppTest) -> str:
@@ -147,6 +162,7 @@ def test_fix_the_alignment_then_undo_and_redo(db_path: Path) -> None:
     at.button(key=f"confirm-{key(states[3])}").click().run()
     at.button(key=f"merge-next-{key(states[1])}").click().run()  # rescored on the way
     assert not at.exception and not at.error
+    until_scored(at, db, info.id)
     merged = db.load(info.id)
     assert merged.states[1].src == states[1].src + states[2].src
     assert merged.states[2].status == "confirmed"
@@ -330,6 +346,24 @@ def test_an_edit_is_scored_at_once_when_the_model_is_ready(db_path: Path, fake_a
     merged = db.load(doc)
     assert merged.scored and merged.alignment.scores[1:] == fake_aligned.scores[2:]
     assert "unscored" not in page_html(at)
+
+
+def test_an_export_scores_what_an_edit_left_unscored(db_path: Path, fake_aligned) -> None:
+    # an edit made while the model was loading has no score yet; the file has it
+    import workbench.ui.app as app
+
+    db = Store(db_path)
+    text = SEED.read_text(encoding="utf-8")
+    doc = db.save(fake_aligned, name=SEED.name, key=content_key(text), source_text=text, who="tester")
+    db.merge(doc, 0, "next", who="tester")
+    assert not db.load(doc).scored
+    fake = seed_encoder()
+    data = app.export_bytes(db, doc, ".csv", db_path.parent,
+                            lambda alignment, known: fidelity.rescore(alignment, fake, known))
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0]["src_ids"] == " ".join(map(str, fake_aligned.links[0].src + fake_aligned.links[1].src))
+    assert rows[0]["label"] and all(row["label"] for row in rows)
+    assert db.load(doc).scored
 
 
 def test_bad_uploads_are_reported_not_raised(db_path: Path) -> None:

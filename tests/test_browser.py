@@ -75,7 +75,8 @@ def test_review_in_the_browser(tmp_path: Path) -> None:
                 merged = type(third)(third.src + fourth.src, third.tgt + fourth.tgt)
                 page.locator(f".st-key-fix-{key(third)} button").first.click()
                 page.locator(f".st-key-merge-next-{key(third)} button").click()
-                page.locator(f".st-key-link-{key(merged)}").wait_for(timeout=ACTION_TIMEOUT_MS)
+                expect(page.locator(f".st-key-link-{key(merged)}")).to_contain_text(
+                    "fidelity", timeout=ACTION_TIMEOUT_MS)  # scored (at once, or once the model has loaded)
                 expect(page.locator(".st-key-back")).to_be_visible(timeout=ACTION_TIMEOUT_MS)
 
                 # export the CSV and read it

@@ -123,10 +123,12 @@ def to_measure(alignment: Alignment, known: list[LinkFidelity | None]) -> bool:
 def score_with(model: str | None):
     """The scorer `Store.rescore` takes: it measures only the links that have no score yet,
     in the model's process (waiting for the model only if there is such a link)."""
+    process = model_process(model)
+
     def score(alignment: Alignment, known: list[LinkFidelity | None]) -> ScoredAlignment:
         if not to_measure(alignment, known):
             return fidelity.rescore(alignment, None, known)
-        return model_process(model).rescore(alignment, known)
+        return process.rescore(alignment, known)
 
     return score
 
@@ -229,9 +231,13 @@ def delete_action(db: Store, doc_id: int, name: str) -> None:
     open_document(None)
 
 
-def export_bytes(db: Store, doc_id: int, suffix: str, folder: Path) -> bytes:
-    """The document's current reviewed state in one export format (run when the button is clicked)."""
+def export_bytes(db: Store, doc_id: int, suffix: str, folder: Path, score) -> bytes:
+    """The document's current reviewed state in one export format (run when the button is
+    clicked), every link scored with `score` (see score_with): an edit made while the model was
+    still loading is scored now."""
     reviewed = db.load(doc_id)
+    if not reviewed.scored:
+        reviewed = db.rescore(doc_id, score)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".export-") as temp:
         path = Path(temp) / f"export{suffix}"
         if suffix == ".html":
@@ -582,10 +588,10 @@ def _split_label(state: LinkState, src_at: int, tgt_at: int) -> str:
 def sidebar(db: Store, config: Settings, reviewed: ReviewedDocument) -> None:
     with st.sidebar:
         st.subheader("Export")
-        stem = file_stem(reviewed.info.name)
+        stem, score = file_stem(reviewed.info.name), score_with(config.model)
         for label, suffix, mime in EXPORTS:
             st.download_button(label, data=functools.partial(export_bytes, db, reviewed.info.id, suffix,
-                                                             config.db.parent),
+                                                             config.db.parent, score),
                                file_name=f"{stem}{suffix}", mime=mime, key=f"export-{suffix[1:]}",
                                on_click="ignore")
         with st.expander("History"):

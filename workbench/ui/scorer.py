@@ -106,20 +106,21 @@ def _serve(conn, model: str | None, load: Callable[[str | None], TextEncoder]) -
 
     torch.set_num_threads(1)
     try:
-        encoder = load(model)
-    except Exception as error:  # the edit that needs the model reports it
-        conn.send(("failed", _reason(error)))
-        return
-    conn.send(("ready", None))
-    while True:
         try:
-            alignment, known = conn.recv()
-        except (EOFError, OSError):  # the server is gone
-            return
-        try:
-            conn.send(("scored", fidelity.rescore(alignment, encoder, known)))
-        except Exception as error:
+            encoder = load(model)
+        except Exception as error:  # the edit that needs the model reports it
             conn.send(("failed", _reason(error)))
+            return
+        conn.send(("ready", None))
+        while True:
+            alignment, known = conn.recv()
+            try:
+                answer = ("scored", fidelity.rescore(alignment, encoder, known))
+            except Exception as error:
+                answer = ("failed", _reason(error))
+            conn.send(answer)
+    except (EOFError, OSError):  # the server is gone (or let this process go)
+        return
 
 
 def _reason(error: Exception) -> str:
