@@ -6,6 +6,8 @@ Run the fast tier alone with `pytest -m "not model"`.
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from fake_encoder import FakeEncoder
 
@@ -13,6 +15,7 @@ from fake_encoder import FakeEncoder
 @pytest.fixture(autouse=True)
 def _no_real_model_in_the_fast_tier(request, monkeypatch):
     if request.node.get_closest_marker("model") is not None:
+        yield
         return
     from workbench.embed import encoder
 
@@ -26,6 +29,32 @@ def _no_real_model_in_the_fast_tier(request, monkeypatch):
     from workbench.fidelity import evidence
 
     monkeypatch.setattr(evidence, "detector_encoder", lambda given: given)
+
+    # The review app scores edits in a child process that loads the real model
+    # (workbench.ui.scorer); here the app gets one that loads nothing and refuses to score.
+    # The app keeps it for the server's life (st.cache_resource), so a test starts and ends
+    # without one.
+    from workbench.ui import scorer
+
+    class NoModelProcess:
+        def __init__(self, model, load=None):
+            self.model = model
+
+        def ready(self) -> bool:
+            return True
+
+        def rescore(self, alignment, known):
+            refuse(self.model)
+
+    monkeypatch.setattr(scorer, "ModelProcess", NoModelProcess)
+    _forget_the_apps_resources()
+    yield
+    _forget_the_apps_resources()
+
+
+def _forget_the_apps_resources() -> None:
+    if "streamlit" in sys.modules:
+        sys.modules["streamlit"].cache_resource.clear()
 
 
 @pytest.fixture

@@ -7,16 +7,25 @@ workbench.ui.components are fast tier.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import runpy
+import threading
+import time
 from pathlib import Path
 
 import pytest
 import streamlit
+from seed_000 import SEED, seed_encoder
+from seed_000 import align_seed as align_seed_fast
 from streamlit.testing.v1 import AppTest
 
-from workbench.model import LinkFidelity, LinkState, Segment
-from workbench.review.store import DocumentInfo, Store
+from workbench import fidelity
+from workbench.fidelity import evidence
+from workbench.model import LinkFidelity, LinkState, ScoredAlignment, Segment
+from workbench.review.store import DocumentInfo, Store, content_key
+from workbench.ui import scorer
 from workbench.ui.components import (
     display_name,
     file_stem,
@@ -59,6 +68,18 @@ def align_seed(db_path: Path) -> tuple[AppTest, Store, DocumentInfo]:
     db = Store(db_path)
     [info] = db.documents()
     return at, db, info
+
+
+def until_scored(at: AppTest, db: Store, doc: int) -> None:
+    """Rerun the page, as its poll does, until the model's process has scored the edit (it
+    may still be loading the model, which the page shows first)."""
+    deadline = time.monotonic() + TIMEOUT
+    while not db.load(doc).scored:
+        assert any("model is still loading" in info.value for info in at.info)
+        assert time.monotonic() < deadline, "the edit was never scored"
+        time.sleep(0.5)
+        at.run()
+        assert not at.exception and not at.error
 
 
 def page_html(at: AppTest) -> str:
@@ -141,6 +162,7 @@ def test_fix_the_alignment_then_undo_and_redo(db_path: Path) -> None:
     at.button(key=f"confirm-{key(states[3])}").click().run()
     at.button(key=f"merge-next-{key(states[1])}").click().run()  # rescored on the way
     assert not at.exception and not at.error
+    until_scored(at, db, info.id)
     merged = db.load(info.id)
     assert merged.states[1].src == states[1].src + states[2].src
     assert merged.states[2].status == "confirmed"
@@ -243,6 +265,105 @@ def test_uploaded_text_is_shown_as_text(db_path: Path) -> None:
     assert info.name == "minister<i>.txt + vazir.txt"  # the path is gone from the name
     assert "minister&lt;i&gt;.txt" in html
     assert not (db_path.parent.parent / "etc").exists()
+
+
+@pytest.fixture(scope="module")
+def fake_aligned() -> ScoredAlignment:
+    """Seed 000 aligned and scored with the fake encoder (the detector reading its states,
+    as conftest has it for each test)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(evidence, "detector_encoder", lambda given: given)
+        return align_seed_fast()
+
+
+@pytest.fixture
+def model_gate(monkeypatch) -> threading.Event:
+    """The model's process stood in for by the fake encoder in this process, "loading" until
+    the event is set; the app starts it afresh (it is cached per server)."""
+    gate, fake = threading.Event(), seed_encoder()
+
+    class GatedModel:
+        def __init__(self, model):
+            self.model = model
+
+        def ready(self) -> bool:
+            return gate.is_set()
+
+        def rescore(self, alignment, known):
+            assert gate.wait(60), "the test never let the model load"
+            return fidelity.rescore(alignment, fake, known)
+
+    monkeypatch.setattr(scorer, "ModelProcess", GatedModel)
+    streamlit.cache_resource.clear()
+    yield gate
+    streamlit.cache_resource.clear()
+
+
+def open_stored(db_path: Path, aligned: ScoredAlignment) -> tuple[AppTest, Store, int]:
+    db = Store(db_path)
+    text = SEED.read_text(encoding="utf-8")
+    doc = db.save(aligned, name=SEED.name, key=content_key(text), source_text=text, who="tester")
+    at = start()
+    at.button(key=f"open-{doc}").click().run()
+    assert not at.exception and not at.error
+    return at, db, doc
+
+
+def test_the_pages_do_not_wait_for_the_model_nor_does_an_edit_it_shows(db_path: Path, fake_aligned,
+                                                                        model_gate) -> None:
+    # the model loads in the background from the first page on; the stored document opens
+    # scored, and an edit is shown at once, its new link scored once the model is there
+    at, db, doc = open_stored(db_path, fake_aligned)
+    assert metric(at, "Verdict") == fake_aligned.summary.verdict
+    states = db.load(doc).states
+    merged = LinkState(states[0].src + states[1].src, states[0].tgt + states[1].tgt)
+    at.button(key=f"merge-next-{key(states[0])}").click().run()
+    assert not at.exception and not at.error
+    assert at.button(key=f"confirm-{key(merged)}")  # the merged link is on the page
+    assert page_html(at).count("unscored") == 1  # it alone, until the model is there
+    assert any("model is still loading" in info.value for info in at.info)
+    assert not db.load(doc).scored
+    # undo needs no model: the links it brings back have their scores
+    at.button(key="undo").click().run()
+    assert not at.exception and db.load(doc).scored
+    assert not at.info
+    at.button(key="redo").click().run()
+    assert any("model is still loading" in info.value for info in at.info)
+    model_gate.set()
+    at.run()  # what the page's poll does once the model is there
+    assert not at.exception and not at.info
+    rescored = db.load(doc)
+    assert rescored.scored and rescored.alignment.scores[1:] == fake_aligned.scores[2:]
+    assert "unscored" not in page_html(at)
+
+
+def test_an_edit_is_scored_at_once_when_the_model_is_ready(db_path: Path, fake_aligned, model_gate) -> None:
+    model_gate.set()
+    at, db, doc = open_stored(db_path, fake_aligned)
+    states = db.load(doc).states
+    at.button(key=f"merge-next-{key(states[0])}").click().run()
+    assert not at.exception and not at.error and not at.info
+    merged = db.load(doc)
+    assert merged.scored and merged.alignment.scores[1:] == fake_aligned.scores[2:]
+    assert "unscored" not in page_html(at)
+
+
+def test_an_export_scores_what_an_edit_left_unscored(db_path: Path, fake_aligned) -> None:
+    # an edit made while the model was loading has no score yet; the file has it
+    import workbench.ui.app as app
+
+    db = Store(db_path)
+    text = SEED.read_text(encoding="utf-8")
+    doc = db.save(fake_aligned, name=SEED.name, key=content_key(text), source_text=text, who="tester")
+    db.merge(doc, 0, "next", who="tester")
+    assert not db.load(doc).scored
+    fake = seed_encoder()
+    data = app.export_bytes(db, doc, ".csv", db_path.parent,
+                            lambda alignment, known: fidelity.rescore(alignment, fake, known))
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0]["src_ids"] == " ".join(map(str, fake_aligned.links[0].src + fake_aligned.links[1].src))
+    assert rows[0]["label"] and all(row["label"] for row in rows)
+    assert db.load(doc).scored
 
 
 def test_bad_uploads_are_reported_not_raised(db_path: Path) -> None:

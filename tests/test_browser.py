@@ -1,53 +1,30 @@
-"""End to end in a real browser: the app under `streamlit run`, driven by headless Chromium.
+"""End to end in a real browser: the app under `python -m workbench ui`, driven by headless Chromium.
 
 Chromium is Debian's (`apt-get install chromium`: `/usr/bin/chromium`, else a `chromium` or
-`chromium-browser` on PATH), driven through playwright's Python package; the test is skipped,
-saying why, only when no such browser (or playwright itself) is installed. It aligns with the
-real model (marked `browser` and `model`) and leaves a screenshot of the review page in
-tests/artifacts/review.png.
+`chromium-browser` on PATH), driven through playwright's Python package (benchmarks/browser.py
+finds it and starts the app); the test is skipped, saying why, only when no such browser (or
+playwright itself) is installed. It aligns with the real model (marked `browser` and `model`)
+and leaves a screenshot of the review page in tests/artifacts/review.png.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from benchmarks.browser import CHROMIUM_ARGS, find_chromium, running_app
 from workbench.review.store import Store
 from workbench.ui.components import link_key as key
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "workbench" / "ui" / "app.py"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SEED = "000_e5fe0829ebe86db2"
 ALIGN_TIMEOUT_MS = 900_000  # model load and embedding on a small CPU
 ACTION_TIMEOUT_MS = 300_000  # a merge rescores the document
-
-
-def find_chromium() -> Path | None:
-    """Debian's chromium: /usr/bin/chromium, else `chromium` or `chromium-browser` on PATH."""
-    debian = Path("/usr/bin/chromium")
-    if debian.is_file() and os.access(debian, os.X_OK):
-        return debian
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return Path(found)
-    return None
-
+ENV = {"WORKBENCH_REVIEWER": "browser"}
 
 CHROMIUM = find_chromium()
 
@@ -57,47 +34,6 @@ pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="no Chromium found (not at /usr/bin/chromium, no chromium or "
                                                 "chromium-browser on PATH): apt-get install chromium"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def running_app(db_path: Path) -> Iterator[str]:
-    """`streamlit run workbench/ui/app.py` on a free localhost port; yields its URL."""
-    port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(APP),
-               "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none", "--", "--db", str(db_path)]
-    env = {**os.environ, "WORKBENCH_REVIEWER": "browser"}
-    log = db_path.parent.parent / f"streamlit-{port}.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as answer:
-                        if answer.read() == b"ok":
-                            break
-                except OSError:
-                    pass
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not start:\n{log.read_text(errors='replace')}")
-                time.sleep(0.5)
-            yield url
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
 
 
 def test_review_in_the_browser(tmp_path: Path) -> None:
@@ -110,7 +46,7 @@ def test_review_in_the_browser(tmp_path: Path) -> None:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
-            with running_app(db_path) as url:
+            with running_app(db_path, tmp_path, ENV) as url:
                 page.goto(url)
                 page.locator(f".st-key-seed-{SEED} button").click(timeout=120_000)
                 page.locator(".st-key-back").wait_for(timeout=ALIGN_TIMEOUT_MS)
@@ -139,7 +75,8 @@ def test_review_in_the_browser(tmp_path: Path) -> None:
                 merged = type(third)(third.src + fourth.src, third.tgt + fourth.tgt)
                 page.locator(f".st-key-fix-{key(third)} button").first.click()
                 page.locator(f".st-key-merge-next-{key(third)} button").click()
-                page.locator(f".st-key-link-{key(merged)}").wait_for(timeout=ACTION_TIMEOUT_MS)
+                expect(page.locator(f".st-key-link-{key(merged)}")).to_contain_text(
+                    "fidelity", timeout=ACTION_TIMEOUT_MS)  # scored (at once, or once the model has loaded)
                 expect(page.locator(".st-key-back")).to_be_visible(timeout=ACTION_TIMEOUT_MS)
 
                 # export the CSV and read it
@@ -161,7 +98,7 @@ def test_review_in_the_browser(tmp_path: Path) -> None:
                 page.screenshot(path=str(ARTIFACTS / "review.png"))
 
             # a restarted app finds the document and its review in the database
-            with running_app(db_path) as url:
+            with running_app(db_path, tmp_path, ENV) as url:
                 page.goto(url)
                 page.locator(f".st-key-open-{info.id} button").click(timeout=120_000)
                 expect(page.locator(f".st-key-link-{key(states[0])}")).to_contain_text(

@@ -177,11 +177,36 @@ def test_merged_link_is_unscored_until_rescored(db: Store, doc: int, encoder: Fa
     db.merge(doc, 0, "next", who="alice")
     unscored = db.load(doc)
     assert not isinstance(unscored.alignment, ScoredAlignment) and not unscored.scored
-    rescored = db.rescore(doc, lambda a: fidelity.score(a, encoder))
+    rescored = db.rescore(doc, lambda a, known: fidelity.rescore(a, encoder, known))
     assert rescored.scored
     assert len(rescored.alignment.scores) == len(rescored.states)
     assert rescored.alignment.summary is not None
     assert db.documents()[0].verdict == rescored.alignment.summary.verdict
+
+
+def test_rescore_scores_only_the_links_without_a_score(db: Store, doc: int, encoder: FakeEncoder) -> None:
+    before = db.load(doc)
+    given = []
+
+    def score(alignment, known):
+        given.append(list(known))
+        return fidelity.rescore(alignment, encoder, known)
+
+    db.merge(doc, 0, "next", who="alice")
+    edited = db.load(doc)
+    assert edited.link_scores[0] is None and edited.link_scores[1:] == before.link_scores[2:]
+    rescored = db.rescore(doc, score)
+    assert given == [edited.link_scores]  # the stored scores, None for the merged link only
+    assert rescored.scored and rescored.link_scores == list(rescored.alignment.scores)
+    assert rescored.alignment.scores[1:] == before.alignment.scores[2:]
+    # the summary is the whole document's
+    assert rescored.alignment.summary == fidelity.summarise(rescored.alignment, rescored.alignment.scores)
+    # undo: the old links' scores are stored, so only the summary is recomputed, with nothing to measure
+    db.undo(doc, who="alice")
+    assert not db.load(doc).scored
+    undone = db.rescore(doc, lambda alignment, known: fidelity.rescore(alignment, None, known))
+    assert undone.alignment.scores == before.alignment.scores
+    assert undone.alignment.summary == before.alignment.summary
 
 
 def test_split_cuts_a_link_in_two(db: Store, doc: int) -> None:

@@ -234,7 +234,7 @@ def _export(args: argparse.Namespace) -> int:
     reviewed = db.load(doc_id)
     if not reviewed.scored:
         encoder = embed.load_encoder(args.model, args.device)  # links were edited since they were scored
-        reviewed = db.rescore(doc_id, lambda alignment: fidelity.score(alignment, encoder))
+        reviewed = db.rescore(doc_id, lambda alignment, known: fidelity.rescore(alignment, encoder, known))
     if Path(args.out).suffix.lower() in (".html", ".json", ".md"):
         path = report_files.write(reviewed.alignment, args.out, review=reviewed.review)
     else:

@@ -6,7 +6,7 @@ label, issues, marks) -> summary (the document) and reference (sacrebleu against
 translation).
 """
 
-from workbench.fidelity.scoring import score
+from workbench.fidelity.scoring import rescore, score
 from workbench.fidelity.summary import summarise
 
-__all__ = ["score", "summarise"]
+__all__ = ["rescore", "score", "summarise"]

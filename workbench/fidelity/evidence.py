@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,18 +54,24 @@ class LinkEvidence:
     tgt_names: tuple[tuple[int, int], ...] = ()
 
 
-def link_evidence(alignment: Alignment, encoder: TextEncoder) -> list[LinkEvidence | None]:
+def link_evidence(alignment: Alignment, encoder: TextEncoder,
+                  only: Collection[int] | None = None) -> list[LinkEvidence | None]:
     """Measure every link with text on both sides (None for omissions and additions).
 
-    What a link is measured against comes from the whole document (each side's mean vector,
-    the usual length ratio, the scripts); the links are then measured a chunk at a time, so
-    the detector's inputs for a long document are never all held at once."""
+    `only`: the indices of the links to measure; the others are not measured and get None.
+    What a link is measured against comes from the whole alignment all the same (each side's
+    mean vector, the usual length ratio, the scripts), so a link measured alone gets what
+    measuring every link would give it. The links are measured a chunk at a time, so the
+    detector's inputs for a long document are never all held at once."""
     pairs = [(alignment.src_text(link), alignment.tgt_text(link)) for link in alignment.links]
     both = [k for k, link in enumerate(alignment.links) if link.src and link.tgt]
     found: list[LinkEvidence | None] = [None] * len(alignment.links)
+    ratios = {k: _log_length_ratio(*pairs[k]) for k in both}
+    if only is not None:
+        measured = set(only)
+        both = [k for k in both if k in measured]
     if not both:
         return found
-    ratios = {k: _log_length_ratio(*pairs[k]) for k in both}
     context = _Context(
         src_mean=side_mean(encoder.encode([s.text for s in alignment.src]), MEAN_SHRINK),
         tgt_mean=side_mean(encoder.encode([s.text for s in alignment.tgt]), MEAN_SHRINK),

@@ -19,7 +19,8 @@ Why it is shaped this way:
 - **Scores are a cache, not state.** Similarity from the aligner is part of a link; the
   fidelity of a link is a function of its segments, so it is kept in `link_scores` keyed by
   the link's segment ids. Undoing a merge finds the old links' scores still there; a link
-  made by hand has none until `rescore` runs.
+  made by hand has none until `rescore` runs, which scores only the links that have none
+  and recomputes the document's summary.
 - **Review decisions are never dropped silently.** Edits reset the decision only on the
   links they change (the reviewer judged a different pairing); re-aligning keeps the
   decision on every link that comes back unchanged and returns (and records) the others.
@@ -37,7 +38,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
@@ -173,6 +174,7 @@ class ReviewedDocument:
     states: list[LinkState]
     source_text: str
     translation_text: str | None
+    link_scores: list[LinkFidelity | None] = field(default_factory=list)  # stored score of each link, or None
 
     @property
     def version(self) -> int:
@@ -367,8 +369,8 @@ class Store:
             cached = {(row["src"], row["tgt"]): row["score"] for row in conn.execute(
                 "SELECT src, tgt, score FROM link_scores WHERE document_id = ?", (doc_id,))}
         keys = [(_ids(s.src), _ids(s.tgt)) for s in states]
-        scores = ([LinkFidelity.from_json(json.loads(cached[k])) for k in keys]
-                  if all(k in cached for k in keys) else None)
+        known = [LinkFidelity.from_json(json.loads(cached[k])) if k in cached else None for k in keys]
+        scores = known if all(found is not None for found in known) else None
         alignment = Alignment(
             src=_segments_from_json(doc["src_segments"]),
             tgt=_segments_from_json(doc["tgt_segments"]),
@@ -378,7 +380,7 @@ class Store:
         if scores is not None and _summary_current(doc, states):
             alignment = scored(alignment, scores, DocumentFidelity.from_json(json.loads(doc["summary"])))
         return ReviewedDocument(info, alignment, states, doc["source_text"],
-                                doc["translation_text"])
+                                doc["translation_text"], known)
 
     def _states(self, conn: sqlite3.Connection, doc_id: int) -> list[LinkState]:
         rows = conn.execute("SELECT * FROM links WHERE document_id = ? ORDER BY position",
@@ -397,15 +399,21 @@ class Store:
             [(doc_id, _ids(link.src), _ids(link.tgt), json.dumps(score.to_json(), ensure_ascii=False))
              for link, score in zip(links, scores, strict=True)])
 
-    def rescore(self, doc_id: int, score: Callable[[Alignment], ScoredAlignment]) -> ReviewedDocument:
-        """Score the current links with `score` (e.g. `lambda a: fidelity.score(a, encoder)`)
-        and keep the result. It runs outside the write lock, since scoring takes seconds; the
-        summary is stored with the links it describes, so it is used only while they are current."""
-        alignment = self.load(doc_id).alignment
-        rescored = score(alignment.unscored() if isinstance(alignment, ScoredAlignment) else alignment)
+    def rescore(self, doc_id: int,
+                score: Callable[[Alignment, list[LinkFidelity | None]], ScoredAlignment]) -> ReviewedDocument:
+        """Score the links that have no stored score and recompute the summary, with
+        `score(alignment, known)`, which gets the stored score of each link (None where it has
+        none), e.g. `lambda a, known: fidelity.rescore(a, encoder, known)`, and keep the result.
+        It runs outside the write lock, since scoring can take seconds; the summary is stored
+        with the links it describes, so it is used only while they are current."""
+        current = self.load(doc_id)
+        alignment = current.alignment
+        known = current.link_scores
+        rescored = score(alignment.unscored() if isinstance(alignment, ScoredAlignment) else alignment, known)
+        fresh = [k for k, found in enumerate(known) if found != rescored.scores[k]]  # new or changed
         with self._transaction(write=True) as conn:
             self._version(conn, doc_id)
-            self._put_scores(conn, doc_id, rescored.links, rescored.scores)
+            self._put_scores(conn, doc_id, [rescored.links[k] for k in fresh], [rescored.scores[k] for k in fresh])
             conn.execute("UPDATE documents SET summary = ?, summary_links = ? WHERE id = ?",
                          (json.dumps(rescored.summary.to_json(), ensure_ascii=False), layout_key(rescored.links),
                           doc_id))

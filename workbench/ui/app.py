@@ -11,8 +11,12 @@ database itself and short-lived export files. Uploads are read in memory and sto
 database, never written as files, so no name a user sends reaches the file system.
 
 Every action goes straight to the store in its own transaction, so the page is only a view:
-a rerun, a second tab or a restarted server shows the same state. Document text is data:
-it is escaped (and stripped of bidi controls) wherever it is put into HTML.
+a rerun, a second tab or a restarted server shows the same state. The model is loaded in a
+process of its own as soon as the server shows its first page (workbench.ui.scorer), and an
+edit scores only the links it made, so an action shows its result at once; if the model is
+still loading, the page shows the edit first and scores its links when the model is ready.
+Document text is data: it is escaped (and stripped of bidi controls) wherever it is put
+into HTML.
 """
 
 from __future__ import annotations
@@ -31,7 +35,15 @@ import streamlit as st
 from workbench import embed, fidelity, paths, pipeline
 from workbench.align import align
 from workbench.errors import InputError
-from workbench.model import CATEGORIES, LABELS, LinkFidelity, LinkState, ScoredAlignment, review_counts
+from workbench.model import (
+    CATEGORIES,
+    LABELS,
+    Alignment,
+    LinkFidelity,
+    LinkState,
+    ScoredAlignment,
+    review_counts,
+)
 from workbench.options import Options
 from workbench.output import export, report_files
 from workbench.output.style import LABEL_COLOURS, OTHER_COLOUR, VERDICT_COLOURS
@@ -40,6 +52,7 @@ from workbench.review.edits import relink_partners
 from workbench.review.store import ReviewedDocument, Step, Store, content_key
 from workbench.text import document
 from workbench.text.segment import SPLITS
+from workbench.ui import scorer
 from workbench.ui.components import (
     STYLE,
     display_name,
@@ -91,10 +104,33 @@ def open_store(path: str) -> Store:
     return Store(path)
 
 
+@st.cache_resource(show_spinner=False)
+def model_process(model: str | None) -> scorer.ModelProcess:
+    """The model in a process of its own (workbench.ui.scorer), started by the first page
+    anyone opens: it loads while the pages go on answering, once per server."""
+    return scorer.ModelProcess(model)
+
+
+def model_ready(model: str | None) -> bool:
+    return model_process(model).ready()
+
+
+def to_measure(alignment: Alignment, known: list[LinkFidelity | None]) -> bool:
+    """Whether a link without a score has text on both sides (its score needs the model)."""
+    return any(found is None and link.src and link.tgt for link, found in zip(alignment.links, known))
+
+
 def score_with(model: str | None):
-    """The scorer `Store.rescore` takes (embed.load_encoder loads the model once per process)."""
-    encoder = embed.load_encoder(model)
-    return lambda alignment: fidelity.score(alignment, encoder)
+    """The scorer `Store.rescore` takes: it measures only the links that have no score yet,
+    in the model's process (waiting for the model only if there is such a link)."""
+    process = model_process(model)
+
+    def score(alignment: Alignment, known: list[LinkFidelity | None]) -> ScoredAlignment:
+        if not to_measure(alignment, known):
+            return fidelity.rescore(alignment, None, known)
+        return process.rescore(alignment, known)
+
+    return score
 
 
 def align_with(model: str | None):
@@ -195,9 +231,13 @@ def delete_action(db: Store, doc_id: int, name: str) -> None:
     open_document(None)
 
 
-def export_bytes(db: Store, doc_id: int, suffix: str, folder: Path) -> bytes:
-    """The document's current reviewed state in one export format (run when the button is clicked)."""
+def export_bytes(db: Store, doc_id: int, suffix: str, folder: Path, score) -> bytes:
+    """The document's current reviewed state in one export format (run when the button is
+    clicked), every link scored with `score` (see score_with): an edit made while the model was
+    still loading is scored now."""
     reviewed = db.load(doc_id)
+    if not reviewed.scored:
+        reviewed = db.rescore(doc_id, score)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".export-") as temp:
         path = Path(temp) / f"export{suffix}"
         if suffix == ".html":
@@ -324,7 +364,10 @@ def upload_form(db: Store, config: Settings) -> None:
 def review_page(db: Store, config: Settings, doc_id: int) -> None:
     try:
         reviewed = db.load(doc_id)
-        if not reviewed.scored:
+        # the links an edit made are scored now, unless that needs the model and it is still
+        # loading: then the page shows the edit at once, and scores them when it is ready
+        if not reviewed.scored and (model_ready(config.model)
+                                    or not to_measure(reviewed.alignment, reviewed.link_scores)):
             with st.spinner("Scoring the changed links…"):
                 reviewed = db.rescore(doc_id, score_with(config.model))
     except InputError as error:  # e.g. deleted in another tab
@@ -332,7 +375,7 @@ def review_page(db: Store, config: Settings, doc_id: int) -> None:
         flash("error", str(error))
         st.rerun()
     alignment, states = reviewed.alignment, reviewed.states
-    scores = list(alignment.scores) if reviewed.scored else [None] * len(states)
+    scores = list(alignment.scores) if reviewed.scored else list(reviewed.link_scores)
 
     sidebar(db, config, reviewed)
     back, title = st.columns([1.5, 8.5], vertical_alignment="center")
@@ -342,6 +385,9 @@ def review_page(db: Store, config: Settings, doc_id: int) -> None:
                f'{len(alignment.src)} source and {len(alignment.tgt)} target segments · '
                f'model {escape(alignment.model)}</div>')
     summary_bar(reviewed)
+    if not reviewed.scored:
+        st.info("The model is still loading: the links you changed are scored as soon as it is ready.")
+        rerun_when_model_ready(config.model)
     if alignment.notes:
         st.html('<div class="wb-notes">' + "<br>".join(escape(note) for note in alignment.notes) + "</div>")
 
@@ -388,6 +434,13 @@ def review_page(db: Store, config: Settings, doc_id: int) -> None:
     if focus is not None and focus in visible[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
         st.html(f"<script>document.querySelector('.st-key-link-{link_key(states[focus])}')"
                 f"?.scrollIntoView({{block: 'center'}})</script>", unsafe_allow_javascript=True)
+
+
+@st.fragment(run_every=0.5)
+def rerun_when_model_ready(model: str | None) -> None:
+    """Rerun the page (which scores the changed links) once the model has loaded."""
+    if model_ready(model):
+        st.rerun(scope="app")
 
 
 def next_after(visible: list[int], wanted, what: str) -> int | None:
@@ -535,10 +588,10 @@ def _split_label(state: LinkState, src_at: int, tgt_at: int) -> str:
 def sidebar(db: Store, config: Settings, reviewed: ReviewedDocument) -> None:
     with st.sidebar:
         st.subheader("Export")
-        stem = file_stem(reviewed.info.name)
+        stem, score = file_stem(reviewed.info.name), score_with(config.model)
         for label, suffix, mime in EXPORTS:
             st.download_button(label, data=functools.partial(export_bytes, db, reviewed.info.id, suffix,
-                                                             config.db.parent),
+                                                             config.db.parent, score),
                                file_name=f"{stem}{suffix}", mime=mime, key=f"export-{suffix[1:]}",
                                on_click="ignore")
         with st.expander("History"):
@@ -563,6 +616,7 @@ def sidebar(db: Store, config: Settings, reviewed: ReviewedDocument) -> None:
 def main() -> None:
     st.set_page_config(page_title="Alignment workbench", layout="wide")
     config = settings()
+    model_process(config.model)  # the model loads in its own process from the first page on
     db = open_store(str(config.db))
     st.html(STYLE)
     st.sidebar.text_input("Reviewer", key="reviewer", value=default_reviewer())
