@@ -42,11 +42,14 @@ if TYPE_CHECKING:  # importing sentence-transformers takes seconds; only loading
 
 PROGRESS_MIN_TEXTS = 64  # below this a progress bar only flickers
 # Token states kept in memory (float16) for fidelity, which asks for every linked segment's:
-# those of a whole 10,000-line document, least recently used dropped first beyond this.
-TOKEN_STATES_CACHE_BYTES = 768 * 2**20
+# those of a 5,000-line document; beyond this the least recently used are dropped (and
+# computed again if asked for), so that a 10,000-line one stays within 2 GB.
+TOKEN_STATES_CACHE_BYTES = 384 * 2**20
+ENCODE_CHUNK = 2048  # texts tokenised and encoded at once: bounds what a long document holds
 # Padded tokens per pass: bounds the model's working memory (attention is rows x length^2),
-# which ONNX Runtime keeps for reuse; 32 rows of 128 tokens, 8 of 512.
-BATCH_TOKENS = 4096
+# which ONNX Runtime keeps for reuse; 32 rows of 64 tokens, 4 of 512 (larger batches were
+# measured no faster on a CPU).
+BATCH_TOKENS = 2048
 TokenStates = tuple[tuple[tuple[int, int], ...], np.ndarray]  # piece spans in the text, unit states
 HUB_PROBE_SECONDS = 5
 STATE_WINDOW_OVERLAP = 64  # tokens shared by neighbouring windows of token_states: no kept piece is near a cut
@@ -213,16 +216,19 @@ class Encoder:
         windowed = [count > self.max_tokens for count in self._token_counts(stripped)]
         keys = [_text_key(self.prompt + text, long) for text, long in zip(stripped, windowed)]
         vectors = self.cache.get(self.name, keys)
-        missing = {key: (text, long) for key, text, long in zip(keys, stripped, windowed) if key not in vectors}
-        if missing:
-            computed = self._compute_vectors(missing, progress)
+        missing = list({key: (text, long) for key, text, long in zip(keys, stripped, windowed) if key not in vectors}.items())
+        bar = _progress_bar(len(missing), progress)
+        for at in range(0, len(missing), ENCODE_CHUNK):  # stored as they come: a killed run keeps what it did
+            computed = self._compute_vectors(dict(missing[at:at + ENCODE_CHUNK]))
             self.cache.put(self.name, computed)
             vectors.update(computed)
+            bar.update(len(computed))
+        bar.close()
         if not keys:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([vectors[key] for key in keys]).astype(np.float32, copy=False)
 
-    def _compute_vectors(self, texts: dict[str, tuple[str, bool]], progress: bool) -> dict[str, np.ndarray]:
+    def _compute_vectors(self, texts: dict[str, tuple[str, bool]]) -> dict[str, np.ndarray]:
         """Vectors by key of (stripped text, whether it is windowed); one model call for all."""
         windows = {key: self._windows(text) for key, (text, long) in texts.items() if long}
         inputs, whole = [], {}  # whole: input position -> a short text, whose states are kept
@@ -239,7 +245,7 @@ class Encoder:
                 text = whole[position]
                 self._remember((text, layer), self._piece_states(text, fed[position], encodings[position], hidden))
 
-        rows = iter(self._run([e.ids for e in encodings], layer, progress, keep))
+        rows = iter(self._run([e.ids for e in encodings], layer, keep))
         computed = {}
         for key in texts:
             if key not in windows:
@@ -250,19 +256,13 @@ class Encoder:
             computed[key] = (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
         return computed
 
-    def _run(self, rows: list[list[int]], layer: int, progress: bool,
-             keep: Callable[[int, np.ndarray], None] | None = None) -> np.ndarray:
+    def _run(self, rows: list[list[int]], layer: int, keep: Callable[[int, np.ndarray], None] | None = None) -> np.ndarray:
         """Sentence vectors of token id rows (each within `max_tokens`), in input order. Rows go
         through the runtime in batches of similar length, so that each pads little; `keep(k,
         states)` receives row k's `layer` states (tokens, dimension) as its batch is done, so
         that a long document's states need not all be held at once."""
         vectors = np.zeros((len(rows), self.dimension), np.float32)
-        batches = self._batches(rows)
-        if progress and len(rows) > PROGRESS_MIN_TEXTS:
-            from tqdm.auto import tqdm
-
-            batches = tqdm(batches, desc="Encoding", unit="batch")
-        for batch in batches:
+        for batch in self._batches(rows):
             sentence, states = self.runtime.forward([rows[k] for k in batch], layer)
             vectors[batch] = sentence
             if keep is not None:
@@ -366,7 +366,7 @@ class Encoder:
             k = short[row]
             computed[texts[k]] = self._piece_states(texts[k], feds[k], encodings[k], hidden)
 
-        self._run([encodings[k].ids for k in short], layer, False, keep)
+        self._run([encodings[k].ids for k in short], layer, keep)
         for k, encoding in enumerate(encodings):
             if len(encoding.ids) > self.max_tokens:
                 windows, source = self._state_windows(encoding)
@@ -423,6 +423,13 @@ class Encoder:
             self.runtime.forward(windows[at : at + STATE_WINDOWS_PER_PASS], layer)[1]
             for at in range(0, len(windows), STATE_WINDOWS_PER_PASS)
         ])
+
+
+def _progress_bar(total: int, shown: bool):
+    """A progress bar over `total` texts, or one that shows nothing (few texts, or not asked)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="Encoding", unit="text", disable=not shown or total <= PROGRESS_MIN_TEXTS)
 
 
 def _is_bare_word_marker(piece: str) -> bool:

@@ -66,6 +66,7 @@ PAIR_FEATURES = (
     "src_words",  # words / 40
     "tgt_words",
 )
+JUDGE_BATCH_WORDS = 4096
 CAPITALISED = re.compile(r"[A-Z\u00c0-\u00de]")
 
 
@@ -231,14 +232,21 @@ class Detector:
         self.encoder_name = saved["encoder"]  # the encoder whose states it was trained on
 
     def judge(self, inputs: Sequence[PairInput], batch_size: int = 64) -> list[Divergence]:
-        """One Divergence per input, in order."""
+        """One Divergence per input, in order; in batches of similar length, at most
+        `batch_size` pairs and JUDGE_BATCH_WORDS padded words (attention memory grows with
+        pairs x words^2: 64 pairs of 400 words would take a gigabyte)."""
         import torch
 
         order = sorted(range(len(inputs)), key=lambda k: len(inputs[k].features))
+        batches: list[list[int]] = []
+        for k in order:  # ascending length: the pair added is the batch's longest
+            if batches and len(batches[-1]) < batch_size and (len(batches[-1]) + 1) * len(inputs[k].features) <= JUDGE_BATCH_WORDS:
+                batches[-1].append(k)
+            else:
+                batches.append([k])
         found: dict[int, Divergence] = {}
         with torch.inference_mode():
-            for at in range(0, len(order), batch_size):
-                rows = order[at : at + batch_size]
+            for rows in batches:
                 logits, tags = self.net(*batch_tensors([inputs[k] for k in rows]))
                 probabilities = torch.sigmoid(tags).numpy()
                 for row, k in enumerate(rows):
