@@ -60,23 +60,23 @@ WINDOWED_KEY_MARKER = "windowed\x00"  # prefixed to a windowed text's cache key 
 SENTENCE_END = re.compile(r"[.!?\u061f\u06d4\u3002\uff01\uff1f\u2026][\"'\u2019\u201d\u00bb)\]]*\s+$")
 
 
-def load_encoder(model: str | None = None, device: str = "auto", *, float32: bool = False) -> Encoder:
+def load_encoder(model: str | None = None, device: str = "auto", *, torch_runtime: bool = False) -> Encoder:
     """The encoder for `model` (None: the default e5) on `device`, loaded once per process.
 
     `model` is a local sentence-transformers folder, or else a model-hub name, which only
     works online; a name that cannot be loaded is an InputError, not a traceback. `device`:
     "auto" is CUDA when torch sees a GPU, else the CPU. The default model runs on the CPU as
-    its int8 ONNX graph (workbench.embed.int8), on a GPU as the float32 folder; their vectors
-    differ slightly, so they are cached under different names. `float32` takes the float32
-    folder on the CPU too: the reference the int8 copy is measured against (benchmarks/speed.py).
+    its fused ONNX graph (workbench.embed.graph), on a GPU through sentence-transformers;
+    `torch_runtime` takes sentence-transformers on the CPU too (benchmarks/speed.py compares
+    the two).
     """
     if device not in DEVICES:
         raise InputError(f"Unknown device {device!r}: use one of {', '.join(DEVICES)}.")
     device = _device(device)
-    key = (None if model is None else _folder_key(model), device, float32)
+    key = (None if model is None else _folder_key(model), device, torch_runtime)
     with _LOAD_LOCK:
         if key not in _ENCODERS:
-            _ENCODERS[key] = _load(model, device, float32)
+            _ENCODERS[key] = _load(model, device, torch_runtime)
         return _ENCODERS[key]
 
 
@@ -90,17 +90,17 @@ def _folder_key(model: str) -> str:
     return str(folder.resolve()) if folder.is_dir() else model
 
 
-def _load(model: str | None, device: str, float32: bool) -> Encoder:
+def _load(model: str | None, device: str, torch_runtime: bool) -> Encoder:
     if model is None:
         # A local folder: loading it opens no connection. (HF_HUB_OFFLINE is deliberately not
         # set: huggingface_hub reads it once at import, so it would also block a hub model the
         # user picks later in the same UI process.)
-        if device == "cpu" and not float32:
-            from workbench.embed.int8 import ensure_int8_model
-
-            folder = ensure_int8_model()
-            return Encoder(folder.name, OnnxRuntime(folder))
         folder = ensure_default_model()
+        if device == "cpu" and not torch_runtime:
+            from workbench.embed.graph import ensure_graph_model
+
+            # the same float32 model, so the same name: its vectors are the folder's, to rounding
+            return Encoder(folder.name, OnnxRuntime(ensure_graph_model()))
         return Encoder(folder.name, TorchRuntime(load_sentence_transformer(str(folder), device)))
     folder = Path(model).expanduser()
     if folder.is_dir():

@@ -2,7 +2,7 @@
 
 The encoder (workbench.embed.encoder) tokenises, windows long texts, batches by length and
 caches; a runtime only runs the network. Two of them:
-- `OnnxRuntime`: the default model's int8 graph (workbench.embed.int8) on ONNX Runtime, on
+- `OnnxRuntime`: the default model's fused graph (workbench.embed.graph) on ONNX Runtime, on
   the CPU, with a thread per core. It needs no torch at all.
 - `TorchRuntime`: any sentence-transformers model (`--model`), on the CPU or a CUDA GPU, its
   own pooling and normalisation applied as the model defines them.
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 CPU_BATCH = 32  # texts per pass on a CPU: larger batches pad more and gain nothing
 GPU_BATCH = 256
-# An ONNX model folder (workbench.embed.int8 writes it): the graph, its tokenizer.json, and
+# An ONNX model folder (workbench.embed.graph writes it): the graph, its tokenizer.json, and
 # what the runtime needs to know without loading torch (prompt, limits, layers).
 GRAPH = "model.onnx"
 SETTINGS = "runtime.json"
@@ -72,8 +72,8 @@ def _padded(rows: Sequence[Sequence[int]], pad: int) -> tuple[np.ndarray, np.nda
 
 
 class OnnxRuntime:
-    """The int8 graph of the default model on ONNX Runtime's CPU provider; `folder` as
-    workbench.embed.int8 writes it."""
+    """The default model's graph on ONNX Runtime's CPU provider; `folder` as
+    workbench.embed.graph writes it."""
 
     def __init__(self, folder: Path):
         import onnxruntime

@@ -265,9 +265,8 @@ def load_detector() -> Detector:
 def detector_encoder(encoder: TextEncoder) -> TextEncoder:
     """The encoder whose states the detector reads: the one it was trained on (the default
     multilingual-e5-small), which is `encoder` itself unless the user aligned with another
-    model (`--model`); then that one aligns and e5 still judges the links. The default model's
-    int8 copy (workbench.embed.int8) is the same model, named with a suffix."""
-    if encoder.name.startswith(load_detector().encoder_name):
+    model (`--model`); then that one aligns and e5 still judges the links."""
+    if encoder.name == load_detector().encoder_name:
         return encoder
     from workbench.embed import load_encoder
 
