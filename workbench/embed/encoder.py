@@ -42,14 +42,14 @@ if TYPE_CHECKING:  # importing sentence-transformers takes seconds; only loading
 
 PROGRESS_MIN_TEXTS = 64  # below this a progress bar only flickers
 # Token states kept in memory (float16) for fidelity, which asks for every linked segment's:
-# those of a 5,000-line document; beyond this the least recently used are dropped (and
+# those of a 2,500-line document; beyond this the least recently used are dropped (and
 # computed again if asked for), so that a 10,000-line one stays within 2 GB.
-TOKEN_STATES_CACHE_BYTES = 384 * 2**20
+TOKEN_STATES_CACHE_BYTES = 192 * 2**20
 ENCODE_CHUNK = 2048  # texts tokenised and encoded at once: bounds what a long document holds
 # Padded tokens per pass: bounds the model's working memory (attention is rows x length^2),
-# which ONNX Runtime keeps for reuse; 32 rows of 64 tokens, 4 of 512 (larger batches were
+# which ONNX Runtime keeps for reuse; 32 rows of 32 tokens, 2 of 512 (larger batches were
 # measured no faster on a CPU).
-BATCH_TOKENS = 2048
+BATCH_TOKENS = 1024
 TokenStates = tuple[tuple[tuple[int, int], ...], np.ndarray]  # piece spans in the text, unit states
 HUB_PROBE_SECONDS = 5
 STATE_WINDOW_OVERLAP = 64  # tokens shared by neighbouring windows of token_states: no kept piece is near a cut
