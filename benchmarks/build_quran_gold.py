@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from benchmarks.build_udhr_gold import FRAGMENT_DROP_SHARE, GoldLink, cut, damage, kinds, npm_files, save, write_removed  # noqa: E402
+from benchmarks.build_udhr_gold import GoldLink, npm_files, save_fragments  # noqa: E402
 
 PACKAGE = "quran-json@3.1.2"
 SEED = 20261130
@@ -54,13 +54,7 @@ def main() -> None:
         if len(src_lines) != len(tgt_lines):
             sys.exit(f"chapter {chapter}: {len(src_lines)} {src_lang} verses, {len(tgt_lines)} {tgt_lang}")
         links: list[GoldLink] = [((k,), (k,)) for k in range(len(src_lines))]
-        src_c, tgt_c, links_c, kept = cut(src_lines, tgt_lines, links, set(), f"{SEED}-{name}-cut")
-        src_d, tgt_d, links_d, removed = damage(src_c, tgt_c, links_c, kept, f"{SEED}-{name}",
-                                                FRAGMENT_DROP_SHARE, FRAGMENT_DROP_SHARE)
-        folder = OUT / f"{name}-{chapter}"
-        save(folder, src_d, tgt_d, links_d)
-        write_removed(folder, removed)
-        print(f"{folder.name}: {len(src_d)} source, {len(tgt_d)} target lines, {len(links_d)} links ({kinds(links_d)})")
+        save_fragments(OUT / f"{name}-{chapter}", src_lines, tgt_lines, links, set(), f"{SEED}-{name}")
 
 
 if __name__ == "__main__":

@@ -293,13 +293,19 @@ def main() -> None:
         print(f"  omissions: {len(src_d)} source, {len(tgt_d)} target lines, {len(links_d)} links ({kinds(links_d)})")
     for name, (src_code, tgt_code) in FRAGMENT_PAIRS.items():
         src_lines, tgt_lines, links, kept = pair(pages[src_code], pages[tgt_code], None)
-        src_c, tgt_c, links_c, kept_c = cut(src_lines, tgt_lines, links, kept, f"{SEED}-{name}-cut")
-        src_d, tgt_d, links_d, removed = damage(src_c, tgt_c, links_c, kept_c, f"{SEED}-{name}",
-                                                FRAGMENT_DROP_SHARE, FRAGMENT_DROP_SHARE)
-        folder = OUT / f"{name}-fragments"
-        save(folder, src_d, tgt_d, links_d)
-        write_removed(folder, removed)
-        print(f"{name}-fragments: {len(src_d)} source, {len(tgt_d)} target lines, {len(links_d)} links ({kinds(links_d)})")
+        save_fragments(OUT / f"{name}-fragments", src_lines, tgt_lines, links, kept, f"{SEED}-{name}")
+
+
+def save_fragments(folder: Path, src_lines: list[str], tgt_lines: list[str], links: list[GoldLink],
+                   kept: set[int], seed: str) -> None:
+    """A fragment variant into `folder`: lines `cut` into pieces, then some dropped on each side
+    (`damage` at FRAGMENT_DROP_SHARE), with the gold and the removed lines; the Quran builder
+    makes its sets with this too."""
+    src_c, tgt_c, links_c, kept_c = cut(src_lines, tgt_lines, links, kept, f"{seed}-cut")
+    src_d, tgt_d, links_d, removed = damage(src_c, tgt_c, links_c, kept_c, seed, FRAGMENT_DROP_SHARE, FRAGMENT_DROP_SHARE)
+    save(folder, src_d, tgt_d, links_d)
+    write_removed(folder, removed)
+    print(f"{folder.name}: {len(src_d)} source, {len(tgt_d)} target lines, {len(links_d)} links ({kinds(links_d)})")
 
 
 def write_removed(folder: Path, removed: list[tuple[str, int, int, str]]) -> None:
