@@ -33,7 +33,7 @@ import numpy as np
 
 from workbench.embed.build import ensure_default_model, load_sentence_transformer
 from workbench.embed.cache import EmbeddingCache, default_cache_path
-from workbench.embed.runtime import DEVICES, OnnxRuntime, Runtime, TorchRuntime
+from workbench.embed.runtime import DEVICES, OnnxRuntime, Runtime, TorchRuntime, length_batches
 from workbench.errors import InputError
 
 if TYPE_CHECKING:  # importing sentence-transformers takes seconds; only loading needs it
@@ -262,25 +262,13 @@ class Encoder:
         states)` receives row k's `layer` states (tokens, dimension) as its batch is done, so
         that a long document's states need not all be held at once."""
         vectors = np.zeros((len(rows), self.dimension), np.float32)
-        for batch in self._batches(rows):
+        for batch in length_batches([len(row) for row in rows], self.runtime.batch_size, BATCH_TOKENS):
             sentence, states = self.runtime.forward([rows[k] for k in batch], layer)
             vectors[batch] = sentence
             if keep is not None:
                 for row, k in enumerate(batch):
                     keep(k, states[row, :len(rows[k])])
         return vectors
-
-    def _batches(self, rows: Sequence[Sequence[int]]) -> list[list[int]]:
-        """Row indices in batches of similar length: at most `batch_size` rows and, since the
-        model's memory grows with rows x length^2, at most BATCH_TOKENS padded tokens."""
-        order = sorted(range(len(rows)), key=lambda k: len(rows[k]))
-        batches: list[list[int]] = []
-        for k in order:  # ascending length: the row added is the batch's longest
-            if batches and len(batches[-1]) < self.runtime.batch_size and (len(batches[-1]) + 1) * len(rows[k]) <= BATCH_TOKENS:
-                batches[-1].append(k)
-            else:
-                batches.append([k])
-        return batches
 
     def _remember(self, key: tuple[str, int], states: TokenStates) -> None:
         """Keep a text's token states, dropping the least recently used beyond the byte budget."""

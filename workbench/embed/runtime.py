@@ -53,6 +53,19 @@ class Runtime(Protocol):
         ...
 
 
+def length_batches(lengths: Sequence[int], max_rows: int, max_padded: int) -> list[list[int]]:
+    """Indices of items in batches of similar length: at most `max_rows` items and at most
+    `max_padded` padded positions (items x the batch's longest) each, since a network's memory
+    grows with rows x length^2 (attention). The encoder and the divergence detector batch so."""
+    batches: list[list[int]] = []
+    for k in sorted(range(len(lengths)), key=lambda k: lengths[k]):  # ascending: k is the batch's longest
+        if batches and len(batches[-1]) < max_rows and (len(batches[-1]) + 1) * lengths[k] <= max_padded:
+            batches[-1].append(k)
+        else:
+            batches.append([k])
+    return batches
+
+
 def cpu_threads() -> int:
     """The cores this process may use."""
     try:

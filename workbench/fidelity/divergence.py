@@ -34,6 +34,7 @@ import numpy as np
 
 from workbench.embed import TextEncoder
 from workbench.embed.centre import unit
+from workbench.embed.runtime import length_batches
 from workbench.fidelity.numbers import number_value
 from workbench.fidelity.words import centred_words, is_content, itermax, literal_matches, word_vectors
 
@@ -237,13 +238,7 @@ class Detector:
         pairs x words^2: 64 pairs of 400 words would take a gigabyte)."""
         import torch
 
-        order = sorted(range(len(inputs)), key=lambda k: len(inputs[k].features))
-        batches: list[list[int]] = []
-        for k in order:  # ascending length: the pair added is the batch's longest
-            if batches and len(batches[-1]) < batch_size and (len(batches[-1]) + 1) * len(inputs[k].features) <= JUDGE_BATCH_WORDS:
-                batches[-1].append(k)
-            else:
-                batches.append([k])
+        batches = length_batches([len(x.features) for x in inputs], batch_size, JUDGE_BATCH_WORDS)
         found: dict[int, Divergence] = {}
         with torch.inference_mode():
             for rows in batches:

@@ -90,7 +90,7 @@ def link_evidence(alignment: Alignment, encoder: TextEncoder,
 class _Context:
     """What every link of a document is measured against."""
 
-    src_mean: np.ndarray  # each side's mean segment vector, shrunk (see `_centred_similarity`)
+    src_mean: np.ndarray  # each side's mean segment vector, shrunk by MEAN_SHRINK (see `_measure`)
     tgt_mean: np.ndarray
     typical: float  # the median log length ratio of the links
     src_lang: str
