@@ -71,14 +71,23 @@ def verses(lines: int) -> tuple[Path, Path]:
 
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process."""
+    """Wall seconds and peak RSS (MB) of one child process, which must succeed."""
+    seconds, peak, code, stderr = timed_any(command, env)
+    if code != 0:
+        raise SystemExit(f"{' '.join(command)} failed: {stderr[-2000:]}")
+    return seconds, peak
+
+
+def timed_any(command: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
+    """Wall seconds, peak RSS (MB), exit code and stderr of one child process."""
     started = time.perf_counter()
-    child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(command)} failed: {child.stderr.read().decode()[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024
+    with tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        errors.seek(0)
+        stderr = errors.read().decode("utf-8", "replace")
+    return seconds, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), stderr
 
 
 def fresh_env() -> dict[str, str]:

@@ -183,8 +183,8 @@ def test_report_on_a_folder_writes_one_report_per_document_and_an_index(tmp_path
     (folder / "arabic_only.txt").write_bytes((ROOT / "seeds" / "002_45ebe1dc7f79ec5f.txt").read_bytes())
     out = tmp_path / "reports"
     result = workbench("report", folder, "--split", "lines", "--out", out)
-    assert result.returncode == 0, result.stderr
-    assert "skipped:" in result.stderr and "arabic_only.txt" in result.stderr
+    assert result.returncode == 3, result.stderr  # written, but not everything: a script must notice
+    assert "skipped:" in result.stderr and "1 documents skipped: arabic_only.txt" in result.stderr
     assert (out / "seed000.html").exists() and (out / "index.html").exists()
     with (out / "summary.csv").open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))

@@ -18,9 +18,11 @@ from workbench import __version__
 from workbench.embed.runtime import DEVICES
 from workbench.errors import InputError
 from workbench.options import Options
+from workbench.output.text import terminal_safe
 from workbench.text.segment import SPLITS
 
 EXIT_USAGE = 2
+EXIT_PARTIAL = 3  # a batch wrote what it could, but skipped some documents (named on stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,11 +31,20 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.command(args)
     except InputError as error:
-        print(f"error: {error}", file=sys.stderr)
+        say(f"error: {error}", sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:  # the output folder is read-only, the disk is full, ...
+        where = f"{error.filename}: " if error.filename else ""
+        say(f"error: {where}{error.strerror or error}", sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        say("interrupted", sys.stderr)
         return 130
+
+
+def say(text: str, stream=None) -> None:
+    """Print a line of output: file names and document text in it cannot drive the terminal."""
+    print(terminal_safe(text), file=stream or sys.stdout, flush=True)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -111,7 +122,7 @@ def _run(args: argparse.Namespace, reference: str | None = None):
     alignment = pipeline.run(args.input, args.translation, _options(args), reference=reference,
                              progress=sys.stderr.isatty())
     for note in alignment.notes:
-        print(note)
+        say(note)
     return alignment
 
 
@@ -125,12 +136,12 @@ def _align(args: argparse.Namespace) -> int:
                          f"(coverage {summary.coverage:.0%}); nothing written")
     path = export.write(alignment, args.out)
     kinds = Counter(link.kind for link in alignment.links)
-    print(f"{len(alignment.src)} {alignment.src_lang} and {len(alignment.tgt)} {alignment.tgt_lang} "
+    say(f"{len(alignment.src)} {alignment.src_lang} and {len(alignment.tgt)} {alignment.tgt_lang} "
           f"segments -> {len(alignment.links)} links ("
           + ", ".join(f"{n} x {kind}" for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1])) + ")")
-    print(f"verdict: {summary.verdict}; coverage {summary.coverage:.0%}, fidelity {summary.fidelity:.2f}; "
+    say(f"verdict: {summary.verdict}; coverage {summary.coverage:.0%}, fidelity {summary.fidelity:.2f}; "
           + ", ".join(f"{n} {label}" for label, n in summary.label_counts.items() if n))
-    print(f"wrote {path}")
+    say(f"wrote {path}")
     return 0
 
 
@@ -144,9 +155,9 @@ def _score(args: argparse.Namespace) -> int:
     scored = pipeline.score_pairs(table, options, progress=sys.stderr.isatty())
     path = export.write(scored, args.out, extra=table.extra)
     counts = scored.summary.label_counts
-    print(f"{len(table.src)} {table.src_lang}-{table.tgt_lang} pairs: "
+    say(f"{len(table.src)} {table.src_lang}-{table.tgt_lang} pairs: "
           + ", ".join(f"{n} {label}" for label, n in counts.items() if n))
-    print(f"wrote {path}")
+    say(f"wrote {path}")
     return 0
 
 
@@ -156,12 +167,12 @@ def _segment(args: argparse.Namespace) -> int:
 
     bitext = document.load(args.input, args.translation, src_lang=args.src_lang, tgt_lang=args.tgt_lang)
     for note in bitext.notes:
-        print(note)
+        say(note)
     for role, side in (("source", bitext.src), ("target", bitext.tgt)):
         segments = segment(side.paragraphs, side.lang, args.split)
-        print(f"# {role} ({side.lang}, {side.name}): {len(segments)} segments")
+        say(f"# {role} ({side.lang}, {side.name}): {len(segments)} segments")
         for s in segments:
-            print(f"{s.id}\t{s.text}")
+            say(f"{s.id}\t{s.text}")
     return 0
 
 
@@ -171,8 +182,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     total, per_document = evaluate.evaluate(args.predicted, args.gold)
     if len(per_document) > 1:
         for name, scores in per_document.items():
-            print(f"{name}: strict F1 {scores.f1_strict:.3f}, lax F1 {scores.f1_lax:.3f}")
-    print(evaluate.format_scores(total))
+            say(f"{name}: strict F1 {scores.f1_strict:.3f}, lax F1 {scores.f1_lax:.3f}")
+    say(evaluate.format_scores(total))
     return 0
 
 
@@ -183,7 +194,7 @@ def _report(args: argparse.Namespace) -> int:
         return _report_folder(args)
     alignment = export.read_alignment(args.input) if _is_aligned_file(args) else _run(args, args.reference)
     path = report_files.write(alignment, args.out)
-    print(f"verdict: {alignment.summary.verdict}; wrote {path}")
+    say(f"verdict: {alignment.summary.verdict}; wrote {path}")
     return 0
 
 
@@ -193,16 +204,20 @@ def _report_folder(args: argparse.Namespace) -> int:
     from workbench import pipeline
     from workbench.output import report_files
 
-    alignments = []
+    alignments, skipped = [], []
     for path in sorted(p for p in Path(args.input).iterdir() if p.is_file() and not p.name.startswith(".")):
         try:
             alignments.append((path.stem, pipeline.run(path, options=_options(args))))
         except InputError as error:
-            print(f"skipped: {error}", file=sys.stderr)
+            say(f"skipped: {error}", sys.stderr)
+            skipped.append(path.name)
     if not alignments:
         raise InputError(f"{args.input}: no document in the folder could be aligned")
     index = report_files.write_batch(alignments, args.out)
-    print(f"wrote {len(alignments)} reports and {index}")
+    say(f"wrote {len(alignments)} reports and {index}")
+    if skipped:
+        say(f"error: {len(skipped)} documents skipped: {', '.join(skipped)}", sys.stderr)
+        return EXIT_PARTIAL
     return 0
 
 
@@ -239,7 +254,7 @@ def _export(args: argparse.Namespace) -> int:
         path = report_files.write(reviewed.alignment, args.out, review=reviewed.review)
     else:
         path = export.write(reviewed.alignment, args.out, review=reviewed.review)
-    print(f"wrote {path}")
+    say(f"wrote {path}")
     return 0
 
 

@@ -19,6 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 LABELS = ("faithful", "minor", "major", "omission", "addition")
+# The most segments a link holds on one side. The aligner makes links of up to 3
+# (align.Settings.max_block); a reviewer's merges, moves and relinks, and a pairs file's long
+# cells (cut into segments), stop here, because the word-level checks of a link grow with the
+# product of its two lengths: six segments of at most 2,000 characters (text.segment) keep
+# that product near 4 million word pairs.
+MAX_LINK_SEGMENTS = 6
 VERDICTS = ("translation", "partial translation", "not a translation")
 # What each issue code means, for the reviewer (the report and the app show it next to the code).
 ISSUE_MEANINGS = {
@@ -47,7 +53,8 @@ class Segment:
     `text` is exactly what the user wrote (it is what every output shows); `norm` is the
     form used for comparison (digits to ASCII, Arabic yeh/kaf to Persian, ZWNJ, NFKC).
     `paragraph` is the 0-based index of the input paragraph (non-empty line) it came from,
-    and `start`/`end` its character offsets within that paragraph.
+    and `start`/`end` its character offsets within that paragraph. `cut`: the segment is a
+    piece of a sentence (or line) longer than segmentation allows (workbench.text.segment).
     """
 
     id: int
@@ -56,6 +63,7 @@ class Segment:
     paragraph: int
     start: int
     end: int
+    cut: bool = False
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,19 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
+
 from workbench import fidelity
 from workbench.align import align
 from workbench.embed import TextEncoder, load_encoder
-from workbench.embed.centre import centre
-from workbench.model import Alignment, Link, ScoredAlignment, Segment
+from workbench.embed.centre import centre, unit
+from workbench.errors import InputError
+from workbench.model import MAX_LINK_SEGMENTS, Alignment, Link, ScoredAlignment, Segment
 from workbench.options import Options
 from workbench.text import document
 from workbench.text.document import Bitext
 from workbench.text.pairs import PairTable
-from workbench.text.segment import normalise, segment
+from workbench.text.segment import MAX_SEGMENT_CHARS, cut_note, segment
 
 
 def run(input: str | Path, translation: str | Path | None = None, options: Options = Options(), *,
@@ -45,7 +48,7 @@ def run_bitext(bitext: Bitext, options: Options = Options(), *, reference: str |
     encoder = encoder or load_encoder(options.model, options.device)
     links = align(src, tgt, encoder, settings=options.aligner, progress=progress)
     alignment = Alignment(src, tgt, bitext.src.lang, bitext.tgt.lang, links, model=encoder.name,
-                          notes=list(bitext.notes),
+                          notes=[*bitext.notes, *cut_note(src, "original"), *cut_note(tgt, "translation")],
                           signature=options.signature(encoder.name, bitext.src.lang, bitext.tgt.lang))
     per_segment = None
     if reference is not None:
@@ -70,23 +73,35 @@ def pairs_alignment(table: PairTable, options: Options, encoder: TextEncoder, *,
     tgt: list[Segment] = []
     ids = []
     for row, (src_text, tgt_text) in enumerate(zip(table.src, table.tgt)):
-        ids.append((_append_segment(src, src_text, table.src_lang, row), _append_segment(tgt, tgt_text, table.tgt_lang, row)))
+        pair = (_append_segment(src, src_text, table.src_lang, row), _append_segment(tgt, tgt_text, table.tgt_lang, row))
+        if max(map(len, pair)) > MAX_LINK_SEGMENTS:
+            raise InputError(f"{table.name}: pair {row + 1} is too long to score ({len(src_text):,} and "
+                             f"{len(tgt_text):,} characters); a side may hold {MAX_LINK_SEGMENTS} segments "
+                             f"of at most {MAX_SEGMENT_CHARS:,} characters")
+        ids.append(pair)
     src_vectors = centre(encoder.encode([s.text for s in src], progress=progress))
     tgt_vectors = centre(encoder.encode([s.text for s in tgt], progress=progress))
-    links = [
-        Link(s, t, float(src_vectors[s[0]] @ tgt_vectors[t[0]]) if s and t else None) for s, t in ids
-    ]
+    links = [Link(s, t, _side_similarity(src_vectors, s, tgt_vectors, t) if s and t else None) for s, t in ids]
     return Alignment(src, tgt, table.src_lang, table.tgt_lang, links, model=encoder.name,
                      signature=options.signature(encoder.name, table.src_lang, table.tgt_lang, aligned="given"))
 
 
+def _side_similarity(src_vectors: np.ndarray, src: tuple[int, ...], tgt_vectors: np.ndarray, tgt: tuple[int, ...]) -> float:
+    """Cosine of the two sides' vectors; a side of several segments (a long cell, cut) by
+    their mean."""
+    def side(vectors: np.ndarray, ids: tuple[int, ...]) -> np.ndarray:
+        return vectors[ids[0]] if len(ids) == 1 else unit(vectors[list(ids)].mean(axis=0))
+    return float(side(src_vectors, src) @ side(tgt_vectors, tgt))
+
+
 def _append_segment(segments: list[Segment], text: str, lang: str, row: int) -> tuple[int, ...]:
-    """Add `text` (one row's side) as a segment unless it is blank; its ids."""
-    text = text.strip()
-    if not text:
-        return ()
-    segments.append(Segment(len(segments), text, normalise(text, lang), row, 0, len(text)))
-    return (len(segments) - 1,)
+    """Add `text` (one row's side) as the next segments, numbered on from `segments` and
+    placed in paragraph `row`: one, or the pieces of a text over the segment length (none
+    for a blank side); their ids."""
+    pieces = [dataclasses.replace(piece, id=len(segments) + k, paragraph=row)
+              for k, piece in enumerate(segment([text], lang, "lines"))]
+    segments.extend(pieces)
+    return tuple(piece.id for piece in pieces)
 
 
 def _reference_per_segment(src: list[Segment], reference: str, lang: str, options: Options,

@@ -8,6 +8,7 @@ by a margin, so memory and time grow with the band, not with n x m.
 from __future__ import annotations
 
 import bisect
+import math
 
 import numpy as np
 
@@ -18,7 +19,12 @@ from workbench.align.settings import Settings
 def band(sides: BlockVectors, i0: int, i1: int, j0: int, j1: int,
           settings: Settings) -> list[tuple[int, int]]:
     """Columns each DP row may use on a long document: the rectangles between
-    consecutive anchors, widened by a margin."""
+    consecutive anchors, widened by a margin.
+
+    A rectangle of more than `settings.gap_cells` cells (few or no anchors: two unrelated
+    documents, a long stretch one side lacks) is narrowed to a corridor along its diagonal,
+    wide enough to hold `gap_cells` cells: without it two unrelated 20,000-line files made
+    the band the whole grid (~7 GB). So the cells grow linearly with the document."""
     chain = [(i0 - 1, j0 - 1)] + anchors(sides, i0, i1, j0, j1, settings) + [(i1, j1)]
     margin = settings.band_margin
     bounds = []
@@ -29,6 +35,15 @@ def band(sides: BlockVectors, i0: int, i1: int, j0: int, j1: int,
         before, after = chain[max(k - 1, 0)], chain[min(k, len(chain) - 1)]
         lo = max(j0, before[1] + 1 - margin)
         hi = min(j1, after[1] + margin)
+        rows = after[0] - before[0]
+        if rows * (hi - lo + 1) > settings.gap_cells:
+            # the diagonal from the cell after `before` to `after`; each row spans its own
+            # stretch of it (slope) plus `width` on either side, so rows overlap and a path exists
+            slope = (after[1] - before[1] - 1) / max(rows - 1, 1)
+            centre = before[1] + 1 + (i - before[0] - 1) * slope
+            width = max(margin, settings.gap_cells // (2 * rows))
+            lo = max(lo, math.floor(centre - slope - width))
+            hi = min(hi, math.ceil(centre + width))
         bounds.append((lo, hi))
     # consecutive rows share an anchor, so their ranges overlap and a path always exists
     return bounds

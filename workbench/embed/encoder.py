@@ -215,7 +215,7 @@ class Encoder:
         stripped = [text.strip() for text in texts]
         windowed = [count > self.max_tokens for count in self._token_counts(stripped)]
         keys = [_text_key(self.prompt + text, long) for text, long in zip(stripped, windowed)]
-        vectors = self.cache.get(self.name, keys)
+        vectors = self.cache.get(self.name, keys, self.dimension)
         missing = list({key: (text, long) for key, text, long in zip(keys, stripped, windowed) if key not in vectors}.items())
         bar = _progress_bar(len(missing), progress)
         for at in range(0, len(missing), ENCODE_CHUNK):  # stored as they come: a killed run keeps what it did

@@ -9,8 +9,10 @@ from workbench.languages import NUMBER_WORDS
 from workbench.text.words import WORD, fold
 
 # A number: French and others group thousands with a (no-break, narrow) space: "3 500", "99 040".
+# At most seven groups (10^21): an unbounded count would rescan a long run of groups from each
+# of its groups ("111 111 111 ... 1" took time quadratic in its length).
 SPACE_GROUPS = "\u0020\u00a0\u202f"
-NUMBER = re.compile(rf"(?<!\d)\d{{1,3}}(?:[{SPACE_GROUPS}]\d{{3}})+(?![{SPACE_GROUPS}]?\d)|\d+(?:[.,٫٬'’]\d+)*")
+NUMBER = re.compile(rf"(?<!\d)\d{{1,3}}(?:[{SPACE_GROUPS}]\d{{3}}){{1,6}}(?![{SPACE_GROUPS}]?\d)|\d+(?:[.,٫٬'’]\d+)*")
 URL = re.compile(r"\b(?:https?://|www\.)\S+")
 def numbers(text: str) -> set[float]:
     """Values of the numbers written in digits in `text`, in any script's digits.

@@ -82,9 +82,10 @@ def align_words(src: str, tgt: str, src_vectors: WordVectors, tgt_vectors: WordV
 def literal_matches(src: str, tgt: str, src_words: Sequence[tuple[int, int]], tgt_words: Sequence[tuple[int, int]]) -> np.ndarray:
     """(source words, target words): the same word (case, marks, suffixes after an apostrophe
     aside) or the same number (by value, in any digits)."""
-    src_keys = [_match_key(src[a:b]) for a, b in src_words]
-    tgt_keys = [_match_key(tgt[a:b]) for a, b in tgt_words]
-    return np.array([[a == b and a != "" for b in tgt_keys] for a in src_keys], dtype=bool).reshape(len(src_keys), len(tgt_keys))
+    codes: dict[str, int] = {"": -1}  # each key as a number, so the n x m comparison is one array operation
+    src_codes = np.array([codes.setdefault(_match_key(src[a:b]), len(codes)) for a, b in src_words], dtype=np.int64)
+    tgt_codes = np.array([codes.setdefault(_match_key(tgt[a:b]), len(codes)) for a, b in tgt_words], dtype=np.int64)
+    return (src_codes[:, None] == tgt_codes[None, :]) & (src_codes[:, None] >= 0)
 
 
 def text_word_vectors(text: str, encoder: TextEncoder) -> WordVectors:

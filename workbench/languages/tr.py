@@ -6,8 +6,9 @@ PROFILES = (Profile(
     "tr",
     stop_words=words("bir ile için gibi kadar olan olarak ise veya hem daha çok her şu bu da de ki mi ve"),
     negation_words=words("değil hiç yok"),
-    # değil, yok, hiç; the verb suffix -me/-ma before a tense (yapılamaz, olmayan, etmedi)
-    negation=(r"\b(?:değil\w*|yok\w*|hiç\w*|asla)\b|\w+?(?:m[ae]m[ae]k|m[ae]z|m[ae]y[ae]n|m[ae]d[ıi](?!kç)"
+    # değil, yok, hiç; the verb suffix -me/-ma before a tense (yapılamaz, olmayan, etmedi),
+    # looked for from a word's start only, so a long word is read once, not from each letter
+    negation=(r"\b(?:değil\w*|yok\w*|hiç\w*|asla)\b|\b\w+?(?:m[ae]m[ae]k|m[ae]z|m[ae]y[ae]n|m[ae]d[ıi](?!kç)"
               r"|m[ıiuü]yor|m[ae]m[ae]l[ıi]|m[ae]y[ae]c[ae]k|m[ae]ks[ıi]z[ıi]n)\w*"),
     negation_idioms=r"\bhiç\s+(?:olmazsa|değilse)\b",
     number_words=numbers({1: "bir", 2: "iki", 3: "üç", 4: "dört", 5: "beş", 6: "altı", 7: "yedi",

@@ -34,6 +34,7 @@ from workbench.model import (
 )
 from workbench.output.files import atomic_write
 from workbench.output.text import bcp47
+from workbench.text.document import csv_reader
 from workbench.text.segment import normalise
 
 BASE_COLUMNS = ("link", "src_ids", "tgt_ids", "kind", "src_text", "tgt_text", "similarity")
@@ -47,7 +48,8 @@ SIGNATURE_COLUMN = "signature"
 # Characters XML 1.0 forbids (and openpyxl refuses): C0 controls except tab/newline/CR,
 # lone surrogates, U+FFFE/U+FFFF. They come from scraped pages, never from a writer's intent.
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_FLOAT_COLUMNS = ("similarity", "fidelity")
+# the number columns and the values they may hold (NaN fails every comparison, so it is refused)
+_FLOAT_COLUMNS = {"similarity": (-1.0, 1.0), "fidelity": (0.0, 1.0)}
 # A cell a spreadsheet may run as a formula: OWASP's triggers (= + - @ tab CR), after any run of
 # single quotes, so that a text which itself starts with quotes and a trigger is quoted too.
 _FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
@@ -140,6 +142,8 @@ def read_rows(path: str | os.PathLike) -> list[dict]:
         raise InputError(f"Cannot read {path}: {error.strerror or error}.") from error
     except UnicodeDecodeError as error:
         raise InputError(f"Cannot read {path}: it is not UTF-8 text.") from error
+    except csv.Error as error:
+        raise InputError(f"Cannot read {path.name}: it is not a well-formed CSV file ({error}).") from error
     return table
 
 
@@ -162,7 +166,7 @@ def read_alignment(path: str | os.PathLike) -> ScoredAlignment:
         records = [_record(row) for row in table]
         alignment, scores = alignment_from_records(
             records, normalise, f"read back from {path.name}: document scores recomputed from its link scores")
-    except (RecordError, TypeError, ValueError) as error:
+    except (RecordError, TypeError, ValueError, KeyError, IndexError, OverflowError) as error:
         detail = str(error) if isinstance(error, RecordError) else "has malformed ids, scores or spans"
         raise InputError(f"{path.name} {detail}.") from error
     return scored(alignment, scores, summarise(alignment, scores))
@@ -322,7 +326,7 @@ def _xlsx_value(value: object) -> object:
 
 
 def _read_csv(handle, path: Path) -> list[dict]:
-    reader = csv.DictReader(handle)
+    reader = csv_reader(handle)
     _check_columns(reader.fieldnames or [], path)
     return [
         _typed({name: csv_text(cell) if isinstance(cell, str) else cell for name, cell in row.items()}, path, number)
@@ -339,8 +343,12 @@ def _read_jsonl(handle, path: Path) -> list[dict]:
             record = json.loads(line)
         except json.JSONDecodeError as error:
             raise InputError(f"{path.name} line {number} is not JSON: {error.msg}.") from error
+        except RecursionError as error:
+            raise InputError(f"{path.name} line {number} nests too deeply to be an export.") from error
         if not isinstance(record, dict):
             raise InputError(f"{path.name} line {number} is not a JSON object.")
+        if not _encodable(record):
+            raise InputError(f"{path.name} line {number} holds a lone surrogate (\\udXXX), which is no character.")
         _check_columns(list(record), path)
         for key in ("src_spans", "tgt_spans"):
             if isinstance(record.get(key), list):
@@ -355,17 +363,29 @@ def _check_columns(names: list[str], path: Path) -> None:
         raise InputError(f"{path.name} is not an alignment export: it lacks the column(s) {', '.join(missing)}.")
 
 
+def _encodable(record: dict) -> bool:
+    """Whether every text of a JSON record is UTF-8 (JSON may spell lone surrogates)."""
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _typed(row: dict, path: Path, number: int) -> dict:
-    """CSV cells are all text: give `link`, `similarity` and `fidelity` their types back."""
+    """CSV cells are all text: give `link`, `similarity` and `fidelity` their types back,
+    refusing values no export holds (NaN, infinities, a fidelity outside 0..1)."""
     try:
         typed = dict(row)
         typed["link"] = int(row["link"])
-        for name in _FLOAT_COLUMNS:
+        for name, (low, high) in _FLOAT_COLUMNS.items():
             if name in row:
                 typed[name] = None if row[name] in ("", None) else float(row[name])
+                if typed[name] is not None and not low <= typed[name] <= high:
+                    raise ValueError(f"{name} {typed[name]} is outside {low}..{high}")
         for name in ("src_ids", "tgt_ids"):
             typed[name] = " ".join(str(row[name] or "").split())
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OverflowError) as error:
         raise InputError(f"{path.name} line {number} has a malformed link, similarity or fidelity value.") from error
     return typed
 

@@ -1,4 +1,5 @@
-"""Document text on its way into HTML and Markdown: cleaned, escaped, marked, given a direction.
+"""Document text on its way into HTML, Markdown and the terminal: cleaned, escaped, marked,
+given a direction.
 
 Document text is data, and hostile text must not reorder or script the page: bidi control
 characters are removed (an unbalanced override in one sentence would reorder everything
@@ -18,6 +19,17 @@ from workbench.languages import is_rtl
 # LRE, RLE, PDF, LRO, RLO and LRI, RLI, FSI, PDI: they reorder everything after them.
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _BCP47 = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+
+
+# C0 controls but tab and newline, DEL and the C1 controls (0x9b is a one-byte CSI): they
+# start the escape sequences with which text can recolour, retitle or rewrite a terminal.
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text safe to print on a terminal: control characters (ESC, CSI, BEL, CR...) and bidi
+    overrides removed, so a document's text shows as text and cannot drive the terminal."""
+    return _TERMINAL_CONTROLS.sub("", clean(text))
 
 
 def bcp47(lang: str) -> str:

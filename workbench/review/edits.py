@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from workbench.errors import InputError
-from workbench.model import CATEGORIES, Link, LinkState
+from workbench.model import CATEGORIES, MAX_LINK_SEGMENTS, Link, LinkState
 
 Side = Literal["src", "tgt"]
 Direction = Literal["next", "previous"]
@@ -66,7 +66,7 @@ def merge(states: Sequence[LinkState], i: int, direction: Direction) -> Splice:
     first = i if direction == "next" else i - 1
     if first < 0 or first + 1 >= len(states):
         raise InputError(f"Link {i + 1} has no {direction} link to merge with.")
-    return first, 2, [combine(states[first:first + 2])]
+    return first, 2, [bounded(combine(states[first:first + 2]), first)]
 
 
 def split(states: Sequence[LinkState], i: int, src_at: int, tgt_at: int) -> Splice:
@@ -96,7 +96,7 @@ def move(states: Sequence[LinkState], i: int, side: Side, direction: Direction) 
     target = getattr(states[other], side)
     grown = moved + target if direction == "next" else target + moved
     donor = LinkState(**{**_sides(states[i]), side: kept})
-    receiver = LinkState(**{**_sides(states[other]), side: grown})
+    receiver = bounded(LinkState(**{**_sides(states[other]), side: grown}), other)
     pair = [donor, receiver] if direction == "next" else [receiver, donor]
     return min(i, other), 2, [s for s in pair if s.src or s.tgt]
 
@@ -115,7 +115,7 @@ def relink(states: Sequence[LinkState], i: int, j: int) -> Splice:
         raise InputError(f"Links {i + 1} and {j + 1} cannot be relinked: only segments "
                          "without a counterpart, with nothing linked between them, can.")
     first, last = min(i, j), max(i, j)
-    return first, last - first + 1, [combine(states[first:last + 1])]
+    return first, last - first + 1, [bounded(combine(states[first:last + 1]), first)]
 
 
 def relink_partners(states: Sequence[LinkState], index: int) -> list[int]:
@@ -154,6 +154,15 @@ def realigned(states: Sequence[LinkState], links: Sequence[Link]) -> tuple[list[
 def combine(states: Sequence[LinkState]) -> LinkState:
     """One unreviewed link holding all the segments of consecutive links."""
     return LinkState(tuple(k for s in states for k in s.src), tuple(k for s in states for k in s.tgt))
+
+
+def bounded(state: LinkState, i: int) -> LinkState:
+    """`state`, the link an edit makes at index `i`, unless it is longer than a link may be."""
+    for side, ids in _sides(state).items():
+        if len(ids) > MAX_LINK_SEGMENTS:
+            raise InputError(f"Link {i + 1} would hold {len(ids)} {_SIDE_NAME[side]} segments; a link holds "
+                             f"at most {MAX_LINK_SEGMENTS} a side (its word-level checks grow with its length).")
+    return state
 
 
 def _sides(state: LinkState) -> dict[str, tuple[int, ...]]:

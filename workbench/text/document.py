@@ -15,6 +15,7 @@ messages.
 from __future__ import annotations
 
 import codecs
+import csv
 import functools
 import random
 import re
@@ -162,6 +163,13 @@ def read_text(path: str | Path) -> str:
     except OSError as error:
         raise InputError(f"{name}: cannot read the file ({error.strerror})") from None
     return decode(data, name)
+
+
+def csv_reader(handle) -> csv.DictReader:
+    """A CSV reader whose cells may be as long as a file may be (the csv module stops at
+    131,072 characters, and a merged link or a long translation-memory cell is longer)."""
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))
+    return csv.DictReader(handle)
 
 
 def _too_large(name: str, size: int) -> InputError:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.errors import InputError
-from workbench.text.document import detect_language, read_text
+from workbench.text.document import csv_reader, detect_language, read_text
 
 SRC_COLUMN, TGT_COLUMN = "src_text", "tgt_text"
 
@@ -62,13 +62,17 @@ def _detected(texts: list[str], name: str, role: str) -> str:
 
 
 def _read_csv(text: str, name: str) -> tuple[list[str], list[str], tuple[str, ...], list[dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(text))
-    columns = reader.fieldnames or []
+    reader = csv_reader(io.StringIO(text))
+    try:
+        columns = reader.fieldnames or []
+        rows = list(reader)
+    except csv.Error as error:
+        raise InputError(f"{name}: not a well-formed CSV file ({error})") from None
     if SRC_COLUMN not in columns or TGT_COLUMN not in columns:
         raise InputError(f"{name}: a pairs CSV needs the columns {SRC_COLUMN} and {TGT_COLUMN} (found: {', '.join(columns) or 'none'})")
     extra_columns = tuple(c for c in columns if c not in (SRC_COLUMN, TGT_COLUMN) and c)
     src, tgt, extra = [], [], []
-    for row in reader:
+    for row in rows:
         src.append(row.get(SRC_COLUMN) or "")
         tgt.append(row.get(TGT_COLUMN) or "")
         extra.append({c: row.get(c) or "" for c in extra_columns})

@@ -13,7 +13,9 @@ import re
 from collections import Counter
 
 # URLs and e-mail addresses are Latin letters whatever the language of the line around them.
-ADDRESSES = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
+# An address starts where a token starts, so a long run without spaces ("@@@@...", 5 MB of
+# letters) is scanned once, not once from each of its characters.
+ADDRESSES = re.compile(r"(?<!\S)(?:(?:https?://|www\.)\S+|[^\s@]+@[^\s@]+\.\w+)")
 _NOT_LETTERS = re.compile(r"[\W\d_]+")
 ARABIC_LETTERS = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 LATIN_LETTERS = re.compile(r"[A-Za-z\u00c0-\u024f]")

@@ -28,15 +28,28 @@ _OPENERS = "\"'«“‘„‚([{¿¡‹「『-–—"
 _CANDIDATE = re.compile(
     f"[{re.escape(_TERMINATORS)}]+(?:[{re.escape(_CLOSERS)}]|\\s+[{re.escape(_ONLY_CLOSERS)}])*"
 )
-_WORD_BEFORE = re.compile(r"(\S+)\Z")
+_NON_SPACE = re.compile(r"\S")
+# Longer words before a "." are never abbreviations, initials or dotted letters.
+_LONGEST_ABBREVIATION = 32
 # "U.S", "e.g", "z.B", "i.e": letters with inner dots (the final dot is the candidate).
 _DOTTED = re.compile(r"(?:[^\W\d_]{1,3}\.)+[^\W\d_]{1,3}")
+
+# The longest segment: a longer sentence (or line, with split="lines") is cut at clause or
+# word boundaries into pieces no longer than this. Real sentences stay far below it (the
+# longest in the benchmarks has 555 characters); the encoder reads 512 tokens at once, about
+# 2,000 characters; and it bounds what a link holds, so the word-level checks, which grow
+# with the product of a link's two lengths, stay bounded whatever the input.
+MAX_SEGMENT_CHARS = 2_000
+# Where a piece may end when a segment is cut, best first: after a clause mark, at a space.
+_CLAUSE_ENDS = re.compile(r"[,;:،؛]\s")
+
 
 def segment(paragraphs: list[str], lang: str, split: str = "sentences") -> list[Segment]:
     """The segments of `paragraphs`, numbered from 0 in reading order.
 
     split="lines" keeps each paragraph whole (for pre-segmented input such as one sentence
     per line); split="sentences" cuts paragraphs at sentence ends (see _sentence_spans).
+    Either way a segment longer than MAX_SEGMENT_CHARS is cut into pieces marked `cut`.
     Blank paragraphs give no segment but keep their index.
     """
     if split not in SPLITS:
@@ -44,12 +57,43 @@ def segment(paragraphs: list[str], lang: str, split: str = "sentences") -> list[
     segments: list[Segment] = []
     for index, paragraph in enumerate(paragraphs):
         spans = _sentence_spans(paragraph, lang) if split == "sentences" else [(0, len(paragraph))]
-        for start, end in spans:
-            start, end = _strip_span(paragraph, start, end)
-            if start < end:
-                text = paragraph[start:end]
-                segments.append(Segment(len(segments), text, normalise(text, lang), index, start, end))
+        for span in spans:
+            pieces = _pieces(paragraph, *_strip_span(paragraph, *span))
+            for start, end in pieces:
+                start, end = _strip_span(paragraph, start, end)
+                if start < end:
+                    text = paragraph[start:end]
+                    segments.append(Segment(len(segments), text, normalise(text, lang), index, start, end,
+                                            cut=len(pieces) > 1))
     return segments
+
+
+def cut_note(segments: list[Segment], name: str) -> list[str]:
+    """The user's note on the segments `segment` had to cut, if any."""
+    cut = sum(s.cut for s in segments)
+    if not cut:
+        return []
+    return [f"{name}: {cut} segments are pieces of sentences longer than {MAX_SEGMENT_CHARS:,} characters, "
+            "cut at clause or word boundaries"]
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """[start, end) as pieces of at most MAX_SEGMENT_CHARS: each cut after the last clause mark
+    in the second half of the piece, else at its last space, else (a run with no space) at
+    the limit. Each cut reads one piece's worth of text, so cutting is linear."""
+    pieces = []
+    while end - start > MAX_SEGMENT_CHARS:
+        limit = start + MAX_SEGMENT_CHARS
+        half = start + MAX_SEGMENT_CHARS // 2
+        clause = None
+        for clause in _CLAUSE_ENDS.finditer(text, half, limit + 1):
+            pass
+        space = text.rfind(" ", half, limit + 1)
+        cut = clause.start() + 1 if clause else space if space > half else limit
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
 
 
 def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -70,22 +114,25 @@ def _sentence_spans(paragraph: str, lang: str) -> list[tuple[int, int]]:
     _starts_sentence); a paragraph end is always a sentence end, so Persian and Arabic
     sentences without a final stop are kept. A single "." is no end after an abbreviation,
     an initial or, in languages that write them so, an ordinal number.
+
+    Each candidate looks only at its neighbourhood (the next non-space character, the word
+    before), never at the rest of the paragraph, so time is linear in the paragraph's length.
     """
     spans = []
     start = 0
     for match in _CANDIDATE.finditer(paragraph):
         end = match.end()
-        rest = paragraph[end:]
-        if not rest.strip():
+        following = _NON_SPACE.search(paragraph, end)
+        if following is None:
             break
         if match.group()[0] in "。！？":
             spans.append((start, end))
             start = end
             continue
-        if not rest[0].isspace():
+        if following.start() == end:
             continue
-        following = rest.lstrip()
-        if not _starts_sentence(following) or _is_abbreviation(paragraph, match, following, lang):
+        first = following.group()
+        if not _starts_sentence(first) or _is_abbreviation(paragraph, match, first, lang):
             continue
         spans.append((start, end))
         start = end
@@ -93,29 +140,36 @@ def _sentence_spans(paragraph: str, lang: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _starts_sentence(text: str) -> bool:
+def _starts_sentence(char: str) -> bool:
     """An uppercase letter, a digit, an opening quote or bracket, or a letter of a script
     without case. A lowercase letter means the stop was not a sentence end ("the U.S. and",
     "Why? he asked")."""
-    char = text[0]
     return char.isupper() or char.isdigit() or char in _OPENERS or (char.isalpha() and not char.islower())
 
 
 def _is_abbreviation(paragraph: str, match: re.Match[str], following: str, lang: str) -> bool:
-    """Whether the single "." of `match` belongs to the word before it, not to the sentence."""
+    """Whether the single "." of `match` belongs to the word before it, not to the sentence
+    (`following` is the first character after the spaces)."""
     if match.group() != ".":
         return False
-    before = _WORD_BEFORE.search(paragraph, 0, match.start())
-    if before is None:
-        return False
-    word = before.group(1).lstrip(_OPENERS)
-    return (
+    word = _word_before(paragraph, match.start()).lstrip(_OPENERS)
+    return bool(word) and (
         word in ABBREVIATIONS
-        or (word in NUMBER_ABBREVIATIONS and following[0].isdigit())
+        or (word in NUMBER_ABBREVIATIONS and following.isdigit())
         or (len(word) == 1 and word.isupper())  # an initial: "J. R. R. Tolkien"
         or _DOTTED.fullmatch(word) is not None
         or (profile(lang).ordinal_dot and word.isdigit() and len(word) <= 2)
     )
+
+
+def _word_before(text: str, end: int) -> str:
+    """The run of non-space characters that ends at `end`, or "" when it is longer than any
+    abbreviation can be (reading further back would make splitting quadratic)."""
+    window_start = max(0, end - _LONGEST_ABBREVIATION)
+    window = text[window_start:end]
+    word = window.split()[-1] if window and not window[-1].isspace() else ""
+    touches_window_start = len(word) == len(window) and window_start > 0 and not text[window_start - 1].isspace()
+    return "" if touches_window_start else word
 
 
 _TATWEEL = "\u0640"
