@@ -52,7 +52,7 @@ from workbench.review.edits import relink_partners
 from workbench.review.store import ReviewedDocument, Step, Store, content_key
 from workbench.text import document
 from workbench.text.segment import SPLITS
-from workbench.ui import scorer
+from workbench.ui import MAX_UPLOAD_MB, scorer
 from workbench.ui.components import (
     STYLE,
     display_name,
@@ -64,7 +64,6 @@ from workbench.ui.components import (
     side_html,
 )
 
-MAX_UPLOAD_MB = 5
 PAGE_SIZE = 20
 EXPORTS = (  # button label, file suffix, MIME type
     ("CSV", ".csv", "text/csv"),
