@@ -71,6 +71,14 @@ def user_version(path: Path) -> int:
         conn.close()
 
 
+def columns(path: Path, table: str) -> set[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return {name for (name,) in conn.execute("SELECT name FROM pragma_table_info(?)", (table,))}
+    finally:
+        conn.close()
+
+
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -137,8 +145,8 @@ def test_an_early_database_gets_the_columns_and_tables_it_lacks(tmp_path: Path, 
     conn.executescript(OLD_SCHEMA)
     conn.execute("ATTACH ? AS current", (str(current.path),))
     for table in ("documents", "links", "actions"):  # the same document, as the early schema kept it
-        columns = ", ".join(name for (name,) in conn.execute("SELECT name FROM pragma_table_info(?)", (table,)))
-        conn.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM current.{table}")
+        names = ", ".join(name for (name,) in conn.execute("SELECT name FROM pragma_table_info(?)", (table,)))
+        conn.execute(f"INSERT INTO main.{table} ({names}) SELECT {names} FROM current.{table}")
     conn.execute("DETACH current")
     conn.close()
     before = rows(old)
@@ -149,14 +157,16 @@ def test_an_early_database_gets_the_columns_and_tables_it_lacks(tmp_path: Path, 
     assert after["links"] == before["links"] and after["actions"] == before["actions"]
     assert db.load(doc).states == states and db.load(doc).alignment.signature == ""
     assert db.replay(doc) == states
-    db.reject(doc, 0, "other", "checked after the upgrade", who="bob")  # the write that used to fail
+    assert {"summary", "summary_links", "signature"} <= columns(old, "documents")
+    db.reject(doc, 0, "other", "checked after the upgrade", who="bob")
     assert db.load(doc).states[0].status == "rejected"
     assert db.undo(doc, who="bob").type == "reject" and db.load(doc).states == states
+    other = save(db, name="after the upgrade")  # it failed: "no column named summary_links"
     db.delete(doc)  # the history's old no-delete trigger gave way to today's
-    assert db.documents() == [] and db.history(doc) == []
+    assert [d.id for d in db.documents()] == [other] and db.history(doc) == []
 
 
-def test_migrations_run_in_order_once_each_and_all_or_nothing(tmp_path: Path, tiny, monkeypatch) -> None:
+def test_migrations_run_in_order_once_each_and_all_or_nothing(tiny, monkeypatch) -> None:
     db, doc = tiny
     ran = []
 
@@ -175,12 +185,12 @@ def test_migrations_run_in_order_once_each_and_all_or_nothing(tmp_path: Path, ti
         Store(db.path)
     # the version-2 step and the broken one ran in one transaction: neither is left
     assert ran == ["colour", "broken"] and user_version(db.path) == SCHEMA_VERSION
-    assert {"colour", "shade"}.isdisjoint(name for (name,) in sqlite3.connect(db.path).execute(
-        "SELECT name FROM pragma_table_info('links')"))
+    assert {"colour", "shade"}.isdisjoint(columns(db.path, "links"))
     monkeypatch.setattr(store, "_MIGRATIONS", store._MIGRATIONS[:-1])
     monkeypatch.setattr(store, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     upgraded = Store(db.path)
     assert ran == ["colour", "broken", "colour"] and user_version(db.path) == SCHEMA_VERSION + 1
+    assert "colour" in columns(db.path, "links")
     Store(db.path)
     assert ran == ["colour", "broken", "colour"]  # a current database runs no migration
     assert upgraded.load(doc).states == db.load(doc).states
