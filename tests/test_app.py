@@ -22,7 +22,6 @@ from seed_000 import align_seed as align_seed_fast
 from streamlit.testing.v1 import AppTest
 
 from workbench import fidelity
-from workbench.fidelity import evidence
 from workbench.model import LinkFidelity, LinkState, ScoredAlignment, Segment
 from workbench.review.store import DocumentInfo, Store, content_key
 from workbench.ui import scorer
@@ -270,11 +269,8 @@ def test_uploaded_text_is_shown_as_text(db_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def fake_aligned() -> ScoredAlignment:
-    """Seed 000 aligned and scored with the fake encoder (the detector reading its states,
-    as conftest has it for each test)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(evidence, "detector_encoder", lambda given: given)
-        return align_seed_fast()
+    """Seed 000 aligned and scored with the fake encoder."""
+    return align_seed_fast()
 
 
 @pytest.fixture
