@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fake_encoder import FakeEncoder
 
 from workbench import pipeline
+from workbench.fidelity import evidence
 from workbench.model import ScoredAlignment
 from workbench.options import Options
 from workbench.text import document
@@ -72,7 +74,12 @@ def seed_encoder() -> FakeEncoder:
 
 
 def align_seed(split: str = "sentences", encoder=None) -> ScoredAlignment:
-    """Seed 000 aligned and scored by the whole pipeline (default: with `seed_encoder()`)."""
-    return pipeline.run_bitext(document.load(SEED), Options(split=split), encoder=encoder or seed_encoder())
+    """Seed 000 aligned and scored by the whole pipeline (default: with `seed_encoder()`), the
+    divergence detector reading the fake's states, as conftest has it in each fast test. Said
+    here, since module-scoped fixtures call this before conftest's per-test patch is in place,
+    and the detector would load (and, in a fresh checkout, build) the real model to read its."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(evidence, "detector_encoder", lambda given: given)
+        return pipeline.run_bitext(document.load(SEED), Options(split=split), encoder=encoder or seed_encoder())
 
 

@@ -22,7 +22,6 @@ from seed_000 import align_seed as align_seed_fast
 from streamlit.testing.v1 import AppTest
 
 from workbench import fidelity
-from workbench.fidelity import evidence
 from workbench.model import LinkFidelity, LinkState, ScoredAlignment, Segment
 from workbench.review.store import DocumentInfo, Store, content_key
 from workbench.ui import scorer
@@ -33,6 +32,7 @@ from workbench.ui.components import (
     markdown_escape,
     marked_html,
     meta_html,
+    requested_document,
     side_html,
 )
 from workbench.ui.components import link_key as key
@@ -269,11 +269,8 @@ def test_uploaded_text_is_shown_as_text(db_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def fake_aligned() -> ScoredAlignment:
-    """Seed 000 aligned and scored with the fake encoder (the detector reading its states,
-    as conftest has it for each test)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(evidence, "detector_encoder", lambda given: given)
-        return align_seed_fast()
+    """Seed 000 aligned and scored with the fake encoder."""
+    return align_seed_fast()
 
 
 @pytest.fixture
@@ -377,6 +374,53 @@ def test_bad_uploads_are_reported_not_raised(db_path: Path) -> None:
     at.button(key="FormSubmitter:upload-Align upload").click().run()
     assert not at.exception and "larger than" in at.error[0].value
     assert Store(db_path).documents() == []
+
+
+@pytest.mark.parametrize("wanted", ["²", "١", "1²", " 1", "+1", "1.0", "0x1", "9" * 5000, "1" * 19, "2", ""],
+                         ids=["superscript two", "arabic-indic one", "1 and superscript two", "space 1", "+1",
+                              "1.0", "0x1", "5000 digits", "19 digits", "no such document", "empty"])
+def test_a_document_id_from_the_url_is_ascii_digits_naming_a_stored_document(db_path: Path, fake_aligned,
+                                                                               wanted: str) -> None:
+    db = Store(db_path)
+    text = SEED.read_text(encoding="utf-8")
+    doc = db.save(fake_aligned, name=SEED.name, key=content_key(text), source_text=text, who="tester")
+    assert doc == 1
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params["doc"] = wanted  # what anyone can type into the address bar
+    at.run()
+    assert not at.exception and not at.error
+    assert [t.value for t in at.title] == ["Alignment workbench"]  # the document list, not document 1
+    assert "doc" not in at.query_params
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params["doc"] = "1"
+    at.run()
+    assert not at.exception and at.button(key="back") and at.query_params["doc"] == "1"
+
+
+def test_requested_document_reads_only_ascii_digits_of_known_ids() -> None:
+    assert requested_document("12", {3, 12}) == 12 and requested_document("012", {12}) == 12
+    for value in ("", "²", "٣", "١٢", "12 ", "-12", "1e1", "12\n", "9" * 19, "9" * 5000):
+        assert requested_document(value, {1, 3, 12, 10, 9 * 10**18 + 1}) is None, value
+    assert requested_document("7", {3, 12}) is None
+
+
+def test_a_database_the_app_cannot_use_is_a_message_not_a_traceback(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    db_path.write_bytes(b"my notes, not a database\n" * 100)
+    at = start()
+    [error] = [e.value.replace("\\", "") for e in at.error]
+    assert error.startswith(f"The review database {db_path} is not a workbench review database, or is damaged")
+    assert db_path.read_bytes() == b"my notes, not a database\n" * 100
+
+
+def test_a_database_damaged_under_the_running_app_is_a_message(db_path: Path, fake_aligned) -> None:
+    at, db, doc = open_stored(db_path, fake_aligned)
+    at.button(key=f"confirm-{key(db.load(doc).states[0])}").click().run()
+    db_path.write_bytes(bytes(4096))  # e.g. another program overwrote it
+    at.button(key="undo").click().run()
+    assert not at.exception
+    errors = [e.value.replace("\\", "") for e in at.error]
+    assert errors and all("is not a workbench review database, or is damaged" in e for e in errors)
 
 
 # ---------------------------------------------------------------- the HTML pieces (no Streamlit)

@@ -7,6 +7,7 @@ fails before any model loads, and the `ui` command's checks are fast tier.
 
 import csv
 import importlib.util
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from lxml import etree
 
 from workbench import cli
 from workbench.options import Options
+from workbench.ui import MAX_UPLOAD_MB
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_e5fe0829ebe86db2.txt"
@@ -240,7 +242,12 @@ def test_ui_without_streamlit_is_one_line_exit_2(monkeypatch, capsys):
     assert line.startswith("error: ") and "streamlit" in line and "pip install" in line
 
 
-def test_ui_runs_the_app_file_under_streamlit(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize(("host", "address", "url"), [
+    (None, "127.0.0.1", "http://127.0.0.1:8765"),  # this machine only, unless told otherwise
+    ("0.0.0.0", "0.0.0.0", "http://0.0.0.0:8765"),
+    ("::1", "::1", "http://[::1]:8765"),
+])
+def test_ui_runs_the_app_file_under_streamlit(tmp_path, monkeypatch, capsys, host, address, url):
     started = []
 
     def call(command, env):
@@ -248,10 +255,51 @@ def test_ui_runs_the_app_file_under_streamlit(tmp_path, monkeypatch, capsys):
         return 0
 
     monkeypatch.setattr(cli.subprocess, "call", call)
-    assert cli.main(["ui", "--port", "8765", "--db", str(tmp_path / "review.sqlite")]) == 0
+    hosting = ["--host", host] if host else []
+    assert cli.main(["ui", "--port", "8765", "--db", str(tmp_path / "review.sqlite"), *hosting]) == 0
     [(command, env)] = started
     assert command[:4] == [sys.executable, "-m", "streamlit", "run"]
     assert Path(command[4]) == ROOT / "workbench" / "ui" / "app.py" and Path(command[4]).is_file()
-    assert command[command.index("--server.port") + 1] == "8765"
+    options = dict(zip(command[5::2], command[6::2]))
+    assert options["--server.port"] == "8765" and options["--server.address"] == address
+    assert options["--server.maxUploadSize"] == str(MAX_UPLOAD_MB) == "5"  # the server refuses more
     assert env["WORKBENCH_DB"] == str((tmp_path / "review.sqlite").resolve())
-    assert "http://localhost:8765" in capsys.readouterr().out
+    assert f"review workbench at {url} " in capsys.readouterr().out
+
+
+def unusable_databases(tmp_path: Path) -> list[tuple[str, Path]]:
+    """Files and folders that are no review database this workbench can open: (what the error
+    says, path)."""
+    noise, notes, newer = tmp_path / "noise.sqlite", tmp_path / "notes.sqlite", tmp_path / "newer.sqlite"
+    noise.write_bytes(bytes(range(256)) * 64)
+    notes.write_text("my review notes\n" * 100, encoding="utf-8")
+    conn = sqlite3.connect(newer)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    return [("not a workbench review database, or is damaged", noise),
+            ("not a workbench review database, or is damaged", notes),
+            ("is a folder, not a file", tmp_path),
+            ("was written by a newer workbench (schema 99)", newer)]
+
+
+def test_export_from_an_unusable_database_is_one_line_exit_2(tmp_path):
+    out = tmp_path / "out" / "x.csv"
+    for what, path in unusable_databases(tmp_path):
+        before = path.read_bytes() if path.is_file() else None
+        result = workbench("export", "--db", path, "1", "--out", out)
+        assert result.returncode == 2, result.stderr
+        [line] = result.stderr.splitlines()
+        assert line.startswith(f"error: The review database {path} ") and what in line
+        assert not out.exists() and (path.read_bytes() if path.is_file() else None) == before
+
+
+def test_ui_with_an_unusable_database_is_one_line_exit_2_and_starts_no_server(tmp_path, monkeypatch, capsys):
+    def no_server(*args, **kwargs):
+        raise AssertionError("started streamlit on a database it cannot use")
+
+    monkeypatch.setattr(cli.subprocess, "call", no_server)
+    for what, path in unusable_databases(tmp_path):
+        assert cli.main(["ui", "--db", str(path)]) == 2
+        out, err = capsys.readouterr()
+        [line] = err.splitlines()
+        assert out == "" and line.startswith(f"error: The review database {path} ") and what in line

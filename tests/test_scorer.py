@@ -36,9 +36,7 @@ def wait_ready(process: ModelProcess, seconds: float = 120) -> None:
 
 @pytest.fixture(scope="module")
 def aligned() -> ScoredAlignment:
-    with pytest.MonkeyPatch.context() as patch:  # as conftest has it for each test
-        patch.setattr(evidence, "detector_encoder", lambda given: given)
-        return align_seed()
+    return align_seed()
 
 
 def test_the_process_scores_the_stale_links_as_this_process_does(aligned: ScoredAlignment) -> None:

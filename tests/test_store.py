@@ -521,6 +521,7 @@ def test_a_failed_delete_leaves_everything(db: Store, doc: int) -> None:
 def test_delete_works_on_a_database_made_before_it(db: Store, doc: int) -> None:
     with sqlite3.connect(db.path) as conn:  # the schema as it was: no DELETE on the history at all
         conn.executescript("""
+            PRAGMA user_version = 0;
             DROP TRIGGER actions_append_only;
             DROP TABLE deleted_documents;
             CREATE TRIGGER actions_no_delete BEFORE DELETE ON actions

@@ -100,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--out", required=True, help="report file, or a folder for a folder of documents")
 
     sub = add("ui", _ui, "start the review workbench in the browser")
+    sub.add_argument("--host", default="127.0.0.1",
+                     help="the address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 lets "
+                          "anyone who can reach this machine read and edit the review)")
     sub.add_argument("--port", type=int, default=8501)
     sub.add_argument("--db", help="review database (default: data/review.sqlite under WORKBENCH_HOME)")
 
@@ -226,15 +229,22 @@ def _is_aligned_file(args: argparse.Namespace) -> bool:
 
 
 def _ui(args: argparse.Namespace) -> int:
+    """Check the database, then serve the app: on `--host` only, refusing request bodies over
+    the upload limit before reading them (the app cannot: Streamlit reads an upload whole
+    before the page sees it)."""
     if importlib.util.find_spec("streamlit") is None:
         raise InputError("the review UI needs streamlit, which is not installed: "
                          "pip install 'alignment-workbench[ui]' (or pip install 'streamlit>=1.67,<2')")
+    from workbench.review.store import Store
+    from workbench.ui import MAX_UPLOAD_MB
+
+    db = Store(args.db or os.environ.get("WORKBENCH_DB"))  # a database that cannot be used stops here
     app = Path(__file__).with_name("ui") / "app.py"
-    env = dict(os.environ)
-    if args.db:
-        env["WORKBENCH_DB"] = str(Path(args.db).resolve())
-    print(f"review workbench at http://localhost:{args.port}  (Ctrl+C stops it)", flush=True)
-    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+    env = {**os.environ, "WORKBENCH_DB": str(db.path.resolve())}
+    host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address in a URL
+    print(f"review workbench at http://{host}:{args.port}  (Ctrl+C stops it)", flush=True)
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", args.host,
+               "--server.port", str(args.port), "--server.maxUploadSize", str(MAX_UPLOAD_MB),
                "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     return subprocess.call(command, env=env)
 

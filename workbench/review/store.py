@@ -28,6 +28,14 @@ Why it is shaped this way:
   (a reviewer deletes what they no longer need, often an upload they should not keep);
   only its id stays, retired, so that a tab or link still naming it is told it is gone
   instead of reaching the next document stored.
+- **The schema has a version.** `PRAGMA user_version` says which of `_MIGRATIONS` a database
+  has had; opening it runs the rest, in order, in one transaction, so a database written by an
+  older workbench is brought up to date before anything reads it (not at its first write), and
+  one from a newer workbench is refused instead of misread.
+- **A broken database is a message, not a traceback.** Every SQLite failure (a damaged or
+  foreign file, a lock held past the timeout, a read-only file or folder, a folder given as the
+  file) becomes a `StoreError` naming the file and what to do, in one place: `_connection`.
+  A read-only database opens read-only: it can be read and exported, and a write is refused.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -64,7 +73,8 @@ Step = Literal["undo", "redo"]
 _STEP_KEYS: dict[str, tuple[str, str]] = {"undo": ("undoes", "undone_type"),
                                           "redo": ("redoes", "redone_type")}
 
-_SCHEMA = """
+# The schema of version 1, frozen: a later change is a new migration, not an edit here.
+_SCHEMA_1 = """
 CREATE TABLE IF NOT EXISTS documents (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
@@ -132,6 +142,76 @@ DROP TRIGGER IF EXISTS actions_no_delete;
 
 class ConflictError(InputError):
     """The link an action was aimed at was changed meanwhile (another tab or process)."""
+
+
+class StoreError(InputError):
+    """The review database cannot be used as asked (damaged, someone else's, locked, read-only,
+    a folder, from a newer workbench); the message names the file and what to do."""
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of an SQL script, one by one: `executescript` commits first, so a
+    migration that used it could not run in one transaction."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete SQL statement at the end of the script: {pending.strip()!r}")
+    return statements
+
+
+def _columns(conn: sqlite3.Connection) -> dict[str, dict[str, sqlite3.Row]]:
+    """Each table's columns (name -> `PRAGMA table_info` row), SQLite's own tables left out."""
+    tables = [row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    return {table: {row["name"]: row for row in conn.execute(
+        'SELECT name, type, "notnull", dflt_value FROM pragma_table_info(?)', (table,))}
+        for table in tables}
+
+
+def _schema_columns(script: str) -> dict[str, dict[str, sqlite3.Row]]:
+    """The tables and columns a schema script makes (read from a scratch database, so the
+    script is their only definition)."""
+    scratch = sqlite3.connect(":memory:")
+    try:
+        scratch.row_factory = sqlite3.Row
+        for statement in _statements(script):
+            scratch.execute(statement)
+        return _columns(scratch)
+    finally:
+        scratch.close()
+
+
+def _adopt(conn: sqlite3.Connection) -> None:
+    """Version 1, from a database without a version: a new, empty file, or one written by a
+    release before versions, which may lack tables (deleted_documents), columns (summary,
+    summary_links, signature, ...) and the delete trigger of today. Missing columns are added
+    with their defaults, then missing tables, index and triggers made; nothing stored changes.
+    A column that has no default cannot be made up, and a file with tables but no documents
+    table is some other program's database: both are refused, and the file left as it was."""
+    found = _columns(conn)
+    if found and "documents" not in found:
+        raise sqlite3.DatabaseError(f"it has tables ({', '.join(sorted(found))}) but no documents table")
+    for table, wanted in _schema_columns(_SCHEMA_1).items():
+        for name, column in wanted.items():
+            if table not in found or name in found[table]:
+                continue
+            if column["notnull"] and column["dflt_value"] is None:
+                raise sqlite3.DatabaseError(f"its {table} table has no {name} column")
+            conn.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {column["type"]}'
+                         + (" NOT NULL" if column["notnull"] else "")
+                         + (f" DEFAULT {column['dflt_value']}" if column["dflt_value"] is not None else ""))
+    for statement in _statements(_SCHEMA_1):
+        conn.execute(statement)
+
+
+# Migration k (0-based) takes a database from version k to k + 1; PRAGMA user_version holds
+# how many it has had. Append new ones; never edit one that has shipped.
+_MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_adopt]
+SCHEMA_VERSION = len(_MIGRATIONS)
 
 
 @dataclass(frozen=True)
@@ -218,6 +298,12 @@ def _summary_current(doc: sqlite3.Row, states: Sequence[LinkState]) -> bool:
     return bool(doc["summary"]) and doc["summary_links"] == layout_key(states)
 
 
+def _cannot_write(path: Path) -> bool:
+    """Whether the existing database at `path` is one this process may not write: SQLite
+    writes the file and, next to it, its journal (so its folder too)."""
+    return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -244,41 +330,122 @@ class Store:
 
     Every public method opens its own connection, so one Store may be used from several
     threads (Streamlit runs each rerun and each deferred download in a thread of its own).
+    `timeout` is how long an action waits for another process's lock before it gives up.
+    A database this process may not write (the file or its folder) opens read-only, as does
+    any with `read_only=True`: it can be read, and every action is refused with a StoreError.
     """
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, timeout: float = 30.0,
+                 read_only: bool | None = None) -> None:
         self.path = Path(path) if path is not None else paths.database()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connection() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
-            columns = {row["name"] for row in conn.execute("PRAGMA table_info(documents)")}
-            if "signature" not in columns:  # a database made before results carried one
-                conn.execute("ALTER TABLE documents ADD COLUMN signature TEXT NOT NULL DEFAULT ''")
+        self.timeout = timeout
+        self.read_only = _cannot_write(self.path) if read_only is None else read_only
+        if not self.read_only:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StoreError(f"The folder of the review database {self.path} cannot be made: "
+                                 f"{error.strerror}.") from error
+        self._upgrade()
 
     # -- connections and transactions -------------------------------------------------
 
+    def _upgrade(self) -> None:
+        """Refuse a database from a newer workbench; bring an older one up to SCHEMA_VERSION,
+        all migrations in one transaction (a failure leaves it as it was)."""
+        with self._connection() as conn:
+            found = self._schema_version(conn)
+            if found == SCHEMA_VERSION:
+                return
+            if self.read_only:
+                raise StoreError(
+                    f"The review database {self.path} was written by an older workbench (schema {found}) "
+                    f"and must be upgraded to schema {SCHEMA_VERSION} to be read, which needs write "
+                    "access: make it and its folder writable once, or copy it to a writable folder.")
+            conn.execute("PRAGMA journal_mode=WAL")  # outside any transaction, as SQLite requires
+        with self._transaction(write=True) as conn:
+            for migrate in _MIGRATIONS[self._schema_version(conn):]:  # read again under the write lock
+                migrate(conn)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _schema_version(self, conn: sqlite3.Connection) -> int:
+        """The database's schema version; StoreError if this workbench is too old to read it."""
+        found = conn.execute("PRAGMA user_version").fetchone()[0]
+        if found > SCHEMA_VERSION:
+            raise StoreError(f"The review database {self.path} was written by a newer workbench "
+                             f"(schema {found}); this one reads up to {SCHEMA_VERSION}: "
+                             "upgrade the workbench to open it.")
+        return found
+
+    def _uri(self) -> str:
+        """The database's URI: read-only ones open with mode=ro, and, in a folder this process
+        cannot write, as immutable too, since SQLite cannot make the shared-memory file WAL
+        needs there; that is only done while no WAL file says a writer has changes pending."""
+        uri = self.path.absolute().as_uri()
+        if not self.read_only:
+            return uri
+        immutable = not os.access(self.path.parent, os.W_OK) and not Path(f"{self.path}-wal").exists()
+        return uri + "?mode=ro" + ("&immutable=1" if immutable else "")
+
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        """A connection, closed after use. Here, and only here, a failure of SQLite (opening,
+        reading, writing, committing) becomes a StoreError that says what to do; an
+        IntegrityError or ProgrammingError is a bug or a trigger's refusal, and stays itself."""
         try:
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA synchronous=FULL")
-            yield conn
-        finally:
-            conn.close()
+            conn = sqlite3.connect(self._uri(), uri=True, timeout=self.timeout, isolation_level=None)
+            try:
+                conn.row_factory = sqlite3.Row
+                conn.execute("PRAGMA foreign_keys=ON")
+                conn.execute("PRAGMA synchronous=FULL")
+                yield conn
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as error:
+            if isinstance(error, (sqlite3.IntegrityError, sqlite3.ProgrammingError)):
+                raise
+            raise StoreError(self._explain(error)) from error
+
+    def _explain(self, error: sqlite3.DatabaseError) -> str:
+        """What an SQLite failure means for the user, in one line naming the file."""
+        code = getattr(error, "sqlite_errorcode", None)
+        primary = None if code is None else code & 0xFF  # extended codes carry the primary in their low byte
+        where = f"The review database {self.path}"
+        if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return (f"{where} is locked by another program (waited {self.timeout:g} s): close the other "
+                    "workbench or program using it and try again; nothing was changed.")
+        if primary == sqlite3.SQLITE_READONLY:
+            return self._read_only_message()
+        if primary == sqlite3.SQLITE_CANTOPEN:
+            if self.path.is_dir():
+                return f"{where} is a folder, not a file: give the path of a database file."
+            return (f"{where} cannot be opened: check that it exists and that it and its folder "
+                    "may be read (and written, to edit).")
+        if primary == sqlite3.SQLITE_FULL:
+            return f"{where} could not be written: the disk is full. Nothing was saved; free some space."
+        # SQLITE_ERROR, from the workbench's own SQL, means a table or column is not there
+        if primary in (None, sqlite3.SQLITE_ERROR, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+            return (f"{where} is not a workbench review database, or is damaged ({error}): choose "
+                    "another file, or move this one away to start a new one.")
+        return f"{where} could not be read or written ({error}): check the disk and the file's permissions."
+
+    def _read_only_message(self) -> str:
+        return (f"The review database {self.path} is read-only (the file or its folder cannot be "
+                "written, or it was opened read-only): nothing was saved. Make both writable to edit.")
 
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[sqlite3.Connection]:
         """A read snapshot, or a write transaction that takes the write lock at once
         (so read-modify-write of two tabs cannot interleave)."""
+        if write and self.read_only:
+            raise StoreError(self._read_only_message())
         with self._connection() as conn:
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite may have rolled back already (a full disk)
+                    conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
 
@@ -405,11 +572,16 @@ class Store:
         `score(alignment, known)`, which gets the stored score of each link (None where it has
         none), e.g. `lambda a, known: fidelity.rescore(a, encoder, known)`, and keep the result.
         It runs outside the write lock, since scoring can take seconds; the summary is stored
-        with the links it describes, so it is used only while they are current."""
+        with the links it describes, so it is used only while they are current. Scores are a
+        cache, so a read-only database gets them computed and returned, not kept: it can be
+        viewed and exported scored all the same."""
         current = self.load(doc_id)
         alignment = current.alignment
         known = current.link_scores
         rescored = score(alignment.unscored() if isinstance(alignment, ScoredAlignment) else alignment, known)
+        if self.read_only:
+            return dataclasses.replace(current, info=dataclasses.replace(current.info, verdict=rescored.summary.verdict),
+                                       alignment=rescored, link_scores=list(rescored.scores))
         fresh = [k for k, found in enumerate(known) if found != rescored.scores[k]]  # new or changed
         with self._transaction(write=True) as conn:
             self._version(conn, doc_id)

@@ -52,7 +52,7 @@ from workbench.review.edits import relink_partners
 from workbench.review.store import ReviewedDocument, Step, Store, content_key
 from workbench.text import document
 from workbench.text.segment import SPLITS
-from workbench.ui import scorer
+from workbench.ui import MAX_UPLOAD_MB, scorer
 from workbench.ui.components import (
     STYLE,
     display_name,
@@ -61,10 +61,10 @@ from workbench.ui.components import (
     link_key,
     markdown_escape,
     meta_html,
+    requested_document,
     side_html,
 )
 
-MAX_UPLOAD_MB = 5
 PAGE_SIZE = 20
 EXPORTS = (  # button label, file suffix, MIME type
     ("CSV", ".csv", "text/csv"),
@@ -211,7 +211,11 @@ def relink_action(db: Store, doc_id: int, index: int, state: LinkState) -> None:
 
 def step_action(db: Store, doc_id: int, step: Step, done: str) -> None:
     """Undo or redo (`Store.undo` / `Store.redo`) and say which edit, by whom, it was."""
-    edit = getattr(db, step)(doc_id, who=reviewer())
+    try:
+        edit = getattr(db, step)(doc_id, who=reviewer())
+    except InputError as error:  # e.g. the database is read-only or locked
+        flash("error", str(error))
+        return
     if edit is None:
         flash("info", f"Nothing to {step}.")
     else:
@@ -617,18 +621,19 @@ def main() -> None:
     st.set_page_config(page_title="Alignment workbench", layout="wide")
     config = settings()
     model_process(config.model)  # the model loads in its own process from the first page on
-    db = open_store(str(config.db))
     st.html(STYLE)
     st.sidebar.text_input("Reviewer", key="reviewer", value=default_reviewer())
-    if "doc_id" not in st.session_state:
-        requested = st.query_params.get("doc", "")
-        known = {info.id for info in db.documents()}
-        open_document(int(requested) if requested.isdigit() and int(requested) in known else None)
-    show_flash()
-    if st.session_state["doc_id"] is None:
-        documents_page(db, config)
-    else:
-        review_page(db, config, st.session_state["doc_id"])
+    try:
+        db = open_store(str(config.db))
+        if "doc_id" not in st.session_state:
+            open_document(requested_document(st.query_params.get("doc", ""), {info.id for info in db.documents()}))
+        show_flash()
+        if st.session_state["doc_id"] is None:
+            documents_page(db, config)
+        else:
+            review_page(db, config, st.session_state["doc_id"])
+    except InputError as error:  # a database that cannot be used (StoreError): say why, not a traceback
+        st.error(markdown_escape(str(error)))
 
 
 if __name__ == "__main__":  # `streamlit run` runs this file as __main__; importing it runs nothing

@@ -7,6 +7,7 @@ Document text is data: every piece is escaped and stripped of bidi controls
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from workbench.languages import is_rtl
 from workbench.model import ISSUE_MEANINGS, LinkFidelity, LinkState, Segment
@@ -17,6 +18,8 @@ from workbench.output.text import clean, escape, span_runs
 LATIN_RUN = re.compile(r"[0-9A-Za-z\u00C0-\u024F]+(?:[ .,:/&+'’\-][0-9A-Za-z\u00C0-\u024F]+)*")
 # what Markdown (and Streamlit's LaTeX) would read as markup in a message that names a file
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|$~])")
+# a document id as a URL may give it: ASCII digits only, and not many of them
+DOCUMENT_ID = re.compile(r"[0-9]{1,18}")
 
 STYLE = """<style>
 .wb-meta {font-size: .85rem; color: #444; display: flex; flex-wrap: wrap; gap: .35rem; align-items: center}
@@ -108,6 +111,16 @@ def meta_html(number: int, state: LinkState, score: LinkFidelity | None, focused
 def link_key(state: LinkState) -> str:
     """A widget key naming the link by its segments, so it stays put when other links change."""
     return f"s{'_'.join(map(str, state.src))}t{'_'.join(map(str, state.tgt))}"
+
+
+def requested_document(value: str, known: Collection[int]) -> int | None:
+    """The stored document a URL's `?doc=` names, or None. Anyone can type a URL: only ASCII
+    digits are read (`str.isdigit` takes "²", which `int` refuses, and "٣", which it reads as 3),
+    at most 18 of them (`int` refuses a number of thousands of digits), naming a known id."""
+    if not DOCUMENT_ID.fullmatch(value):
+        return None
+    doc_id = int(value)
+    return doc_id if doc_id in known else None
 
 
 def display_name(name: str) -> str:
