@@ -242,7 +242,7 @@ def _ui(args: argparse.Namespace) -> int:
     app = Path(__file__).with_name("ui") / "app.py"
     env = {**os.environ, "WORKBENCH_DB": str(db.path.resolve())}
     host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address in a URL
-    print(f"review workbench at http://{host}:{args.port}  (Ctrl+C stops it)", flush=True)
+    say(f"review workbench at http://{host}:{args.port}  (Ctrl+C stops it)")
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", args.host,
                "--server.port", str(args.port), "--server.maxUploadSize", str(MAX_UPLOAD_MB),
                "--server.headless", "true", "--browser.gatherUsageStats", "false"]

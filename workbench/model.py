@@ -320,6 +320,9 @@ def alignment_from_records(records: Sequence[Mapping[str, Any]], normalise, note
             raise RecordError(f"link {number} has malformed ids, scores or spans") from error
         if score.label not in LABELS:
             raise RecordError(f"link {number} has the unknown label {score.label!r}")
+        unknown = [code for code in score.issues if code not in ISSUES]
+        if unknown:
+            raise RecordError(f"link {number} has the unknown issue {unknown[0]!r}")
         for ids, texts, text in ((src, src_texts, record["src_text"]), (tgt, tgt_texts, record["tgt_text"])):
             if len(set(ids)) < len(ids) or any(i in texts for i in ids):
                 raise RecordError(f"link {number} repeats a segment of an earlier link")

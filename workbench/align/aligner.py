@@ -46,12 +46,15 @@ def align(
     between them are aligned within the gaps the pins leave. Two passes (see
     workbench.align.blocks): the first on each segment's own vector and estimated run
     vectors; then the runs around the links it left uncertain are encoded from their text,
-    and the second pass gives the links.
+    and the second pass gives the links. Texts the first pass finds unrelated (see
+    `Settings.related`) keep its links: the second pass would encode nearly every run.
     """
     sides = BlockVectors.estimate(src, tgt, encoder, settings.max_block, progress)
     if settings.max_block == 1:
         return _links(sides, len(src), len(tgt), pinned, settings)
     rough = _links(sides, len(src), len(tgt), pinned, settings)
+    if _linked_share(rough, src, tgt, settings) < settings.related:
+        return rough  # unrelated texts: refining would encode nearly every run for nothing
     src_wanted, tgt_wanted = _uncertain(rough, len(src), len(tgt), settings)
     return _links(sides.refined(encoder, src_wanted, tgt_wanted, progress), len(src), len(tgt), pinned, settings)
 
@@ -71,6 +74,18 @@ def _links(sides: BlockVectors, n: int, m: int, pinned: Sequence[Link], settings
         j0 = pin.tgt[-1] + 1 if pin.tgt else j0
     links += _align_span(sides, i0, n, j0, m, settings)
     return links
+
+
+def _linked_share(links: Sequence[Link], src: Sequence[Segment], tgt: Sequence[Segment], settings: Settings) -> float:
+    """The share of the characters of either text (the larger) in links with both sides at or
+    above `settings.confident` similarity: how much of the texts the first pass finds translated."""
+    shares = []
+    for side, texts in (("src", src), ("tgt", tgt)):
+        total = sum(len(s.text) for s in texts)
+        linked = sum(len(texts[k].text) for link in links if link.src and link.tgt and link.similarity is not None
+                     and link.similarity >= settings.confident for k in getattr(link, side))
+        shares.append(linked / total if total else 0.0)
+    return max(shares)
 
 
 def _uncertain(links: Sequence[Link], n: int, m: int, settings: Settings) -> tuple[list[bool], list[bool]]:
