@@ -190,6 +190,26 @@ def _digits_and_separators() -> dict[int, str]:
     return table
 
 
+@functools.cache
+def _dropped() -> re.Pattern[str]:
+    """What `normalise` removes: format characters (ZWNJ, bidi marks, ...), tatweel and the
+    marks of the Arabic blocks, as one character class (a regex pass, not a Python loop per
+    character)."""
+    # format characters lie in the BMP and planes 1 and 14 (tags); Arabic marks in the BMP
+    planes = (*range(0x20000), *range(0xE0000, 0xE1000))
+    codes = [code for code in planes
+             if unicodedata.category(chr(code)) == "Cf"
+             or (unicodedata.category(chr(code)) == "Mn" and is_arabic(chr(code)))]
+    codes.append(ord(_TATWEEL))
+    return re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(set(codes))) + "]+")
+
+
+@functools.cache
+def _letters(lang: str) -> dict[int, str]:
+    """The language's letters to unify, as a translation table."""
+    return str.maketrans(profile(lang).letters) if profile(lang).letters else {}
+
+
 def normalise(text: str, lang: str) -> str:
     """The form of `text` used for comparison; what is shown is always the text itself.
 
@@ -204,15 +224,9 @@ def normalise(text: str, lang: str) -> str:
     type them; Arabic keeps its own letters; whitespace collapsed to single spaces.
     """
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(
-        char
-        for char in text
-        if unicodedata.category(char) != "Cf"
-        and char != _TATWEEL
-        and not (unicodedata.category(char) == "Mn" and is_arabic(char))
-    )
+    text = _dropped().sub("", text)
     text = text.translate(_digits_and_separators())
-    letters = profile(lang).letters
+    letters = _letters(lang)
     if letters:
-        text = text.translate(str.maketrans(letters))
+        text = text.translate(letters)
     return " ".join(text.split())
