@@ -42,7 +42,7 @@ from workbench.review import edits
 from workbench.text import document
 from workbench.text.pairs import PairTable, read_pairs
 from workbench.text.scripts import ADDRESSES
-from workbench.text.segment import MAX_SEGMENT_CHARS, cut_note, segment
+from workbench.text.segment import MAX_SEGMENT_CHARS, PIECE_CHARS, cut_note, segment
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -98,17 +98,20 @@ def test_sentence_splitting_is_linear_in_a_paragraph(paragraph, lang):
 
 def test_a_sentence_over_the_limit_is_cut_at_clauses_or_words_and_noted():
     """One 50,000-word paragraph (or Persian without full stops) was one segment, and the word
-    alignment of two such made n x m matrices: out of memory."""
+    alignment of two such made n x m matrices: out of memory. Now it is cut after every clause
+    mark (and a clause over PIECE_CHARS at a space), so the two texts' pieces pair up."""
     paragraph = ", ".join(f"clause {k} of a very long sentence" for k in range(8_000))  # 50k words
     segments = segment([paragraph], "en", "lines")
-    assert all(s.cut and len(s.text) <= MAX_SEGMENT_CHARS for s in segments)
-    assert all(s.text.endswith(",") for s in segments[:-1])  # cut after a clause, not mid-word
-    assert " ".join(s.text for s in segments) == paragraph
+    assert all(s.cut and len(s.text) <= PIECE_CHARS for s in segments)
+    assert [s.text for s in segments] == [f"clause {k} of a very long sentence" + ("," if k < 7_999 else "")
+                                          for k in range(8_000)]  # cut after each clause
     assert cut_note(segments, "original") == [
         f"original: {len(segments)} segments are pieces of sentences longer than 2,000 characters, "
         "cut at clause or word boundaries"]
     unspaced = segment(["ب" * 10_001], "fa", "lines")  # no space at all: cut at the limit
-    assert [len(s.text) for s in unspaced] == [2_000] * 5 + [1]
+    assert [len(s.text) for s in unspaced] == [PIECE_CHARS] * 16 + [401]
+    words = segment(["word " * 1_000], "en", "lines")  # no clause mark: cut at a space before 600
+    assert all(len(s.text) <= PIECE_CHARS for s in words) and " ".join(s.text for s in words) == ("word " * 1_000).strip()
     assert cut_note(segment(["A short one. And another."], "en"), "original") == []
 
 
@@ -180,9 +183,9 @@ def test_a_pair_too_long_to_score_is_named(fake_encoder, tmp_path):
     path = tmp_path / "memory.csv"
     path.write_text("src_text,tgt_text\nA short one.,Un court.\n" + "word " * 40_000 + ",mot\n", encoding="utf-8")
     assert len(read_pairs(path, "en", "fr").src[1]) == 200_000  # over the csv module's 131,072 limit
-    long_cell = PairTable("memory.csv", ("word " * 1_000,), ("واژه " * 1_000,), "en", "fa")
-    alignment = pairs_alignment(long_cell, Options(), fake_encoder)  # 5,000 characters: three segments a side
-    assert [(len(link.src), len(link.tgt)) for link in alignment.links] == [(3, 3)]
+    long_cell = PairTable("memory.csv", ("word " * 500,), ("واژه " * 500,), "en", "fa")
+    alignment = pairs_alignment(long_cell, Options(), fake_encoder)  # 2,500 characters: cut at spaces
+    assert [(len(link.src), len(link.tgt)) for link in alignment.links] == [(5, 5)]
 
 
 # ---------------------------------------------------------------- files read back, the terminal

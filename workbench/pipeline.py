@@ -75,9 +75,10 @@ def pairs_alignment(table: PairTable, options: Options, encoder: TextEncoder, *,
     for row, (src_text, tgt_text) in enumerate(zip(table.src, table.tgt)):
         pair = (_append_segment(src, src_text, table.src_lang, row), _append_segment(tgt, tgt_text, table.tgt_lang, row))
         if max(map(len, pair)) > MAX_LINK_SEGMENTS:
-            raise InputError(f"{table.name}: pair {row + 1} is too long to score ({len(src_text):,} and "
-                             f"{len(tgt_text):,} characters); a side may hold {MAX_LINK_SEGMENTS} segments "
-                             f"of at most {MAX_SEGMENT_CHARS:,} characters")
+            raise InputError(f"{table.name}: pair {row + 1} is too long to score: its sides ({len(src_text):,} and "
+                             f"{len(tgt_text):,} characters) are cut into {len(pair[0])} and {len(pair[1])} "
+                             f"segments (a text over {MAX_SEGMENT_CHARS:,} characters is cut at its clauses), "
+                             f"and a link holds at most {MAX_LINK_SEGMENTS} a side")
         ids.append(pair)
     src_vectors = centre(encoder.encode([s.text for s in src], progress=progress))
     tgt_vectors = centre(encoder.encode([s.text for s in tgt], progress=progress))
