@@ -13,6 +13,7 @@ profile for gets the neutral `Profile(code)`: no negation check, left to right, 
 
 from __future__ import annotations
 
+import functools
 import re
 
 from workbench.languages import ar, de, en, fa, fr, others, tr
@@ -21,8 +22,10 @@ from workbench.languages.profile import Profile
 _PROFILES = {p.code: p for module in (en, de, fr, fa, ar, tr, others) for p in module.PROFILES}
 
 
+@functools.cache
 def profile(code: str) -> Profile:
-    """The profile of language `code` ("fa", "pt-BR" -> "pt"); a neutral one if unknown."""
+    """The profile of language `code` ("fa", "pt-BR" -> "pt"); a neutral one if unknown
+    (memoised: segmentation asks once per sentence end)."""
     base = re.split(r"[-_]", (code or "").strip().lower())[0]
     return _PROFILES.get(base) or Profile(base)
 

@@ -66,7 +66,8 @@ def segment(paragraphs: list[str], lang: str, split: str = "sentences") -> list[
         for span in spans:
             pieces = _pieces(paragraph, *_strip_span(paragraph, *span))
             for start, end in pieces:
-                start, end = _strip_span(paragraph, start, end)
+                if len(pieces) > 1:  # a piece may start or end at a space of the sentence
+                    start, end = _strip_span(paragraph, start, end)
                 if start < end:
                     text = paragraph[start:end]
                     segments.append(Segment(len(segments), text, normalise(text, lang), index, start, end,
@@ -163,8 +164,8 @@ def _is_abbreviation(paragraph: str, match: re.Match[str], following: str, lang:
         word in ABBREVIATIONS
         or (word in NUMBER_ABBREVIATIONS and following.isdigit())
         or (len(word) == 1 and word.isupper())  # an initial: "J. R. R. Tolkien"
-        or _DOTTED.fullmatch(word) is not None
-        or (profile(lang).ordinal_dot and word.isdigit() and len(word) <= 2)
+        or ("." in word and _DOTTED.fullmatch(word) is not None)
+        or (len(word) <= 2 and word.isdigit() and profile(lang).ordinal_dot)
     )
 
 
