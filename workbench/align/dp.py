@@ -26,6 +26,9 @@ from workbench.model import Link
 # (source segments, target segments) of every link type with both sides; 1-0 and 0-1 steps
 # are the gap state's moves.
 LINK_TYPES = ((1, 1), (2, 1), (1, 2), (2, 2), (3, 1), (1, 3))
+# the most source segments a step consumes: the rows of scores the forward pass reads back
+_LONGEST_STEP = max(a for a, _ in LINK_TYPES)
+_DROPPED = np.zeros(0)  # a row of scores no longer needed (only back pointers and similarities are)
 # how the gap state was reached: a 1-0 step from a link or from the gap, a 0-1 step likewise
 FROM_LINK_DOWN, FROM_GAP_DOWN, FROM_LINK_LEFT, FROM_GAP_LEFT = range(4)
 
@@ -106,6 +109,8 @@ def dp(sides: BlockVectors, i0: int, j0: int, bounds: list[tuple[int, int]],
         link_back.append(kind)
         gap_back.append(gap_kind)
         sims.append(sim_row)
+        if r > _LONGEST_STEP:  # scores are read back at most that many rows; the back pointers are kept
+            linked[r - _LONGEST_STEP - 1] = gapped[r - _LONGEST_STEP - 1] = _DROPPED
     return trace(bounds, linked, gapped, link_back, gap_back, sims, i0, j0)
 
 

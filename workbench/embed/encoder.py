@@ -200,7 +200,11 @@ class Encoder:
         return self._token_counts([text])[0]
 
     def _token_counts(self, texts: Sequence[str]) -> list[int]:
-        return [len(encoding.ids) for encoding in self._tokenizer.encode_batch([self.prompt + t.strip() for t in texts])]
+        """Counted ENCODE_CHUNK texts at a time: a tokenizer's encodings of a whole long document
+        at once took hundreds of megabytes (about 20 KB a text), which the process kept."""
+        return [len(encoding.ids)
+                for at in range(0, len(texts), ENCODE_CHUNK)
+                for encoding in self._tokenizer.encode_batch([self.prompt + t.strip() for t in texts[at:at + ENCODE_CHUNK]])]
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """L2-normalised float32 vectors, one row per text; only texts never seen are encoded.
