@@ -34,11 +34,11 @@ _LONGEST_ABBREVIATION = 32
 # "U.S", "e.g", "z.B", "i.e": letters with inner dots (the final dot is the candidate).
 _DOTTED = re.compile(r"(?:[^\W\d_]{1,3}\.)+[^\W\d_]{1,3}")
 
-# The longest segment: a longer sentence (or line, with split="lines") is cut at clause or
-# word boundaries into pieces no longer than this. Real sentences stay far below it (the
-# longest in the benchmarks has 555 characters); the encoder reads 512 tokens at once, about
-# 2,000 characters; and it bounds what a link holds, so the word-level checks, which grow
-# with the product of a link's two lengths, stay bounded whatever the input.
+# The longest segment: a longer sentence (or line, with split="lines") is cut into pieces
+# (see PIECE_CHARS). Real sentences stay far below it (the longest in the benchmarks has 555
+# characters); the encoder reads 512 tokens at once, about 2,000 characters; and it bounds
+# what a link holds, so the word-level checks, which grow with the product of a link's two
+# lengths, stay bounded whatever the input.
 MAX_SEGMENT_CHARS = 2_000
 # A segment that is cut is cut after every clause mark, and a clause longer than this at a
 # space. Both texts of a translation have clauses in about the same places, and the aligner
@@ -96,7 +96,7 @@ def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
         while clause_end - clause_start > PIECE_CHARS:
             limit = clause_start + PIECE_CHARS
             space = text.rfind(" ", clause_start + PIECE_CHARS // 2, limit + 1)
-            cut = space if space > 0 else limit
+            cut = space if space != -1 else limit
             pieces.append((clause_start, cut))
             clause_start = cut
         pieces.append((clause_start, clause_end))
