@@ -217,7 +217,7 @@ def run(case: Case, size: int) -> Result:
     command = [sys.executable, "-m", "workbench", case.command, *arguments, *out]
     seconds, peak, code, stderr = timed_any(command, fresh_env())
     lines = [line for line in stderr.splitlines() if line.strip() and not line.startswith("\r")]
-    last = lines[-1] if lines else ""
+    last = (lines[-1] if lines else "").replace(f"{folder}/", "").replace(f"{ROOT}/", "")  # names, not this machine's paths
     one_line_error = code == 2 and "Traceback" not in stderr and last.startswith("error:")
     outcome = "ok" if code == 0 else "refused" if one_line_error else f"FAILED (exit {code})"
     return Result(case.name, case.what, case.command, round(megabytes, 2), round(seconds, 2), round(peak), outcome, last[:200])
