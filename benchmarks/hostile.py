@@ -113,13 +113,15 @@ def _normal_export(folder: Path, size: int) -> list[str]:
     return _export(folder, rows, text, ".csv")
 
 
-def _edited_export(suffix: str, edit: Callable[[str], str], huge_cell: bool = False) -> Callable[[Path, int], list[str]]:
+def _edited_export(suffix: str, edit: Callable[[str], str]) -> Callable[[Path, int], list[str]]:
     def make(folder: Path, size: int) -> list[str]:
-        if huge_cell:
-            return _export(folder, 2, lambda k: ("x" * size if k == 0 else "One.", "Un."), suffix)
         rows, text = _quran_rows(size)
         return _export(folder, rows, text, suffix, edit)
     return make
+
+
+def _huge_cell(folder: Path, size: int) -> list[str]:
+    return _export(folder, 2, lambda k: ("x" * size if k == 0 else "One.", "Un."), ".csv")
 
 
 def _first_fidelity(value: str) -> Callable[[str], str]:
@@ -195,7 +197,7 @@ CASES = [
     _file_case("empty-lines", "nothing but newlines", lambda size: b"\n" * size),
     _file_case("one-line", "one 5 MB line of English, one language", lambda size: _repeat("The state shall not fall. ", size).encode()),
     Case("normal-report", "a normal scored export (Quran verses)", "report", _normal_export),
-    Case("huge-cell", "a CSV cell of the whole size", "report", _edited_export(".csv", lambda t: t, huge_cell=True)),
+    Case("huge-cell", "a CSV cell of the whole size", "report", _huge_cell),
     Case("nan-fidelity", "a CSV with fidelity = nan", "report", _edited_export(".csv", _first_fidelity("nan"))),
     Case("inf-fidelity", "a CSV with fidelity = inf", "report", _edited_export(".csv", _first_fidelity("inf"))),
     Case("negative-fidelity", "a CSV with fidelity = -3", "report", _edited_export(".csv", _first_fidelity("-3"))),

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
+from test_cli import workbench
 
 from workbench.align.band import band
 from workbench.align.blocks import BlockVectors
@@ -44,8 +44,6 @@ from workbench.text.pairs import PairTable, read_pairs
 from workbench.text.scripts import ADDRESSES
 from workbench.text.segment import MAX_SEGMENT_CHARS, PIECE_CHARS, cut_note, segment
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @contextmanager
 def within(seconds: int):
@@ -59,11 +57,6 @@ def within(seconds: int):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
-
-
-def workbench(*args: object) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "workbench", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
 
 
 def one_line_exit_2(result: subprocess.CompletedProcess, *words: str) -> None:
@@ -247,3 +240,13 @@ def test_control_sequences_never_reach_the_terminal(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Red text." in result.stdout
     assert not any(char in result.stdout + result.stderr for char in "\x1b\x07\x9b\u202e")
+
+
+def test_segment_says_how_many_segments_it_cut(tmp_path):
+    original = tmp_path / "long.txt"
+    original.write_text("word " * 1_000 + "\n", encoding="utf-8")
+    translation = tmp_path / "short.txt"
+    translation.write_text("یک جمله کوتاه.\n", encoding="utf-8")
+    result = workbench("segment", original, translation, "--src-lang", "en", "--tgt-lang", "fa", "--split", "lines")
+    assert result.returncode == 0, result.stderr
+    assert f"{original}: 9 segments are pieces of sentences longer than 2,000 characters" in result.stdout
