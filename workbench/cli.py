@@ -166,13 +166,15 @@ def _score(args: argparse.Namespace) -> int:
 
 def _segment(args: argparse.Namespace) -> int:
     from workbench.text import document
-    from workbench.text.segment import segment
+    from workbench.text.segment import cut_note, segment
 
     bitext = document.load(args.input, args.translation, src_lang=args.src_lang, tgt_lang=args.tgt_lang)
     for note in bitext.notes:
         say(note)
     for role, side in (("source", bitext.src), ("target", bitext.tgt)):
         segments = segment(side.paragraphs, side.lang, args.split)
+        for note in cut_note(segments, side.name):
+            say(note)
         say(f"# {role} ({side.lang}, {side.name}): {len(segments)} segments")
         if segments:  # one write: a million lines print at once
             say("\n".join(f"{s.id}\t{s.text}" for s in segments))
