@@ -18,6 +18,7 @@ LAYERS = [
     {"workbench.review"},
     {"workbench.output"},
     {"workbench.options", "workbench.pipeline", "workbench.evaluate"},
+    {"workbench.corpus"},
     {"workbench.ui", "workbench.cli", "workbench.__main__"},
 ]
 

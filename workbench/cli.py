@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from workbench import __version__
+from workbench.corpus.engines import ENGINES
 from workbench.embed.runtime import DEVICES
 from workbench.errors import InputError
 from workbench.options import Options
@@ -98,6 +99,24 @@ def _parser() -> argparse.ArgumentParser:
     inputs(sub)
     sub.add_argument("--reference", help="a reference translation of the original, scored with BLEU/chrF/TER")
     sub.add_argument("--out", required=True, help="report file, or a folder for a folder of documents")
+
+    sub = add("batch", _batch, "a whole archive: match the documents of two folders (or take the pairs of a "
+                               "manifest, or a folder of bilingual files), align and score every pair")
+    sub.add_argument("input", help="the originals' folder; or a manifest .csv (columns original,translation); "
+                                   "or a folder of bilingual files")
+    sub.add_argument("translations", nargs="?", help="the translations' folder, when INPUT is the originals'")
+    sub.add_argument("--out", required=True, help="output folder: pairs.csv, pairs.parquet, index.html, "
+                                                  "aligned/, reports/")
+    sub.add_argument("--split", choices=SPLITS, default="sentences", help="as for align")
+    sub.add_argument("--model", help="a sentence-transformers model, as for align")
+    device(sub)
+    sub.add_argument("--min-match", type=float, default=None,
+                     help="the least score of a matched pair, in [0, 1] (default 0.3: the share of the two texts "
+                          "the aligner links with confidence)")
+    sub.add_argument("--engine", choices=ENGINES, default="local",
+                     help="local: this process; ray: a Ray cluster (local Ray when --ray-address is not given)")
+    sub.add_argument("--ray-address", help="the Ray cluster to join, e.g. ray://head:10001 or auto")
+    sub.add_argument("--workers", type=int, help="Ray workers (default: one per core of the cluster)")
 
     sub = add("ui", _ui, "start the review workbench in the browser")
     sub.add_argument("--host", default="127.0.0.1",
@@ -222,6 +241,35 @@ def _report_folder(args: argparse.Namespace) -> int:
     say(f"wrote {len(alignments)} reports and {index}")
     if skipped:
         say(f"error: {len(skipped)} documents skipped: {', '.join(skipped)}", sys.stderr)
+        return EXIT_PARTIAL
+    return 0
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from workbench.corpus import batch, matching, sources
+    from workbench.corpus.engines import engine
+
+    plan = sources.plan(args.input, args.translations)
+    threshold = matching.THRESHOLD if args.min_match is None else args.min_match
+    if not 0 <= threshold <= 1:
+        raise InputError(f"--min-match must be between 0 and 1, not {threshold:g}")
+    if args.workers is not None and args.workers < 1:
+        raise InputError("--workers must be at least 1")
+    options = Options(split=args.split, model=args.model, device=args.device)
+    runner = engine(args.engine, options, address=args.ray_address, workers=args.workers)
+    try:
+        result = batch.run(plan, args.out, options, runner, threshold=threshold, progress=sys.stderr.isatty())
+    finally:
+        runner.close()
+    verdicts = Counter(row.verdict for row in result.rows)
+    say(f"{len(result.rows)} rows: " + ", ".join(f"{n} {verdict}" for verdict, n in verdicts.most_common()))
+    say(f"aligned {result.aligned} pairs ({result.segments} segments) in {result.seconds:.0f} s on {args.engine} "
+        f"({runner.workers} workers); {result.reused} pairs done by an earlier run were kept; "
+        f"time encoding: {result.encoding_seconds:.0f} s")
+    say(f"wrote {', '.join(str(path) for path in result.files)}")
+    if result.unreadable:
+        names = ", ".join(row.original or row.translation for row in result.unreadable)
+        say(f"error: {len(result.unreadable)} documents could not be read or aligned: {names}", sys.stderr)
         return EXIT_PARTIAL
     return 0
 

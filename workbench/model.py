@@ -196,6 +196,45 @@ class ScoredAlignment(Alignment):
         return Alignment(**_alignment_fields(self))
 
 
+# A batch's verdict for a document left without a counterpart (workbench.corpus), beside VERDICTS.
+NO_COUNTERPART = "no counterpart"
+UNREADABLE = "unreadable"  # a batch's verdict for an input file it could not read or align
+
+
+@dataclass(frozen=True)
+class CorpusRow:
+    """One row of a batch's table (pairs.csv): a pair of documents found to translate each
+    other (or given as such), or one document with no counterpart (the other side empty).
+
+    `verdict` is the pair's document verdict (VERDICTS), NO_COUNTERPART or UNREADABLE;
+    `match_score` is the matcher's score (None for pairs given by the user); `aligned` and
+    `report` are the pair's files, relative to the batch's folder; `note` says why a
+    document was left alone."""
+
+    original: str
+    translation: str
+    match_score: float | None
+    verdict: str
+    coverage: float | None = None
+    fidelity: float | None = None
+    links: int | None = None
+    omissions: int | None = None
+    additions: int | None = None
+    src_lang: str = ""
+    tgt_lang: str = ""
+    aligned: str = ""
+    report: str = ""
+    note: str = ""
+    signature: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CorpusRow:
+        return cls(**{f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data})
+
+
 @dataclass(frozen=True)
 class LinkState:
     """One link as the reviewer sees it: its segments, the aligner's similarity, pin and review."""

@@ -4,7 +4,7 @@ aligner (the entry point, pinned links) -> blocks (vectors of runs of segments) 
 (anchors on long documents) -> dp (the dynamic programme); settings holds its parameters.
 """
 
-from workbench.align.aligner import align
+from workbench.align.aligner import align, linked_similarity
 from workbench.align.settings import DEFAULT, Settings
 
-__all__ = ["DEFAULT", "Settings", "align"]
+__all__ = ["DEFAULT", "Settings", "align", "linked_similarity"]

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from workbench.align.band import band
 from workbench.align.blocks import BlockVectors
 from workbench.align.dp import dp
@@ -76,9 +78,34 @@ def _links(sides: BlockVectors, n: int, m: int, pinned: Sequence[Link], settings
     return links
 
 
+def linked_similarity(src: Sequence[Segment], tgt: Sequence[Segment], encoder: TextEncoder,
+                      settings: Settings = DEFAULT, means: tuple[np.ndarray, np.ndarray] | None = None,
+                      refine: bool = False) -> tuple[float, float]:
+    """How much of each text the first pass links, and how closely: per side, the similarity
+    of the links it is in, weighted by its characters (unlinked text counts 0). The
+    order-aware evidence that one text translates the other, which matches a corpus's
+    documents (workbench.corpus.matching) at the price of one encoding per segment. Graded,
+    where the linked share is not: two one-sentence articles that start alike are linked
+    whichever articles they are, but a translation's link scores higher than a look-alike's.
+    `means`: the vectors to centre the two sides on (see `BlockVectors.estimate`)."""
+    sides = BlockVectors.estimate(src, tgt, encoder, settings.max_block, means=means)
+    links = _links(sides, len(src), len(tgt), (), settings)
+    if refine and settings.max_block > 1:
+        src_wanted, tgt_wanted = _uncertain(links, len(src), len(tgt), settings)
+        links = _links(sides.refined(encoder, src_wanted, tgt_wanted), len(src), len(tgt), (), settings)
+    shares = []
+    for side, texts in (("src", src), ("tgt", tgt)):
+        total = sum(len(s.text) for s in texts)
+        weighted = sum(max(link.similarity, 0.0) * len(texts[k].text) for link in links
+                       if link.src and link.tgt and link.similarity is not None for k in getattr(link, side))
+        shares.append(weighted / total if total else 0.0)
+    return shares[0], shares[1]
+
+
 def _linked_share(links: Sequence[Link], src: Sequence[Segment], tgt: Sequence[Segment], settings: Settings) -> float:
     """The share of the characters of either text (the larger) in links with both sides at or
-    above `settings.confident` similarity: how much of the texts the first pass finds translated."""
+    above `settings.confident` similarity: how much of the texts the first pass finds
+    translated (an excerpt translated whole counts as related)."""
     shares = []
     for side, texts in (("src", src), ("tgt", tgt)):
         total = sum(len(s.text) for s in texts)

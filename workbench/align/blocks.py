@@ -51,8 +51,12 @@ class BlockVectors:
 
     @classmethod
     def estimate(cls, src: Sequence[Segment], tgt: Sequence[Segment], encoder: TextEncoder,
-                 max_block: int, progress: bool = False) -> BlockVectors:
-        """Each segment encoded once, every longer run estimated from its segments."""
+                 max_block: int, progress: bool = False,
+                 means: tuple[np.ndarray, np.ndarray] | None = None) -> BlockVectors:
+        """Each segment encoded once, every longer run estimated from its segments. `means`:
+        the vectors to centre each side on, when a wider text than the two sides gives a
+        better mean (the document matcher's: each edition's mean in each language, which
+        centres even a one-sentence document); by default each side's own."""
         src_texts = tuple(s.text for s in src)
         tgt_texts = tuple(s.text for s in tgt)
         singles = encoder.encode(src_texts + tgt_texts, progress=progress) if src or tgt else np.zeros((0, 1), np.float32)
@@ -60,9 +64,12 @@ class BlockVectors:
         tgt_raw = _estimated_runs(singles[len(src):], tgt_texts, max_block)
         # with fewer than three segments on a side, its mean is mostly the segments
         # themselves: then neither side is centred and raw cosine is shifted instead
-        centred = len(src) >= 3 and len(tgt) >= 3
-        src_mean = side_mean(src_raw[0]) if centred else None
-        tgt_mean = side_mean(tgt_raw[0]) if centred else None
+        centred = means is not None or (len(src) >= 3 and len(tgt) >= 3)
+        if means is not None:
+            src_mean, tgt_mean = means
+        else:
+            src_mean = side_mean(src_raw[0]) if centred else None
+            tgt_mean = side_mean(tgt_raw[0]) if centred else None
         total_src = sum(len(t) for t in src_texts) or 1
         total_tgt = sum(len(t) for t in tgt_texts) or 1
         # the texts' length ratio describes the language pair only when both are complete;

@@ -24,6 +24,8 @@ import math
 import re
 import socket
 import threading
+import time
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -187,6 +189,9 @@ class Encoder:
         self._states: OrderedDict[tuple[str, int], TokenStates] = OrderedDict()  # least recently used first
         self._states_bytes = 0
         self._states_lock = threading.Lock()
+        # time spent encoding texts (tokenising, the model, pooling, keeping token states; cache
+        # lookups not included): a batch's report of where its time went
+        self.seconds = 0.0
 
     @property
     def max_tokens(self) -> int:
@@ -206,6 +211,17 @@ class Encoder:
                 for at in range(0, len(texts), ENCODE_CHUNK)
                 for encoding in self._tokenizer.encode_batch([self.prompt + t.strip() for t in texts[at:at + ENCODE_CHUNK]])]
 
+    def _windowed(self, texts: Sequence[str]) -> list[bool]:
+        """Whether each text is over `max_tokens`. Only texts that may be are tokenised (on a
+        batch, counting every sentence took as long as a tenth of the encoding): a piece holds
+        at least one character of the NFKC-normalised text the tokenizer reads, or is a lone
+        word-start mark, so a text is within the limit if twice its normalised length, with
+        the prompt and the special tokens, is."""
+        bound = [2 * len(unicodedata.normalize("NFKC", self.prompt + text)) + 4 <= self.max_tokens for text in texts]
+        unsure = [text for text, short in zip(texts, bound) if not short]
+        counts = iter(self._token_counts(unsure))
+        return [False if short else next(counts) > self.max_tokens for short in bound]
+
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """L2-normalised float32 vectors, one row per text; only texts never seen are encoded.
 
@@ -217,13 +233,13 @@ class Encoder:
         also gives its token states (at the default layer), kept for `token_states`.
         """
         stripped = [text.strip() for text in texts]
-        windowed = [count > self.max_tokens for count in self._token_counts(stripped)]
+        windowed = self._windowed(stripped)
         keys = [_text_key(self.prompt + text, long) for text, long in zip(stripped, windowed)]
         vectors = self.cache.get(self.name, keys, self.dimension)
         missing = list({key: (text, long) for key, text, long in zip(keys, stripped, windowed) if key not in vectors}.items())
         bar = _progress_bar(len(missing), progress)
         for at in range(0, len(missing), ENCODE_CHUNK):  # stored as they come: a killed run keeps what it did
-            computed = self._compute_vectors(dict(missing[at:at + ENCODE_CHUNK]))
+            computed = self._timed(self._compute_vectors, dict(missing[at:at + ENCODE_CHUNK]))
             self.cache.put(self.name, computed)
             vectors.update(computed)
             bar.update(len(computed))
@@ -273,6 +289,14 @@ class Encoder:
                 for row, k in enumerate(batch):
                     keep(k, states[row, :len(rows[k])])
         return vectors
+
+    def _timed(self, encoding: Callable[..., dict], *arguments) -> dict:
+        """`encoding(*arguments)`, its time added to `seconds`."""
+        start = time.perf_counter()
+        try:
+            return encoding(*arguments)
+        finally:
+            self.seconds += time.perf_counter() - start
 
     def _remember(self, key: tuple[str, int], states: TokenStates) -> None:
         """Keep a text's token states, dropping the least recently used beyond the byte budget."""
@@ -333,7 +357,7 @@ class Encoder:
             for text in found:
                 self._states.move_to_end((text, layer))
         missing = list(dict.fromkeys(text for text in texts if text not in found))
-        computed = self._compute_token_states(missing, layer)
+        computed = self._timed(self._compute_token_states, missing, layer)
         for text, states in computed.items():
             self._remember((text, layer), states)
         found.update(computed)

@@ -67,7 +67,11 @@ def length_batches(lengths: Sequence[int], max_rows: int, max_padded: int) -> li
 
 
 def cpu_threads() -> int:
-    """The cores this process may use."""
+    """The cores this process may use: `WORKBENCH_THREADS` when set (a batch's workers share a
+    machine, each with its own share of the cores), else every core it may run on."""
+    given = os.environ.get("WORKBENCH_THREADS", "").strip()
+    if given.isdigit() and int(given) > 0:
+        return int(given)
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux

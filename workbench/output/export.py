@@ -81,26 +81,34 @@ def _flat(record: dict) -> dict:
 
 def write(alignment: Alignment, path: str | os.PathLike, review: Review | None = None,
           extra: Sequence[Mapping[str, str]] = ()) -> Path:
-    """Write the alignment to `path` in the format its extension names; return the path.
+    """Write the alignment to `path` in the format its extension names (see `encoded`); return
+    the path. The whole file is built in memory first, then written with `atomic_write`: it
+    appears complete or not at all."""
+    path = Path(path)
+    atomic_write(path, encoded(alignment, path.name, review, extra))
+    return path
+
+
+def encoded(alignment: Alignment, name: str, review: Review | None = None,
+            extra: Sequence[Mapping[str, str]] = ()) -> bytes:
+    """The bytes of the export named `name` (.csv .jsonl .tmx .xlsx), made where the alignment
+    was (a batch's worker) and written where the files are.
 
     `extra`: one mapping per link of columns to keep beside ours (the other columns of scored
     pairs, `workbench score`), written first; a column named like one of ours is left out.
-    TMX has no place for them. The whole file is built in memory first, then written with
-    `atomic_write`: it appears complete or not at all.
+    TMX has no place for them.
     """
-    path = Path(path)
-    writer = _WRITERS.get(path.suffix.lower())
+    writer = _WRITERS.get(Path(name).suffix.lower())
     if writer is None:
         supported = ", ".join(_WRITERS)
-        raise InputError(f"Cannot export to {path.name}: unknown extension; use one of {supported}.")
+        raise InputError(f"Cannot export to {name}: unknown extension; use one of {supported}.")
     table = rows(alignment, review)
     header = columns(isinstance(alignment, ScoredAlignment), review is not None)
     if extra:
-        kept = [name for name in extra[0] if name not in header]
-        table = [{**{name: more.get(name, "") for name in kept}, **row} for more, row in zip(extra, table)]
+        kept = [column for column in extra[0] if column not in header]
+        table = [{**{column: more.get(column, "") for column in kept}, **row} for more, row in zip(extra, table)]
         header = kept + header
-    atomic_write(path, writer(alignment, header, table))
-    return path
+    return writer(alignment, header, table)
 
 
 def csv_cell(value: object) -> object:

@@ -11,7 +11,7 @@ import math
 from collections import Counter
 from urllib.parse import quote
 
-from workbench.model import ISSUE_MEANINGS
+from workbench.model import ISSUE_MEANINGS, CorpusRow
 from workbench.output.report import has_review, link_lists, metrics_text, percent
 from workbench.output.style import LABEL_COLOURS, OTHER_COLOUR, STATUS_COLOURS, VERDICT_COLOURS
 from workbench.output.text import bcp47, direction, escape, span_runs
@@ -395,3 +395,73 @@ def index(reports: list[tuple[str, dict]]) -> str:
         f"<table>\n<thead>{head}</thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
     )
     return _page("Fidelity reports", body)
+
+
+def corpus(rows: list[CorpusRow]) -> str:
+    """A batch's index: the corpus at a glance, the worst pairs first, then the documents left
+    without a counterpart; every pair links to its report and aligned CSV."""
+    pairs = sorted((row for row in rows if row.fidelity is not None), key=lambda row: (row.fidelity, row.original))
+    alone = [row for row in rows if row.fidelity is None]
+    verdicts = Counter(row.verdict for row in rows)
+    tally = ", ".join(f"{n} {escape(verdict)}" for verdict, n in verdicts.most_common())
+    head = ("<tr><th>original</th><th>translation</th><th>languages</th><th>verdict</th><th>fidelity</th>"
+            "<th>coverage</th><th>links</th><th>omissions</th><th>additions</th><th>match</th><th>files</th></tr>")
+    body_rows = []
+    for rank, row in enumerate(pairs):
+        colour = VERDICT_COLOURS.get(row.verdict, OTHER_COLOUR)
+        body_rows.append(
+            f'<tr id="pair-{rank}"><td><a href="{escape(quote(row.report))}"><bdi>{escape(row.original)}</bdi></a></td>'
+            f"<td><bdi>{escape(row.translation)}</bdi></td>"
+            f'<td class="num">{escape(row.src_lang)} → {escape(row.tgt_lang)}</td>'
+            f"<td>{_chip(row.verdict, colour)}</td>"
+            f'<td class="num">{row.fidelity:.2f}</td><td class="num">{percent(row.coverage or 0.0)}</td>'
+            f'<td class="num">{row.links}</td><td class="num">{row.omissions}</td><td class="num">{row.additions}</td>'
+            f'<td class="num">{"given" if row.match_score is None else f"{row.match_score:.2f}"}</td>'
+            f'<td class="num"><a href="{escape(quote(row.report))}">report</a> · '
+            f'<a href="{escape(quote(row.aligned))}">csv</a></td></tr>'
+        )
+    alone_rows = [
+        f"<tr><td><bdi>{escape(row.original)}</bdi></td><td><bdi>{escape(row.translation)}</bdi></td>"
+        f"<td>{_chip(row.verdict, OTHER_COLOUR)}</td><td>{escape(row.note)}</td></tr>"
+        for row in alone
+    ]
+    parts = [f'<h1>Corpus</h1>\n<p class="sub">{len(pairs)} pairs aligned, {len(alone)} documents alone: {tally}</p>']
+    if pairs:
+        parts.append('<h2>Fidelity across the corpus</h2>\n<figure class="card">' + _corpus_svg(pairs)
+                     + "<figcaption>Every pair's document fidelity, worst first; a dot links to its row."
+                     "</figcaption></figure>")
+        parts.append(f"<h2>Pairs, worst first</h2>\n<table>\n<thead>{head}</thead>\n<tbody>\n"
+                     + "\n".join(body_rows) + "\n</tbody>\n</table>")
+    if alone:
+        parts.append("<h2>Documents without a counterpart</h2>\n<table>\n<thead><tr><th>original</th>"
+                     "<th>translation</th><th>verdict</th><th>why</th></tr></thead>\n<tbody>\n"
+                     + "\n".join(alone_rows) + "\n</tbody>\n</table>")
+    return _page("Corpus", "\n".join(parts))
+
+
+def _corpus_svg(pairs: list[CorpusRow]) -> str:
+    """The pairs' fidelity in rising order, coloured by verdict: how much of the corpus is weak."""
+    width, height = 1200, 240
+    left, right, top, bottom = 44, 14, 12, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    step = plot_w / len(pairs)
+
+    def y(value: float) -> float:
+        return top + (1 - value) * plot_h
+
+    parts = [
+        f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
+        f'stroke="{"#8c959f" if v == 0 else "#eaeef2"}"/><text x="{left - 6}" y="{y(v) + 4:.1f}" '
+        f'text-anchor="end">{v:g}</text>'
+        for v in (0, 0.25, 0.5, 0.75, 1)
+    ]
+    dot = max(1.5, min(5.0, step / 2.5))
+    for rank, row in enumerate(pairs):
+        x = left + (rank + 0.5) * step
+        tip = f"{row.original} · {row.verdict} · fidelity {row.fidelity:.2f}"
+        parts.append(f'<a href="#pair-{rank}"><title>{escape(tip)}</title><circle cx="{x:.1f}" '
+                     f'cy="{y(row.fidelity or 0.0):.1f}" r="{dot:.1f}" '
+                     f'fill="{VERDICT_COLOURS.get(row.verdict, OTHER_COLOUR)}"/></a>')
+    parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle">'
+                 f"{len(pairs)} pairs, worst first</text>")
+    return f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="fidelity across the corpus">{"".join(parts)}</svg>'

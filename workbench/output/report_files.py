@@ -24,18 +24,23 @@ def write(alignment: ScoredAlignment, path: str | os.PathLike, review: Review | 
     """Write the report as .html, .json or .md (chosen by the extension), atomically;
     with `review`, it shows the reviewer's decisions too (see `build`)."""
     path = Path(path)
-    suffix = path.suffix.lower()
+    atomic_write(path, encoded(alignment, path.name, review))
+    return path
+
+
+def encoded(alignment: ScoredAlignment, name: str, review: Review | None = None) -> bytes:
+    """The bytes of the report file named `name` (.html, .json or .md); its stem is the title."""
+    stem, suffix = Path(name).stem, Path(name).suffix.lower()
     if suffix not in (".html", ".json", ".md"):
-        raise InputError(f"Cannot write a report to {path}: the name must end in .html, .json or .md.")
+        raise InputError(f"Cannot write a report to {name}: the name must end in .html, .json or .md.")
     report = build(alignment, review)
     if suffix == ".html":
-        text = html.report(report, path.stem)
+        text = html.report(report, stem)
     elif suffix == ".json":
         text = _json(report)
     else:
-        text = markdown.report(report, path.stem)
-    atomic_write(path, text.encode("utf-8"))
-    return path
+        text = markdown.report(report, stem)
+    return text.encode("utf-8")
 
 
 def write_batch(alignments: list[tuple[str, ScoredAlignment]], out_dir: str | os.PathLike) -> Path:

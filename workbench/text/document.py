@@ -363,6 +363,13 @@ def from_texts(
     return Bitext(src, tgt, "two files", notes)
 
 
+def one_language(text: str, name: str, lang: str | None = None) -> Side:
+    """One document in one language (an article of a corpus edition): its paragraphs, and its
+    language as given or detected over the whole text."""
+    lines = _nonempty_lines(text, name)
+    return Side(_language_code(lang) if lang else _file_language(lines, name), [line.text for line in lines], name)
+
+
 def _nonempty_lines(text: str, name: str) -> list[_Line]:
     lines = _lines(text)
     if not lines:

@@ -1,0 +1,201 @@
+"""The batch's logic, without the model: what it is given (sources), the one-to-one
+assignment and its notes (matching), output names, the resume ledger and the corpus tables.
+Matching quality is measured with the real model in tests/test_batch.py and
+benchmarks/matching.py; here a fake encoder only lets the run go end to end."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench.corpus import batch, matching, sources
+from workbench.corpus.engines import LocalEngine
+from workbench.corpus.worker import Worker
+from workbench.errors import InputError
+from workbench.model import NO_COUNTERPART, UNREADABLE
+from workbench.options import Options
+
+ENGLISH = ["The council met on Monday to discuss the budget.", "It approved a plan for new schools.",
+           "The mayor said the work would start in May."]
+FRENCH = ["Le conseil s'est réuni lundi pour discuter du budget.", "Il a approuvé un plan pour de nouvelles écoles.",
+          "Le maire a dit que les travaux commenceraient en mai."]
+
+
+def profile(name: str, lang: str, vector: list[float]) -> matching.Profile:
+    return matching.Profile(name, lang, 3, np.array(vector, np.float32))
+
+
+def test_assign_is_one_to_one_best_first_and_leaves_weak_or_unclear_pairs_alone():
+    originals = [profile("a", "en", [1, 0]), profile("b", "en", [0, 1]), profile("c", "en", [1, 1])]
+    translations = [profile("x", "fa", [1, 0]), profile("y", "fa", [0, 1]), profile("z", "fa", [1, 1])]
+    found = {
+        (0, 0): matching.Evidence(0.6, 0.5),  # a-x: clearly best
+        (1, 0): matching.Evidence(0.3, 0.1),  # b wants x too, but a has it
+        (1, 1): matching.Evidence(0.5, 0.4),  # b-y
+        (2, 2): matching.Evidence(0.1, 0.9),  # c-z: sentence evidence under the threshold
+    }
+    matches = matching.assign(originals, translations, found)
+    pairs = {(m.original, m.translation) for m in matches if m.original and m.translation}
+    assert pairs == {("a", "x"), ("b", "y")}
+    alone = {m.original or m.translation: m.note for m in matches if not (m.original and m.translation)}
+    assert set(alone) == {"c", "z"}
+    assert "under 0.2" in alone["c"]
+
+
+def test_assign_refuses_a_pair_no_clearer_than_a_rival():
+    """An original whose translation is missing must not take its nearest look-alike."""
+    originals = [profile("a", "en", [1, 0]), profile("b", "en", [0, 1])]
+    translations = [profile("x", "fa", [1, 0])]
+    found = {(0, 0): matching.Evidence(0.45, 0.2), (1, 0): matching.Evidence(0.44, 0.2)}
+    matches = matching.assign(originals, translations, found)
+    assert all(not (m.original and m.translation) for m in matches)
+    assert len(matches) == 3
+
+
+def test_candidates_pair_only_documents_in_different_languages():
+    originals = [profile("a", "en", [1, 0]), profile("b", "en", [0, 1])]
+    translations = [profile("x", "fa", [1, 0]), profile("rewrite", "en", [1, 0.1])]
+    found = matching.candidates(originals, translations)
+    assert {pair[1] for pair in found} == {0}
+    matches = matching.assign(originals, translations, {})
+    note = next(m.note for m in matches if m.translation == "rewrite")
+    assert note.startswith("every original is in en") and "a rewrite is not a translation" in note
+    assert next(m.note for m in matches if m.translation == "x") == "no original is near it"
+
+
+def test_edition_means_weigh_documents_by_their_segments():
+    means = matching.edition_means([matching.Profile("a", "en", 1, np.array([1.0, 0.0])),
+                                    matching.Profile("b", "en", 3, np.array([0.0, 1.0]))])
+    assert np.allclose(means["en"], [0.25, 0.75])
+
+
+def test_plan_reads_two_folders_a_manifest_and_a_folder_of_bilingual_files(tmp_path):
+    (tmp_path / "en" / "sub").mkdir(parents=True)
+    (tmp_path / "fa").mkdir()
+    (tmp_path / "en" / "a.txt").write_text("A.\n")
+    (tmp_path / "en" / "sub" / "b.txt").write_text("B.\n")
+    (tmp_path / "en" / ".hidden").write_text("x\n")
+    (tmp_path / "fa" / "a.txt").write_text("الف.\n")
+    plan = sources.plan(tmp_path / "en", tmp_path / "fa")
+    assert [s.name for s in plan.originals] == ["a.txt", "sub/b.txt"] and plan.pairs is None
+    manifest = tmp_path / "pairs.csv"
+    manifest.write_text("original,translation\nen/a.txt,fa/a.txt\nen/sub/b.txt,\n", encoding="utf-8")
+    plan = sources.plan(manifest)
+    assert [(o and o.name, t and t.name) for o, t in plan.pairs] == [("en/a.txt", "fa/a.txt"), ("en/sub/b.txt", None)]
+    plan = sources.plan(tmp_path / "en")
+    assert plan.bilingual and len(plan.pairs) == 2
+
+
+@pytest.mark.parametrize("manifest, message", [
+    ("source,target\na,b\n", "needs the columns original,translation"),
+    ("original,translation\nmissing.txt,\n", "missing.txt is not a file"),
+    ("original,translation\nen.txt,fa.txt\nen.txt,\n", "a second time"),
+    ("original,translation\n,\n", "lists no documents"),
+])
+def test_a_bad_manifest_is_one_line(tmp_path, manifest, message):
+    (tmp_path / "en.txt").write_text("A.\n")
+    (tmp_path / "fa.txt").write_text("ب.\n")
+    path = tmp_path / "m.csv"
+    path.write_text(manifest, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        sources.plan(path)
+
+
+def test_plan_refuses_what_is_not_a_batch(tmp_path):
+    (tmp_path / "one.txt").write_text("A.\n")
+    with pytest.raises(InputError, match="two folders"):
+        sources.plan(tmp_path / "one.txt")
+    with pytest.raises(InputError, match="does not exist"):
+        sources.plan(tmp_path / "nowhere", tmp_path)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="holds no files"):
+        sources.plan(tmp_path / "empty", tmp_path)
+
+
+def test_output_names_follow_the_original_and_never_leave_the_folder():
+    names = [sources.Source(None, name) for name in ("a.txt", "a.md", "b.txt", "../../etc/c.txt", "sub/d.txt")]
+    stems = batch._stems(tuple(names))
+    assert stems == {"a.txt": "a.txt", "a.md": "a.md", "b.txt": "b", "../../etc/c.txt": "etc/c", "sub/d.txt": "sub/d"}
+
+
+def two_editions(tmp_path):
+    (tmp_path / "en").mkdir()
+    (tmp_path / "fr").mkdir()
+    for k in range(3):
+        (tmp_path / "en" / f"{k}.txt").write_text("\n".join(ENGLISH[k:] + ENGLISH[:k]) + "\n", encoding="utf-8")
+        (tmp_path / "fr" / f"{k}.txt").write_text("\n".join(FRENCH[k:] + FRENCH[:k]) + "\n", encoding="utf-8")
+    (tmp_path / "en" / "broken.txt").write_bytes(b"\x00\x01\x02" * 50)
+    manifest = tmp_path / "pairs.csv"
+    manifest.write_text("original,translation\n" + "".join(f"en/{k}.txt,fr/{k}.txt\n" for k in range(3))
+                        + "en/broken.txt,\n", encoding="utf-8")
+    return manifest
+
+
+class Interrupted(Worker):
+    """A worker whose process is killed after `alive` pairs."""
+
+    def __init__(self, options, encoder, alive):
+        super().__init__(options, encoder)
+        self.alive = alive
+
+    def align(self, job):
+        if self.alive == 0:
+            raise KeyboardInterrupt
+        self.alive -= 1
+        return super().align(job)
+
+
+def test_a_batch_writes_its_tables_and_a_killed_one_resumes(tmp_path, fake_encoder):
+    manifest = two_editions(tmp_path)
+    plan = sources.plan(manifest)
+    out = tmp_path / "out"
+    options = Options()
+    with pytest.raises(KeyboardInterrupt):
+        batch.run(plan, out, options, LocalEngine(options, Interrupted(options, fake_encoder, alive=2)))
+    assert sorted(p.name for p in (out / "aligned" / "en").iterdir()) == ["0.csv", "1.csv"]
+    assert not (out / "pairs.csv").exists()
+
+    result = batch.run(plan, out, options, LocalEngine(options, Worker(options, fake_encoder)))
+    assert (result.aligned, result.reused) == (1, 2)
+    with (out / "pairs.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0])[:9] == ["original", "translation", "match_score", "verdict", "coverage", "fidelity",
+                                 "links", "omissions", "additions"]
+    assert [(r["original"], r["translation"]) for r in rows] == [
+        ("en/0.txt", "fr/0.txt"), ("en/1.txt", "fr/1.txt"), ("en/2.txt", "fr/2.txt"), ("en/broken.txt", "")]
+    assert rows[3]["verdict"] == NO_COUNTERPART and rows[0]["aligned"] == "aligned/en/0.csv"
+    assert all((out / row["aligned"]).is_file() and (out / row["report"]).is_file() for row in rows[:3])
+    frame = pd.read_parquet(out / "pairs.parquet")
+    assert list(frame["original"]) == [r["original"] for r in rows] and frame["links"].dtype == "Int64"
+
+    again = batch.run(plan, out, options, LocalEngine(options, Worker(options, fake_encoder)))
+    assert (again.aligned, again.reused) == (0, 3)
+    changed = tmp_path / "en" / "2.txt"
+    changed.write_text(changed.read_text(encoding="utf-8") + "One more sentence.\n", encoding="utf-8")
+    assert batch.run(plan, out, options, LocalEngine(options, Worker(options, fake_encoder))).aligned == 1
+
+
+def test_an_unreadable_document_is_a_row_not_a_crash(tmp_path, fake_encoder):
+    two_editions(tmp_path)
+    plan = sources.plan(tmp_path / "en", tmp_path / "fr")
+    options = Options()
+    result = batch.run(plan, tmp_path / "out", options, LocalEngine(options, Worker(options, fake_encoder)))
+    assert [row.original for row in result.unreadable] == ["broken.txt"]
+    assert result.unreadable[0].verdict == UNREADABLE and "binary" in result.unreadable[0].note
+
+
+def test_the_index_escapes_document_names(tmp_path, fake_encoder):
+    (tmp_path / "en").mkdir()
+    (tmp_path / "fr").mkdir()
+    name = "<script>alert(1)<\\script>.txt"
+    (tmp_path / "en" / name).write_text("\n".join(ENGLISH) + "\n", encoding="utf-8")
+    (tmp_path / "fr" / "x.txt").write_text("\n".join(FRENCH) + "\n", encoding="utf-8")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(f'original,translation\n"en/{name}",fr/x.txt\n', encoding="utf-8")
+    options = Options()
+    batch.run(sources.plan(manifest), tmp_path / "out", options, LocalEngine(options, Worker(options, fake_encoder)))
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "<script>" not in page and "&lt;script&gt;" in page

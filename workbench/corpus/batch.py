@@ -1,0 +1,249 @@
+"""A whole archive in one run: match its documents (when the pairs are not given), align and
+score every pair, and write the corpus's files.
+
+OUT/aligned/NAME.csv and OUT/reports/NAME.html per pair (NAME: the original's file name
+without its extension), then OUT/pairs.csv, OUT/pairs.parquet and OUT/index.html over all.
+
+A long run can be killed and run again: each finished pair is written, then recorded in
+OUT/.batch/done.jsonl under a key of its two texts, its name and the options; a rerun with
+the same inputs and options reuses what that ledger records (if its files are still there)
+and aligns only the rest. Matching is done again, but from the vector cache: a segment is
+encoded once, by whichever run met it first, and matching and aligning share its vector.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from tqdm import tqdm
+
+from workbench import __version__
+from workbench.corpus import matching
+from workbench.corpus.engines import Engine
+from workbench.corpus.sources import Plan, Source, Text
+from workbench.corpus.worker import Failure, PairJob, PairResult
+from workbench.errors import InputError
+from workbench.model import NO_COUNTERPART, UNREADABLE, CorpusRow
+from workbench.options import Options
+from workbench.output import corpus_files
+from workbench.output.files import atomic_write
+
+LEDGER = Path(".batch") / "done.jsonl"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a batch did: every row of pairs.csv, how many pairs it aligned now and how many a
+    previous run had done, the files it wrote, and where its time went."""
+
+    rows: tuple[CorpusRow, ...]
+    aligned: int
+    reused: int
+    segments: int  # segments of the pairs aligned now
+    seconds: float
+    encoding_seconds: float  # time spent encoding texts, summed over workers
+    files: tuple[Path, ...]
+
+    @property
+    def unreadable(self) -> list[CorpusRow]:
+        return [row for row in self.rows if row.verdict == UNREADABLE]
+
+
+def run(plan: Plan, out: str | os.PathLike, options: Options, engine: Engine, *,
+        threshold: float = matching.THRESHOLD, progress: bool = False) -> BatchResult:
+    """Match (unless `plan` gives the pairs), align and score, and write everything under `out`."""
+    start = time.perf_counter()
+    out = Path(out)
+    stems = _stems(plan.originals)
+    langs: dict[tuple[int, str], str] = {}  # the languages matching found: aligning need not detect them again
+    if plan.pairs is None:
+        matches, rows, langs = match(plan, engine, threshold, progress)
+    else:
+        matches, rows = [matching.Match(o and o.name, t and t.name, None) for o, t in plan.pairs], []
+    originals = {s.name: s for s in plan.originals}
+    translations = {s.name: s for s in plan.translations}
+    ledger = _ledger(out)
+    done: dict[int, CorpusRow] = {}
+    wanted: list[tuple[int, str, PairJob]] = []
+    reused = 0
+
+    def jobs() -> Iterator[tuple[PairJob]]:
+        """The pairs still to align, read as the engine takes them; the others settled here."""
+        nonlocal reused
+        for k, match in enumerate(matches):
+            if match.original is None or (match.translation is None and not plan.bilingual):
+                done[k] = _unmatched(match)
+                continue
+            try:
+                original = originals[match.original].read()
+                translation = None if plan.bilingual else translations[match.translation].read()
+            except InputError as error:
+                done[k] = CorpusRow(match.original, match.translation or "", match.score, UNREADABLE, note=str(error))
+                bar.update(1)
+                continue
+            job = PairJob(original, translation, stems[match.original], langs.get((0, match.original)),
+                          langs.get((1, match.translation or "")))
+            key = _key(job, options)
+            previous = ledger.get(key)
+            if previous is not None and (out / previous.aligned).is_file() and (out / previous.report).is_file():
+                done[k] = dataclasses.replace(previous, match_score=match.score)
+                reused += 1
+                bar.update(1)
+                continue
+            wanted.append((k, key, job))
+            yield (job,)
+
+    aligned = segments = 0
+    bar = tqdm(total=sum(1 for m in matches if m.original and (m.translation or plan.bilingual)), unit="pair",
+               desc="aligning", disable=not progress, dynamic_ncols=True)
+    with bar:
+        for index, result in engine.map("align", jobs()):
+            k, key, job = wanted[index]
+            row = _finished(matches[k], job, result, out)
+            if isinstance(result, PairResult):
+                _record(out, key, row)
+                aligned += 1
+                segments += result.segments
+            done[k] = row
+            bar.update(1)
+    rows = [done[k] for k in range(len(matches))] + rows
+    files = corpus_files.write(rows, out)
+    return BatchResult(tuple(rows), aligned, reused, segments, time.perf_counter() - start,
+                       engine.encoding_seconds(), files)
+
+
+def match(plan: Plan, engine: Engine, threshold: float,
+           progress: bool) -> tuple[list[matching.Match], list[CorpusRow], dict[tuple[int, str], str]]:
+    """Profile every document, score the candidate pairs, assign one to one. Unreadable
+    documents become rows of their own. Also gives each document's language, by side (0 the
+    originals, 1 the translations: two editions often use the same file names) and name."""
+    sides = [(0, source) for source in plan.originals] + [(1, source) for source in plan.translations]
+    profiles: dict[tuple[int, str], matching.Profile] = {}  # by side (0 original, 1 translation) and name
+    unreadable: list[CorpusRow] = []
+    read: list[tuple[int, Source]] = []  # what each profile job was given, in the order given
+
+    def profile_jobs() -> Iterator[tuple[Text]]:
+        for side, source in sides:
+            try:
+                text = source.read()
+            except InputError as error:
+                unreadable.append(_failure_row(source.name, side == 0, str(error)))
+                continue
+            read.append((side, source))
+            yield (text,)
+
+    with tqdm(total=len(sides), unit="doc", desc="matching: reading", disable=not progress, dynamic_ncols=True) as bar:
+        for index, result in engine.map("profile", profile_jobs()):
+            side, source = read[index]
+            if isinstance(result, Failure):
+                unreadable.append(_failure_row(source.name, side == 0, result.message))
+            else:
+                profiles[(side, source.name)] = result
+            bar.update(1)
+        bar.update(bar.total - bar.n)  # the files that could not be read
+    originals = [profiles[(0, s.name)] for s in plan.originals if (0, s.name) in profiles]
+    translations = [profiles[(1, s.name)] for s in plan.translations if (1, s.name) in profiles]
+    pairs = matching.candidates(originals, translations)
+    by_name = ({s.name: s for s in plan.originals}, {s.name: s for s in plan.translations})
+    src_means, tgt_means = matching.edition_means(originals), matching.edition_means(translations)
+
+    def relate_jobs(groups: dict[int, list[int]], refine: bool) -> Iterator[tuple]:
+        for i, js in groups.items():
+            yield ((by_name[0][originals[i].name].read(), originals[i].lang, src_means[originals[i].lang]),
+                   [(by_name[1][translations[j].name].read(), translations[j].lang, tgt_means[translations[j].lang])
+                    for j in js], refine)
+
+    def scored(wanted: list[tuple[int, int]], refine: bool, desc: str) -> dict[tuple[int, int], matching.Evidence]:
+        """The evidence on `wanted` pairs, one job per original and its candidates."""
+        groups: dict[int, list[int]] = {}
+        for i, j in wanted:
+            groups.setdefault(i, []).append(j)
+        order = list(groups)
+        found = {}
+        with tqdm(total=len(wanted), unit="pair", desc=desc, disable=not progress, dynamic_ncols=True) as bar:
+            for index, similarities in engine.map("relate", relate_jobs(groups, refine)):
+                i = order[index]
+                for j, pair in zip(groups[i], similarities):
+                    found[(i, j)] = matching.evidence(pair, pairs[(i, j)])
+                bar.update(len(similarities))
+        return found
+
+    found = scored(sorted(pairs), False, "matching: scoring")
+    found.update(scored(sorted(matching.contested(found, threshold)), True, "matching: close calls"))
+    langs = {key: profile.lang for key, profile in profiles.items()}
+    return matching.assign(originals, translations, found, threshold), unreadable, langs
+
+
+def _failure_row(name: str, original: bool, message: str) -> CorpusRow:
+    return CorpusRow(name if original else "", "" if original else name, None, UNREADABLE, note=message)
+
+
+def _unmatched(match: matching.Match) -> CorpusRow:
+    return CorpusRow(match.original or "", match.translation or "", None, NO_COUNTERPART,
+                     note=match.note or "listed without a counterpart")
+
+
+def _finished(match: matching.Match, job: PairJob, result: PairResult | Failure, out: Path) -> CorpusRow:
+    """Write a pair's files and give its row (or the row of a pair that could not be aligned)."""
+    translation = job.original.name if job.translation is None else job.translation.name
+    if isinstance(result, Failure):
+        return CorpusRow(job.original.name, translation, match.score, UNREADABLE, note=result.message)
+    aligned, report = f"aligned/{job.stem}.csv", f"reports/{job.stem}.html"
+    atomic_write(out / aligned, result.aligned_csv)
+    atomic_write(out / report, result.report_html)
+    return CorpusRow(job.original.name, translation, match.score, result.verdict, round(result.coverage, 4),
+                     round(result.fidelity, 4), result.links, result.omissions, result.additions, result.src_lang,
+                     result.tgt_lang, aligned, report, signature=result.signature)
+
+
+def _stems(originals: tuple[Source, ...]) -> dict[str, str]:
+    """Each original's output name: its name without the extension (folders kept, nothing
+    that climbs out of the batch's folder); the whole name where two would be the same."""
+    def clean(name: str) -> str:
+        parts = [part for part in PurePosixPath(name.replace("\\", "/")).parts if part not in ("", ".", "..", "/")]
+        return "/".join(parts) or "document"
+    short = {s.name: str(PurePosixPath(clean(s.name)).with_suffix("")) for s in originals}
+    counts: dict[str, int] = {}
+    for stem in short.values():
+        counts[stem] = counts.get(stem, 0) + 1
+    return {name: stem if counts[stem] == 1 else clean(name) for name, stem in short.items()}
+
+
+def _key(job: PairJob, options: Options) -> str:
+    """What a finished pair depends on: both texts, its name, the options and this version."""
+    settings = {field.name: getattr(options, field.name) for field in dataclasses.fields(options) if field.name != "device"}
+    parts = [__version__, repr(settings), job.original.digest, job.translation.digest if job.translation else "",
+             job.stem, job.src_lang or "", job.tgt_lang or ""]
+    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
+
+
+def _ledger(out: Path) -> dict[str, CorpusRow]:
+    """The pairs earlier runs finished, by key. A line cut short by a kill is skipped."""
+    path = out / LEDGER
+    found: dict[str, CorpusRow] = {}
+    if not path.is_file():
+        return found
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+            found[entry["key"]] = CorpusRow.from_json(entry["row"])
+        except (ValueError, KeyError, TypeError):
+            continue
+    return found
+
+
+def _record(out: Path, key: str, row: CorpusRow) -> None:
+    """Append a finished pair to the ledger, on disk before the next pair starts."""
+    path = out / LEDGER
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"key": key, "row": row.to_json()}, ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
