@@ -76,7 +76,7 @@ def main() -> None:
             figures = run(SETS / name, engine)
             print(f"| {name} | {documents} | {segments} | {engine} ({figures['workers']} workers) | "
                   f"{figures['wall']:.1f} | {documents / figures['wall']:.2f} | {segments / figures['wall']:.1f} | "
-                  f"{figures['model']:.1f} | {figures['not_model']:.0%} |", flush=True)
+                  f"{figures['model']:.1f} | {figures['not_model']:.1%} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -93,3 +93,14 @@ def test_banded_alignment_matches_the_full_one() -> None:
     banded = align(src, tgt, encoder, settings=Settings(full_dp_cells=0, band_margin=4))
     assert banded == full
     assert sum(1 for link in full if not link.tgt) == 120 - len(kept)
+
+
+def test_settings_with_shorter_runs_align_without_the_longer_link_types() -> None:
+    """max_block below 3 builds fewer run vectors; the DP must not ask for the others (the
+    batch's matcher scores candidates with 1-1 links only)."""
+    source, target, encoder = document(12, seed=3)
+    src, tgt = segment(source, "en", "lines"), segment(target, "en", "lines")
+    for max_block in (1, 2):
+        links = align(src, tgt, encoder, settings=Settings(max_block=max_block))
+        assert all(len(link.src) <= max_block and len(link.tgt) <= max_block for link in links)
+        assert sorted(i for link in links for i in link.src) == list(range(len(src)))

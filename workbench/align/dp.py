@@ -63,7 +63,7 @@ def dp(sides: BlockVectors, i0: int, j0: int, bounds: list[tuple[int, int]],
         if r == 0:
             best[cols == j0] = 0.0
         for t, (a, b) in enumerate(LINK_TYPES):
-            if a > r:
+            if a > r or a > len(sides.src) or b > len(sides.tgt):  # a run longer than the settings' max_block
                 continue
             plo, phi = bounds[r - a]
             prev_cols = cols - b

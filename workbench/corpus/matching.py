@@ -14,9 +14,10 @@ task; Thompson & Koehn 2020, "Exploiting Sentence Order in Document Alignment"):
    scoring candidate pair first, each document used once; pairs under the threshold, or no
    clearer than a rival candidate of either document, are no match, and so are texts in the
    same language (a rewrite is not a translation).
-Close calls (`contested`) are scored again with the aligner's second pass, which encodes the
-runs of sentences around uncertain links: a sentence translated as two is judged on the pair's
-own vectors, not on an estimate. For matching, a sentence a document repeats counts once.
+Candidates are scored with 1-1 links only; close calls (`contested`) again with every link
+type and the aligner's second pass, which encodes the runs of sentences around uncertain links:
+a sentence translated as two is judged on the pair's own vectors, not on an estimate. For
+matching, a sentence a document repeats counts once.
 """
 
 from __future__ import annotations

@@ -101,12 +101,15 @@ class Worker:
                refine: bool = False) -> list[tuple[float, float]]:
         """For each candidate translation, the linked similarity of the original and of it
         (workbench.align.linked_similarity), each document's segments centred on the mean given
-        with it (its edition's, in its language); `refine`: with the aligner's second pass."""
+        with it (its edition's, in its language). First with 1-1 links only (a quarter of the
+        DP's work, the same matches on the benchmark's design sets); `refine`, for close calls:
+        with every link type and the aligner's second pass."""
         text, lang, mean = original
         src = self._segments(text, lang)
         others = [self._segments(other, other_lang) for other, other_lang, _ in candidates]
         known = _Known(self.encoder, [s.text for s in src] + [s.text for side in others for s in side])
-        return [linked_similarity(src, side, known, self.options.aligner, means=(mean, other_mean), refine=refine)
+        settings = self.options.aligner if refine else dataclasses.replace(self.options.aligner, max_block=1)
+        return [linked_similarity(src, side, known, settings, means=(mean, other_mean), refine=refine)
                 for side, (_, _, other_mean) in zip(others, candidates)]
 
     def _segments(self, text: Text, lang: str) -> list[Segment]:
