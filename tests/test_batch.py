@@ -158,3 +158,21 @@ def test_batch_errors_are_one_line(tmp_path):
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "does not exist" in result.stderr
     result = workbench("batch", SEEDS, SEEDS, "--out", tmp_path / "out", "--ray-address", "auto")
     assert result.returncode == 2 and "--ray-address needs --engine ray" in result.stderr
+
+
+@pytest.mark.model
+def test_an_unreadable_document_is_named_and_the_rest_is_done(tmp_path):
+    """The translations' edition in UTF-16 (as Persian files often are), beside an empty file."""
+    originals, translations = tmp_path / "originals", tmp_path / "translations"
+    originals.mkdir()
+    translations.mkdir()
+    english, persian = halves(tmp_path)
+    english.rename(originals / english.name)
+    (translations / persian.name).write_bytes(persian.read_text(encoding="utf-8").encode("utf-16"))
+    (translations / "empty.txt").write_bytes(b"")
+    result = workbench("batch", originals, translations, "--out", tmp_path / "out")
+    assert result.returncode == 3
+    assert result.stderr.strip() == "error: could not read or align 1 of the documents: empty.txt"
+    table = rows(tmp_path / "out")
+    assert [(r["original"], r["translation"], r["verdict"]) for r in table] == [
+        ("000-en.txt", "000-fa.txt", "partial translation"), ("", "empty.txt", "unreadable")]

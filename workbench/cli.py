@@ -269,7 +269,7 @@ def _batch(args: argparse.Namespace) -> int:
     say(f"wrote {', '.join(str(path) for path in result.files)}")
     if result.unreadable:
         names = ", ".join(row.original or row.translation for row in result.unreadable)
-        say(f"error: {len(result.unreadable)} documents could not be read or aligned: {names}", sys.stderr)
+        say(f"error: could not read or align {len(result.unreadable)} of the documents: {names}", sys.stderr)
         return EXIT_PARTIAL
     return 0
 
