@@ -111,8 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--model", help="a sentence-transformers model, as for align")
     device(sub)
     sub.add_argument("--min-match", type=float, default=None,
-                     help="the least score of a matched pair, in [0, 1] (default 0.3: the share of the two texts "
-                          "the aligner links with confidence)")
+                     help="the least sentence evidence of a matched pair, in [0, 1]: how much of the two texts "
+                          "the aligner links, and how closely (default 0.2)")
     sub.add_argument("--engine", choices=ENGINES, default="local",
                      help="local: this process; ray: a Ray cluster (local Ray when --ray-address is not given)")
     sub.add_argument("--ray-address", help="the Ray cluster to join, e.g. ray://head:10001 or auto")

@@ -22,7 +22,7 @@ do). Three choices make it fit this project:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -93,26 +93,27 @@ def linked_similarity(src: Sequence[Segment], tgt: Sequence[Segment], encoder: T
     if refine and settings.max_block > 1:
         src_wanted, tgt_wanted = _uncertain(links, len(src), len(tgt), settings)
         links = _links(sides.refined(encoder, src_wanted, tgt_wanted), len(src), len(tgt), (), settings)
-    shares = []
-    for side, texts in (("src", src), ("tgt", tgt)):
-        total = sum(len(s.text) for s in texts)
-        weighted = sum(max(link.similarity, 0.0) * len(texts[k].text) for link in links
-                       if link.src and link.tgt and link.similarity is not None for k in getattr(link, side))
-        shares.append(weighted / total if total else 0.0)
-    return shares[0], shares[1]
+    return _shares(links, src, tgt, lambda similarity: max(similarity, 0.0))
 
 
 def _linked_share(links: Sequence[Link], src: Sequence[Segment], tgt: Sequence[Segment], settings: Settings) -> float:
     """The share of the characters of either text (the larger) in links with both sides at or
     above `settings.confident` similarity: how much of the texts the first pass finds
     translated (an excerpt translated whole counts as related)."""
+    return max(_shares(links, src, tgt, lambda similarity: float(similarity >= settings.confident)))
+
+
+def _shares(links: Sequence[Link], src: Sequence[Segment], tgt: Sequence[Segment],
+            weight: Callable[[float], float]) -> tuple[float, float]:
+    """Per text, the share of its characters in links with both sides, each link's characters
+    counted `weight(its similarity)` times."""
     shares = []
     for side, texts in (("src", src), ("tgt", tgt)):
         total = sum(len(s.text) for s in texts)
-        linked = sum(len(texts[k].text) for link in links if link.src and link.tgt and link.similarity is not None
-                     and link.similarity >= settings.confident for k in getattr(link, side))
-        shares.append(linked / total if total else 0.0)
-    return max(shares)
+        counted = sum(weight(link.similarity) * len(texts[k].text) for link in links
+                      if link.src and link.tgt and link.similarity is not None for k in getattr(link, side))
+        shares.append(counted / total if total else 0.0)
+    return shares[0], shares[1]
 
 
 def _uncertain(links: Sequence[Link], n: int, m: int, settings: Settings) -> tuple[list[bool], list[bool]]:

@@ -64,12 +64,12 @@ class BlockVectors:
         tgt_raw = _estimated_runs(singles[len(src):], tgt_texts, max_block)
         # with fewer than three segments on a side, its mean is mostly the segments
         # themselves: then neither side is centred and raw cosine is shifted instead
-        centred = means is not None or (len(src) >= 3 and len(tgt) >= 3)
         if means is not None:
             src_mean, tgt_mean = means
+        elif len(src) >= 3 and len(tgt) >= 3:
+            src_mean, tgt_mean = side_mean(src_raw[0]), side_mean(tgt_raw[0])
         else:
-            src_mean = side_mean(src_raw[0]) if centred else None
-            tgt_mean = side_mean(tgt_raw[0]) if centred else None
+            src_mean = tgt_mean = None
         total_src = sum(len(t) for t in src_texts) or 1
         total_tgt = sum(len(t) for t in tgt_texts) or 1
         # the texts' length ratio describes the language pair only when both are complete;
@@ -78,7 +78,7 @@ class BlockVectors:
         return cls(
             src=[_centred(v, src_mean) for v in src_raw], tgt=[_centred(v, tgt_mean) for v in tgt_raw],
             src_len=_run_lengths(src_texts, max_block), tgt_len=_run_lengths(tgt_texts, max_block),
-            ratio=ratio, offset=0.0 if centred else _RAW_SHIFT,
+            ratio=ratio, offset=0.0 if src_mean is not None else _RAW_SHIFT,
             src_texts=src_texts, tgt_texts=tgt_texts, src_mean=src_mean, tgt_mean=tgt_mean,
             src_exact=_exact_flags(len(src), max_block), tgt_exact=_exact_flags(len(tgt), max_block))
 

@@ -64,9 +64,9 @@ def run(plan: Plan, out: str | os.PathLike, options: Options, engine: Engine, *,
     stems = _stems(plan.originals)
     langs: dict[tuple[int, str], str] = {}  # the languages matching found: aligning need not detect them again
     if plan.pairs is None:
-        matches, rows, langs = match(plan, engine, threshold, progress)
+        matches, unreadable, langs = match(plan, engine, threshold, progress)
     else:
-        matches, rows = [matching.Match(o and o.name, t and t.name, None) for o, t in plan.pairs], []
+        matches, unreadable = [matching.Match(o and o.name, t and t.name, None) for o, t in plan.pairs], []
     originals = {s.name: s for s in plan.originals}
     translations = {s.name: s for s in plan.translations}
     ledger = _ledger(out)
@@ -74,11 +74,18 @@ def run(plan: Plan, out: str | os.PathLike, options: Options, engine: Engine, *,
     wanted: list[tuple[int, str, PairJob]] = []
     reused = 0
 
+    def paired(match: matching.Match) -> bool:
+        """Whether a row is a pair to align (a bilingual file is one by itself)."""
+        return match.original is not None and (match.translation is not None or plan.bilingual)
+
+    bar = tqdm(total=sum(map(paired, matches)), unit="pair", desc="aligning", disable=not progress,
+               dynamic_ncols=True)
+
     def jobs() -> Iterator[tuple[PairJob]]:
         """The pairs still to align, read as the engine takes them; the others settled here."""
         nonlocal reused
         for k, match in enumerate(matches):
-            if match.original is None or (match.translation is None and not plan.bilingual):
+            if not paired(match):
                 done[k] = _unmatched(match)
                 continue
             try:
@@ -101,8 +108,6 @@ def run(plan: Plan, out: str | os.PathLike, options: Options, engine: Engine, *,
             yield (job,)
 
     aligned = segments = 0
-    bar = tqdm(total=sum(1 for m in matches if m.original and (m.translation or plan.bilingual)), unit="pair",
-               desc="aligning", disable=not progress, dynamic_ncols=True)
     with bar:
         for index, result in engine.map("align", jobs()):
             k, key, job = wanted[index]
@@ -113,7 +118,7 @@ def run(plan: Plan, out: str | os.PathLike, options: Options, engine: Engine, *,
                 segments += result.segments
             done[k] = row
             bar.update(1)
-    rows = [done[k] for k in range(len(matches))] + rows
+    rows = [done[k] for k in range(len(matches))] + unreadable
     files = corpus_files.write(rows, out)
     return BatchResult(tuple(rows), aligned, reused, segments, time.perf_counter() - start,
                        engine.encoding_seconds(), files)

@@ -73,7 +73,7 @@ def candidates(originals: Sequence[Profile], translations: Sequence[Profile],
     if not originals or not translations:
         return {}
     similarity = _centred(originals) @ _centred(translations).T
-    different = np.array([[o.lang != t.lang for t in translations] for o in originals])
+    different = np.array([o.lang for o in originals])[:, None] != np.array([t.lang for t in translations])[None, :]
     similarity = np.where(different, similarity, -np.inf)
     pairs: set[tuple[int, int]] = set()
     for i, row in enumerate(similarity):
@@ -132,13 +132,9 @@ def evidence(similarities: tuple[float, float], cosine: float) -> Evidence:
 def contested(found: Mapping[tuple[int, int], Evidence], threshold: float = THRESHOLD) -> set[tuple[int, int]]:
     """The pairs to score again with the aligner's second pass: each document's two best
     candidates, where the best is within CONTESTED of the threshold or of the second best."""
-    ranked: dict[tuple[int, int], list[tuple[float, tuple[int, int]]]] = {}
-    for pair, item in found.items():
-        for key in ((0, pair[0]), (1, pair[1])):
-            ranked.setdefault(key, []).append((item.score, pair))
     again: set[tuple[int, int]] = set()
-    for candidates in ranked.values():
-        top = sorted(candidates, reverse=True)[:2]
+    for candidates in _ranked(found).values():
+        top = candidates[:2]
         close_call = len(top) == 2 and top[0][0] - top[1][0] < CONTESTED
         if close_call or abs(found[top[0][1]].sentences - threshold) < CONTESTED:
             again.update(pair for _, pair in top)
@@ -151,14 +147,28 @@ def assign(originals: Sequence[Profile], translations: Sequence[Profile],
     taken if its sentence evidence reaches `threshold` and its score beats every other
     candidate of either document by MARGIN. Every document comes out once, matched or with a
     note on why not: in original order, then the translations with no original."""
-    best: dict[tuple[int, int], list[tuple[float, tuple[int, int]]]] = {}  # per (side, index): its two best
-    for pair, item in found.items():
-        for key in ((0, pair[0]), (1, pair[1])):
-            best[key] = sorted([*best.get(key, []), (item.score, pair)], reverse=True)[:2]
+    ranked = _ranked(found)
+    languages = ({p.lang for p in originals}, {p.lang for p in translations})
+
+    def why(side: int, index: int) -> str:
+        """Why a document was left unmatched, in one line: its best candidate and that evidence."""
+        own = (originals, translations)[side][index]
+        others = (translations, originals)[side]
+        role = ("translation", "original")[side]
+        if languages[1 - side] <= {own.lang}:
+            return f"every {role} is in {own.lang}, as this document is: a rewrite is not a translation"
+        if (side, index) not in ranked:
+            return f"no {role} is near it"
+        score, pair = ranked[(side, index)][0]
+        best, sentences = others[pair[1 - side]], found[pair].sentences
+        if sentences < threshold:
+            return f"best candidate {best.name}: sentence evidence {sentences:.2f}, under {threshold:g}"
+        return (f"best candidate {best.name} ({score:.2f}) is no clearer a match than another "
+                f"candidate, or went to a better-scoring document")
 
     def rival(pair: tuple[int, int]) -> float:
         """The best score of another candidate of either of the pair's documents."""
-        return max((score for key in ((0, pair[0]), (1, pair[1])) for score, other in best[key] if other != pair),
+        return max((score for key in ((0, pair[0]), (1, pair[1])) for score, other in ranked[key][:2] if other != pair),
                    default=0.0)
 
     taken_src: dict[int, tuple[int, float]] = {}
@@ -174,25 +184,19 @@ def assign(originals: Sequence[Profile], translations: Sequence[Profile],
             j, score = taken_src[i]
             matches.append(Match(original.name, translations[j].name, round(score, 4)))
         else:
-            matches.append(Match(original.name, None, None, _why(i, 0, found, originals, translations, threshold)))
-    matches += [Match(None, t.name, None, _why(j, 1, found, originals, translations, threshold))
-                for j, t in enumerate(translations) if j not in taken_tgt]
+            matches.append(Match(original.name, None, None, why(0, i)))
+    matches += [Match(None, t.name, None, why(1, j)) for j, t in enumerate(translations) if j not in taken_tgt]
     return matches
 
 
-def _why(index: int, side: int, found: Mapping[tuple[int, int], Evidence], originals: Sequence[Profile],
-         translations: Sequence[Profile], threshold: float) -> str:
-    """Why a document was left unmatched, in one line: its best candidate and that evidence."""
-    own = (originals, translations)[side][index]
-    others = (translations, originals)[side]
-    role = ("translation", "original")[side]
-    if not any(other.lang != own.lang for other in others):
-        return f"every {role} is in {own.lang}, as this document is: a rewrite is not a translation"
-    scored = [(item.score, item.sentences, pair[1 - side]) for pair, item in found.items() if pair[side] == index]
-    if not scored:
-        return f"no {role} is near it"
-    score, sentences, best = max(scored)
-    if sentences < threshold:
-        return f"best candidate {others[best].name}: sentence evidence {sentences:.2f}, under {threshold:g}"
-    return (f"best candidate {others[best].name} ({score:.2f}) is no clearer a match than another "
-            f"candidate, or went to a better-scoring document")
+def _ranked(found: Mapping[tuple[int, int], Evidence]) -> dict[tuple[int, int], list[tuple[float, tuple[int, int]]]]:
+    """Each document's candidates, best first, as (score, pair), by (side, index): side 0 the
+    originals, 1 the translations."""
+    ranked: dict[tuple[int, int], list[tuple[float, tuple[int, int]]]] = {}
+    for pair, item in found.items():
+        for key in ((0, pair[0]), (1, pair[1])):
+            ranked.setdefault(key, []).append((item.score, pair))
+    for candidates in ranked.values():
+        candidates.sort(reverse=True)
+    return ranked
+

@@ -89,13 +89,12 @@ class Worker:
         """The document's language, and its vector: the mean of its segments' unit vectors.
         Its segments' vectors stay in the encoder's cache, for scoring and aligning later."""
         try:
-            side = document.one_language(text.text, text.name)
+            lang, segments = self._segments(text)
         except InputError as error:
             return Failure(text.name, str(error))
-        segments = _distinct(segment(side.paragraphs, side.lang, self.options.split))
         vectors = self.encoder.encode([s.text for s in segments])
         mean = np.mean([unit(v) for v in vectors], axis=0) if len(vectors) else np.zeros(vectors.shape[1:])
-        return Profile(text.name, side.lang, len(segments), mean.astype(np.float32))
+        return Profile(text.name, lang, len(segments), mean.astype(np.float32))
 
     def relate(self, original: tuple[Text, str, np.ndarray], candidates: list[tuple[Text, str, np.ndarray]],
                refine: bool = False) -> list[tuple[float, float]]:
@@ -105,16 +104,17 @@ class Worker:
         DP's work, the same matches on the benchmark's design sets); `refine`, for close calls:
         with every link type and the aligner's second pass."""
         text, lang, mean = original
-        src = self._segments(text, lang)
-        others = [self._segments(other, other_lang) for other, other_lang, _ in candidates]
+        src = self._segments(text, lang)[1]
+        others = [self._segments(other, other_lang)[1] for other, other_lang, _ in candidates]
         known = _Known(self.encoder, [s.text for s in src] + [s.text for side in others for s in side])
         settings = self.options.aligner if refine else dataclasses.replace(self.options.aligner, max_block=1)
         return [linked_similarity(src, side, known, settings, means=(mean, other_mean), refine=refine)
                 for side, (_, _, other_mean) in zip(others, candidates)]
 
-    def _segments(self, text: Text, lang: str) -> list[Segment]:
+    def _segments(self, text: Text, lang: str | None = None) -> tuple[str, list[Segment]]:
+        """The document's language (as given, else detected) and its distinct segments."""
         side = document.one_language(text.text, text.name, lang)
-        return _distinct(segment(side.paragraphs, side.lang, self.options.split))
+        return side.lang, _distinct(segment(side.paragraphs, side.lang, self.options.split))
 
     def align(self, job: PairJob) -> PairResult | Failure:
         """Align and score one pair, and make its aligned CSV and HTML report."""
@@ -155,13 +155,13 @@ class _Known:
     its candidates reads each of their segments once, not once per candidate pair."""
 
     def __init__(self, encoder: TextEncoder, texts: list[str]):
-        unique = list(dict.fromkeys(texts))
         self.name = encoder.name
         self._encoder = encoder
-        self._vectors = dict(zip(unique, encoder.encode(unique))) if unique else {}
+        self._vectors: dict[str, np.ndarray] = {}
+        self.encode(texts)
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         missing = [text for text in dict.fromkeys(texts) if text not in self._vectors]
-        if missing:  # runs of segments the aligner wants encoded
+        if missing:  # all of them at first; later, runs of segments the aligner wants encoded
             self._vectors.update(zip(missing, self._encoder.encode(missing)))
         return np.stack([self._vectors[text] for text in texts]) if texts else np.zeros((0, 1), np.float32)

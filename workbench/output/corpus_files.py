@@ -15,7 +15,6 @@ from workbench.output.export import csv_cell
 from workbench.output.files import atomic_write
 
 COLUMNS = tuple(field.name for field in dataclasses.fields(CorpusRow))  # the contract's nine first
-TEXT_COLUMNS = {"original", "translation", "verdict", "src_lang", "tgt_lang", "aligned", "report", "note", "signature"}
 
 
 def write(rows: list[CorpusRow], out: Path) -> tuple[Path, ...]:
@@ -33,9 +32,8 @@ def _csv(rows: list[CorpusRow]) -> str:
     writer.writerow(COLUMNS)
     for row in rows:
         record = row.to_json()
-        # file names and notes are user text: no cell may run as a formula
-        writer.writerow(["" if record[c] is None else csv_cell(record[c]) if c in TEXT_COLUMNS else record[c]
-                         for c in COLUMNS])
+        # file names and notes are user text: no cell may run as a formula (numbers stay numbers)
+        writer.writerow(["" if record[c] is None else csv_cell(record[c]) for c in COLUMNS])
     return buffer.getvalue()
 
 

@@ -182,6 +182,16 @@ def _tick_step(maximum: float, ticks: int = 5) -> int:
     return int(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
 
 
+def _fidelity_axis(y, left: float, right: float) -> list[str]:
+    """Grid lines and labels of a fidelity axis (0 to 1) from x = left to right; `y` maps a value."""
+    return [
+        f'<line x1="{left}" x2="{right}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
+        f'stroke="{"#8c959f" if value == 0 else "#eaeef2"}"/>'
+        f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{value:g}</text>'
+        for value in (0, 0.25, 0.5, 0.75, 1)
+    ]
+
+
 def _along_svg(report: dict) -> str:
     """Fidelity of every link in document order; omissions and additions are shaded bands."""
     links = report["links"]
@@ -196,13 +206,7 @@ def _along_svg(report: dict) -> str:
     def y(value: float) -> float:
         return top + (1 - value) * plot_h
 
-    parts = []
-    for value in (0, 0.25, 0.5, 0.75, 1):
-        parts.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
-            f'stroke="{"#8c959f" if value == 0 else "#eaeef2"}"/>'
-            f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{value:g}</text>'
-        )
+    parts = _fidelity_axis(y, left, width - right)
     tick = _tick_step(len(links) - 1, 12)
     for i in range(0, len(links), tick):
         parts.append(f'<text x="{x(i):.1f}" y="{height - bottom + 28}" text-anchor="middle">{i}</text>')
@@ -449,12 +453,7 @@ def _corpus_svg(pairs: list[CorpusRow]) -> str:
     def y(value: float) -> float:
         return top + (1 - value) * plot_h
 
-    parts = [
-        f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
-        f'stroke="{"#8c959f" if v == 0 else "#eaeef2"}"/><text x="{left - 6}" y="{y(v) + 4:.1f}" '
-        f'text-anchor="end">{v:g}</text>'
-        for v in (0, 0.25, 0.5, 0.75, 1)
-    ]
+    parts = _fidelity_axis(y, left, width - right)
     dot = max(1.5, min(5.0, step / 2.5))
     for rank, row in enumerate(pairs):
         x = left + (rank + 0.5) * step
