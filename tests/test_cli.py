@@ -149,6 +149,50 @@ def test_report_scores_against_a_reference_translation(tmp_path):
     assert 80 < scores["chrf"] < 100 and 50 < scores["bleu"] < 100
 
 
+def test_report_on_a_folder_refuses_a_reference_in_one_line(tmp_path):
+    """One reference cannot be every document's: refused before anything is aligned or written."""
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "seed000.txt").write_bytes(SEED.read_bytes())
+    out = tmp_path / "reports"
+    result = workbench("report", folder, "--reference", SEED, "--out", out)
+    assert result.returncode == 2 and not out.exists()
+    assert result.stderr.count("\n") == 1 and "--reference" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.model
+def test_report_from_an_aligned_file_applies_the_reference(tmp_path):
+    """`report aligned.csv --reference FILE` scores the file's links against the reference (it
+    was ignored): the reference is the translation itself, so chrF is 100 wherever it aligns."""
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    aligned = tmp_path / "aligned.csv"
+    assert workbench("align", SEED, "--split", "lines", "--out", aligned).returncode == 0
+    reference = tmp_path / "reference.txt"
+    reference.write_text("\n".join(lines[17:]) + "\n", encoding="utf-8")
+    out = tmp_path / "report.json"
+    result = workbench("report", aligned, "--split", "lines", "--reference", reference, "--out", out)
+    assert result.returncode == 0, result.stderr
+    import json
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["reference"]["against"] == "reference" and report["reference"]["chrf"] > 90
+    assert any(row["reference"] and row["reference"]["chrf"] == 100.0 for row in report["links"])
+
+
+def test_segment_into_a_closed_pipe_ends_quietly(tmp_path):
+    """`segment ... | head`: the reader leaves after one line; the command stops with no message
+    (it printed "error: Broken pipe" and exit 2)."""
+    big = tmp_path / "big.txt"  # far more than a pipe's buffer of segments
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    big.write_text("\n".join(lines[1:17] * 40 + lines[17:] * 40) + "\n", encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "workbench", "segment", big], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout.readline()
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == cli.EXIT_CLOSED_PIPE
+    assert stderr == ""
+
+
 @pytest.mark.model
 def test_export_writes_a_reviewed_document_from_the_database(tmp_path):
     from workbench import pipeline

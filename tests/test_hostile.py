@@ -36,10 +36,10 @@ from workbench.model import (
 )
 from workbench.options import Options
 from workbench.output import export
-from workbench.output.text import terminal_safe
 from workbench.pipeline import pairs_alignment
 from workbench.review import edits
 from workbench.text import document
+from workbench.text.controls import for_terminal
 from workbench.text.pairs import PairTable, read_pairs
 from workbench.text.scripts import ADDRESSES
 from workbench.text.segment import MAX_SEGMENT_CHARS, PIECE_CHARS, cut_note, segment
@@ -231,7 +231,7 @@ def test_an_output_path_that_cannot_be_written_is_one_line_exit_2(tmp_path):
 
 def test_control_sequences_never_reach_the_terminal(tmp_path):
     hostile = "Title\x1b]0;owned\x07 here.\x1b[2J\x1b[31mRed text.\x9b1m Done\u202e."
-    assert terminal_safe(hostile) == "Title]0;owned here.[2J[31mRed text.1m Done."
+    assert for_terminal(hostile) == "Title]0;owned here.[2J[31mRed text.1m Done."
     original = tmp_path / "original.txt"
     original.write_text(f"{hostile}\nThe second sentence is here.\n", encoding="utf-8")
     translation = tmp_path / "translation.txt"

@@ -19,11 +19,12 @@ from workbench.corpus.engines import ENGINES
 from workbench.embed.runtime import DEVICES
 from workbench.errors import InputError
 from workbench.options import Options
-from workbench.output.text import terminal_safe
+from workbench.text.controls import for_terminal
 from workbench.text.segment import SPLITS
 
 EXIT_USAGE = 2
 EXIT_PARTIAL = 3  # a batch wrote what it could, but skipped some documents (named on stderr)
+EXIT_CLOSED_PIPE = 128 + 13  # what a shell reports for a tool ended by SIGPIPE (`... | head`)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as error:
         say(f"error: {error}", sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader (`| head`) has what it wanted: stop quietly, as cat or grep do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the flush at exit would fail again
+        return EXIT_CLOSED_PIPE
     except OSError as error:  # the output folder is read-only, the disk is full, ...
         where = f"{error.filename}: " if error.filename else ""
         say(f"error: {where}{error.strerror or error}", sys.stderr)
@@ -45,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def say(text: str, stream=None) -> None:
     """Print a line of output: file names and document text in it cannot drive the terminal."""
-    print(terminal_safe(text), file=stream or sys.stdout, flush=True)
+    print(for_terminal(text), file=stream or sys.stdout, flush=True)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -215,8 +219,18 @@ def _report(args: argparse.Namespace) -> int:
     from workbench.output import export, report_files
 
     if Path(args.input).is_dir():
+        if args.reference:
+            raise InputError("--reference is one document's reference translation, and a folder holds many: "
+                             "report each document with its own reference, or the folder without one")
         return _report_folder(args)
-    alignment = export.read_alignment(args.input) if _is_aligned_file(args) else _run(args, args.reference)
+    if _is_aligned_file(args):
+        from workbench import pipeline
+
+        alignment = export.read_alignment(args.input)
+        if args.reference:
+            alignment = pipeline.with_reference(alignment, args.reference, _options(args))
+    else:
+        alignment = _run(args, args.reference)
     path = report_files.write(alignment, args.out)
     say(f"verdict: {alignment.summary.verdict}; wrote {path}")
     return 0

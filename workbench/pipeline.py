@@ -7,6 +7,7 @@ one looks the same in the other, and says how it was made.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from workbench.align import align
 from workbench.embed import TextEncoder, load_encoder
 from workbench.embed.centre import centre, unit
 from workbench.errors import InputError
-from workbench.model import MAX_LINK_SEGMENTS, Alignment, Link, ScoredAlignment, Segment
+from workbench.model import MAX_LINK_SEGMENTS, Alignment, Link, ScoredAlignment, Segment, scored
 from workbench.options import Options
 from workbench.text import document
 from workbench.text.document import Bitext
@@ -54,6 +55,18 @@ def run_bitext(bitext: Bitext, options: Options = Options(), *, reference: str |
     if reference is not None:
         per_segment = _reference_per_segment(src, reference, bitext.tgt.lang, options, encoder)
     return fidelity.score(alignment, encoder, reference=per_segment)
+
+
+def with_reference(alignment: ScoredAlignment, reference: str | Path, options: Options = Options(), *,
+                   encoder: TextEncoder | None = None) -> ScoredAlignment:
+    """An alignment made earlier (read back from an export) scored against a reference
+    translation as `run` scores a new one: the reference aligned to the source, then sacrebleu
+    per link and for the corpus. The links and their fidelity stay as they were."""
+    encoder = encoder or load_encoder(options.model, options.device)
+    per_segment = _reference_per_segment(alignment.src, document.read_text(reference), alignment.tgt_lang,
+                                         options, encoder)
+    summary = dataclasses.replace(alignment.summary, reference=fidelity.reference_scores(alignment, per_segment))
+    return scored(alignment, alignment.scores, summary)
 
 
 def score_pairs(table: PairTable, options: Options = Options(), *, progress: bool = False,
@@ -105,7 +118,7 @@ def _append_segment(segments: list[Segment], text: str, lang: str, row: int) -> 
     return tuple(piece.id for piece in pieces)
 
 
-def _reference_per_segment(src: list[Segment], reference: str, lang: str, options: Options,
+def _reference_per_segment(src: Sequence[Segment], reference: str, lang: str, options: Options,
                            encoder: TextEncoder) -> list[str]:
     """A reference translation, as one string per source segment, found by aligning it to
     the source like any translation ("" where the reference has nothing for a segment)."""

@@ -6,7 +6,8 @@ label, issues, marks) -> summary (the document) and reference (sacrebleu against
 translation).
 """
 
+from workbench.fidelity.reference import reference_scores
 from workbench.fidelity.scoring import rescore, score
 from workbench.fidelity.summary import summarise
 
-__all__ = ["rescore", "score", "summarise"]
+__all__ = ["reference_scores", "rescore", "score", "summarise"]

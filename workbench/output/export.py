@@ -34,6 +34,7 @@ from workbench.model import (
 )
 from workbench.output.files import atomic_write
 from workbench.output.text import bcp47
+from workbench.text.controls import for_xml
 from workbench.text.document import csv_reader
 from workbench.text.segment import normalise
 
@@ -45,9 +46,6 @@ REVIEW_COLUMNS = ("review_status", "review_category", "review_comment")
 LANGUAGE_COLUMNS = ("src_lang", "tgt_lang")
 SIGNATURE_COLUMN = "signature"
 
-# Characters XML 1.0 forbids (and openpyxl refuses): C0 controls except tab/newline/CR,
-# lone surrogates, U+FFFE/U+FFFF. They come from scraped pages, never from a writer's intent.
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # the number columns and the values they may hold (NaN fails every comparison, so it is refused)
 _FLOAT_COLUMNS = {"similarity": (-1.0, 1.0), "fidelity": (0.0, 1.0)}
 # A cell a spreadsheet may run as a formula: OWASP's triggers (= + - @ tab CR), after any run of
@@ -191,11 +189,6 @@ def _record(row: dict) -> dict:
     return record
 
 
-def xml_safe(text: str) -> str:
-    """`text` without the characters XML 1.0 cannot hold (control characters from scraping)."""
-    return _XML_FORBIDDEN.sub("", text)
-
-
 def _spans_text(spans: tuple[tuple[int, int], ...]) -> str:
     return ";".join(f"{start}-{end}" for start, end in spans)
 
@@ -246,11 +239,11 @@ def _tmx_bytes(alignment: Alignment, header: list[str], table: list[dict]) -> by
         **{"o-tmf": "alignment-workbench"},
     )
     if alignment.model:
-        etree.SubElement(head, "prop", type="x-model").text = xml_safe(alignment.model)
+        etree.SubElement(head, "prop", type="x-model").text = for_xml(alignment.model)
     if alignment.signature:
-        etree.SubElement(head, "prop", type="x-signature").text = xml_safe(alignment.signature)
+        etree.SubElement(head, "prop", type="x-signature").text = for_xml(alignment.signature)
     for note in alignment.notes:
-        etree.SubElement(head, "note").text = xml_safe(note)
+        etree.SubElement(head, "note").text = for_xml(note)
     body = etree.SubElement(tmx, "body")
     for row in table:
         if not (row["src_ids"] and row["tgt_ids"]):
@@ -261,10 +254,10 @@ def _tmx_bytes(alignment: Alignment, header: list[str], table: list[dict]) -> by
             props += [("x-fidelity", row["fidelity"]), ("x-label", row["label"])]
         for name, value in props:
             if value is not None:
-                etree.SubElement(unit, "prop", type=name).text = xml_safe(str(value))
+                etree.SubElement(unit, "prop", type=name).text = for_xml(str(value))
         for lang, text in ((src_lang, row["src_text"]), (tgt_lang, row["tgt_text"])):
             variant = etree.SubElement(unit, "tuv", {xml_lang: lang})
-            etree.SubElement(variant, "seg").text = xml_safe(text)
+            etree.SubElement(variant, "seg").text = for_xml(text)
     return etree.tostring(tmx, encoding="UTF-8", xml_declaration=True, pretty_print=True)
 
 
@@ -330,7 +323,7 @@ def _xlsx_bytes(alignment: Alignment, header: list[str], table: list[dict]) -> b
 
 
 def _xlsx_value(value: object) -> object:
-    return xml_safe(value) if isinstance(value, str) else value
+    return for_xml(value) if isinstance(value, str) else value
 
 
 def _read_csv(handle, path: Path) -> list[dict]:

@@ -9,14 +9,15 @@ import re
 
 from workbench.model import ISSUE_MEANINGS
 from workbench.output.report import has_review, link_lists, metrics_text, percent
-from workbench.output.text import clean, span_runs
+from workbench.output.text import span_runs
+from workbench.text.controls import for_display
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~])")
 
 
 def _md(text: object) -> str:
     """Document text made inert in a Markdown table cell: one line, specials backslash-escaped."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", clean(str(text))))
+    return MARKDOWN_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", for_display(str(text))))
 
 
 def _md_marked(text: str, spans: list[list[int]]) -> str:
@@ -65,7 +66,7 @@ def report(report: dict, title: str) -> str:
     if report["notes"]:
         lines += ["Notes:", "", *(f"- {_md(note)}" for note in report["notes"]), ""]
     if report["signature"]:
-        lines += [f"Made with `{clean(report['signature']).replace('`', '')}`", ""]
+        lines += [f"Made with `{for_display(report['signature']).replace('`', '')}`", ""]
     src, tgt = _md(report["src_lang"]), _md(report["tgt_lang"])
     reviewed = has_review(report)
     for heading, key in link_lists(report):

@@ -2,8 +2,7 @@
 given a direction.
 
 Document text is data, and hostile text must not reorder or script the page: bidi control
-characters are removed (an unbalanced override in one sentence would reorder everything
-after it) and every piece is escaped. Right-to-left text gets its direction on its own
+characters are removed (`workbench.text.controls.for_display`) and every piece is escaped. Right-to-left text gets its direction on its own
 element, so the browser's bidi algorithm places embedded Latin names and numbers inside it.
 Spans (character ranges of the words the divergence detector marks) become marked runs here, for every
 renderer alike.
@@ -15,21 +14,9 @@ import html
 import re
 
 from workbench.languages import is_rtl
+from workbench.text.controls import for_display
 
-# LRE, RLE, PDF, LRO, RLO and LRI, RLI, FSI, PDI: they reorder everything after them.
-BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _BCP47 = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
-
-
-# C0 controls but tab and newline, DEL and the C1 controls (0x9b is a one-byte CSI): they
-# start the escape sequences with which text can recolour, retitle or rewrite a terminal.
-_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def terminal_safe(text: str) -> str:
-    """Text safe to print on a terminal: control characters (ESC, CSI, BEL, CR...) and bidi
-    overrides removed, so a document's text shows as text and cannot drive the terminal."""
-    return _TERMINAL_CONTROLS.sub("", clean(text))
 
 
 def bcp47(lang: str) -> str:
@@ -38,14 +25,9 @@ def bcp47(lang: str) -> str:
     return tag if _BCP47.match(tag) else "und"
 
 
-def clean(text: str) -> str:
-    """Text safe to display: bidi overrides and isolates removed (they would reorder the page)."""
-    return BIDI_CONTROLS.sub("", text)
-
-
 def escape(text: object) -> str:
     """Document text (or anything derived from it) made safe to put in HTML text or attributes."""
-    return html.escape(clean(str(text)), quote=True)
+    return html.escape(for_display(str(text)), quote=True)
 
 
 def span_runs(text: str, spans: list[list[int]]) -> list[tuple[str, bool]]:

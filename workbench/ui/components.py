@@ -12,7 +12,8 @@ from collections.abc import Collection
 from workbench.languages import is_rtl
 from workbench.model import ISSUE_MEANINGS, LinkFidelity, LinkState, Segment
 from workbench.output.style import LABEL_COLOURS, OTHER_COLOUR
-from workbench.output.text import clean, escape, span_runs
+from workbench.output.text import escape, span_runs
+from workbench.text.controls import for_display, for_name
 
 # a run of Latin letters/digits (with the punctuation inside names and numbers) in RTL text
 LATIN_RUN = re.compile(r"[0-9A-Za-z\u00C0-\u024F]+(?:[ .,:/&+'’\-][0-9A-Za-z\u00C0-\u024F]+)*")
@@ -42,7 +43,7 @@ STYLE = """<style>
 
 def markdown_escape(text: str) -> str:
     """Plain text for st.error / st.caption, which read Markdown."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", clean(text))
+    return MARKDOWN_SPECIAL.sub(r"\\\1", for_display(text))
 
 
 def _piece_html(text: str, rtl: bool) -> str:
@@ -126,7 +127,7 @@ def requested_document(value: str, known: Collection[int]) -> int | None:
 def display_name(name: str) -> str:
     """An uploaded file's name as a document name: the last path part, no control characters."""
     base = re.split(r"[\\/]", name)[-1]
-    return re.sub(r"[\x00-\x1f\x7f]", "", clean(base)).strip()[:120] or "upload"
+    return for_name(base).strip()[:120] or "upload"
 
 
 def file_stem(name: str) -> str:
