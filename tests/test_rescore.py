@@ -63,10 +63,29 @@ def test_measuring_some_links_gives_them_what_measuring_all_gives(edited: Alignm
     every = link_evidence(edited, encoder)
     some = link_evidence(edited, encoder, only=stale)
     for k, found in enumerate(some):
-        if k in stale:
-            assert found == every[k], k
+        if k in stale and every[k] is None:  # an addition the split made: nothing to measure
+            assert found is None, k
+        elif k in stale:
+            assert _numbers(found) == pytest.approx(_numbers(every[k]), rel=1e-5, abs=1e-6), k
+            assert _texts(found) == _texts(every[k]), k
         else:
             assert found is None  # not measured
+
+
+def _numbers(found) -> list[float]:
+    """Every number of a link's evidence, flattened. The detector judges its links in float32
+    batches, and which other links share a batch moves a logit in its seventh digit on some
+    processors (6.5791998 against 6.5791988): the same judgement, which the rounded scores of
+    the next test show, not a different one."""
+    def flat(value):
+        if isinstance(value, (tuple, list)):
+            return [n for item in value for n in flat(item)]
+        return [float(value)] if isinstance(value, (int, float)) else []
+    return flat(dataclasses.astuple(found))
+
+
+def _texts(found) -> list:
+    return [value for value in dataclasses.astuple(found) if isinstance(value, str)] + [found.names_missing]
 
 
 def test_rescoring_the_stale_links_gives_the_scores_of_scoring_everything(edited: Alignment, stale: list[int],

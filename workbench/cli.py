@@ -153,13 +153,13 @@ def _run(args: argparse.Namespace, reference: str | None = None):
 
 
 def _align(args: argparse.Namespace) -> int:
+    from workbench.fidelity.summary import refusal
     from workbench.output import export
 
     alignment = _run(args)
     summary = alignment.summary
     if summary.verdict == "not a translation":
-        raise InputError(f"{args.input}: the two texts do not look like translations of each other "
-                         f"(coverage {summary.coverage:.0%}); nothing written")
+        raise InputError(f"{args.input}: {refusal(summary)}; nothing written")
     path = export.write(alignment, args.out)
     kinds = Counter(link.kind for link in alignment.links)
     say(f"{len(alignment.src)} {alignment.src_lang} and {len(alignment.tgt)} {alignment.tgt_lang} "

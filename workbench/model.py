@@ -166,6 +166,9 @@ class DocumentFidelity:
     label_counts: dict[str, int] = field(default_factory=dict)
     issue_counts: dict[str, int] = field(default_factory=dict)
     reference: ReferenceScores | None = None  # sacrebleu scores, when a reference (or same language)
+    # share of the characters of either text (the larger) in links the aligner made with
+    # confidence: the alignment's own evidence that one text translates the other
+    linked: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -50,11 +50,21 @@ def calibrated(divergence: float, calibration: Calibration = CALIBRATION) -> flo
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
+def detector_fidelity(evidence: LinkEvidence, calibration: Calibration = CALIBRATION) -> float:
+    """p(faithful) by the detector: of its logit, or for a link judged through its sentences
+    (workbench.fidelity.parts) the mean of its parts' weighted by their characters, a sentence
+    with no counterpart in the link counting 0 (its logit is inf)."""
+    total = sum(n for _, n in evidence.parts)
+    if not total:
+        return calibrated(evidence.divergence, calibration)
+    return sum(calibrated(logit, calibration) * n for logit, n in evidence.parts) / total
+
+
 def link_fidelity(link: Link, evidence: LinkEvidence | None, calibration: Calibration = CALIBRATION) -> LinkFidelity:
     """A link's fidelity, label, issues and marks from its evidence (None: an omission or addition)."""
     if evidence is None:
         return LinkFidelity(0.0, "omission" if link.src else "addition")
-    fidelity = min(calibrated(evidence.divergence, calibration), fact_cap(evidence, calibration))
+    fidelity = min(detector_fidelity(evidence, calibration), fact_cap(evidence, calibration))
     label = label_for(fidelity, calibration)
     if label == "faithful":  # a mark on a link that says what its original says is noise to a reviewer
         return LinkFidelity(round(fidelity, 4), label, issue_codes(evidence, fidelity, calibration))

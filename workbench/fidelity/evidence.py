@@ -6,7 +6,9 @@
   ratio (log scale);
 - **divergence**: the learned detector's logit that the two sides differ in meaning, and its
   word tags, which become the link's spans (workbench.fidelity.divergence). The detector
-  reads the encoder it was trained on (the default e5) even when another one aligned;
+  reads the encoder it was trained on (the default e5) even when another one aligned. It
+  reads sentence pairs: a link of paragraphs is judged through its sentences
+  (workbench.fidelity.parts), one logit per part;
 - **numbers**, **names** and **negation** (their own modules), and whether the target is
   still in the source language.
 """
@@ -25,6 +27,7 @@ from workbench.fidelity.divergence import STATE_LAYER, detector_encoder, load_de
 from workbench.fidelity.names import missing_names
 from workbench.fidelity.negation import negation_mismatch
 from workbench.fidelity.numbers import number_mismatch
+from workbench.fidelity.parts import link_parts
 from workbench.fidelity.words import align_words, is_content, text_word_vectors
 from workbench.model import Alignment
 from workbench.text.scripts import dominant_script
@@ -41,7 +44,7 @@ class LinkEvidence:
 
     similarity: float  # centred cosine of the two sides' sentence vectors
     length_deviation: float  # |log(target/source chars) - the document's median|
-    divergence: float  # the detector's logit that the sides differ in meaning
+    divergence: float  # the detector's logit that the sides differ in meaning (a long link: its parts' mean)
     numbers_changed: bool  # both sides have numbers and they differ
     numbers_one_sided: bool  # numbers on one side only
     names_missing: tuple[str, ...]  # names with no counterpart on the other side
@@ -52,6 +55,9 @@ class LinkEvidence:
     tgt_tags: tuple[tuple[int, int, float], ...]
     src_names: tuple[tuple[int, int], ...] = ()  # where the missing names stand in the source
     tgt_names: tuple[tuple[int, int], ...] = ()
+    # a link judged through its sentences (workbench.fidelity.parts): each part's logit and
+    # characters, a sentence without a counterpart inside the link as logit inf; () when whole
+    parts: tuple[tuple[float, int], ...] = ()
 
 
 def link_evidence(alignment: Alignment, encoder: TextEncoder,
@@ -63,7 +69,9 @@ def link_evidence(alignment: Alignment, encoder: TextEncoder,
     mean vector, the usual length ratio, the scripts), so a link measured alone gets what
     measuring every link would give it. The links are measured a chunk at a time, so the
     detector's inputs for a long document are never all held at once."""
-    pairs = [(alignment.src_text(link), alignment.tgt_text(link)) for link in alignment.links]
+    links = [(alignment.src_text(link), alignment.tgt_text(link), len(link.src), len(link.tgt))
+             for link in alignment.links]
+    pairs = [(src, tgt) for src, tgt, _, _ in links]
     both = [k for k, link in enumerate(alignment.links) if link.src and link.tgt]
     found: list[LinkEvidence | None] = [None] * len(alignment.links)
     ratios = {k: _log_length_ratio(*pairs[k]) for k in both}
@@ -81,7 +89,7 @@ def link_evidence(alignment: Alignment, encoder: TextEncoder,
         tgt_script=dominant_script(" ".join(s.text for s in alignment.tgt)))
     for at in range(0, len(both), CHUNK_LINKS):
         chunk = both[at:at + CHUNK_LINKS]
-        for k, evidence in zip(chunk, _measure([pairs[k] for k in chunk], [ratios[k] for k in chunk], context, encoder)):
+        for k, evidence in zip(chunk, _measure([links[k] for k in chunk], [ratios[k] for k in chunk], context, encoder)):
             found[k] = evidence
     return found
 
@@ -99,9 +107,11 @@ class _Context:
     tgt_script: str
 
 
-def _measure(pairs: Sequence[tuple[str, str]], ratios: Sequence[float], context: _Context,
+def _measure(links: Sequence[tuple[str, str, int, int]], ratios: Sequence[float], context: _Context,
              encoder: TextEncoder) -> list[LinkEvidence]:
-    """The evidence of links with both sides, given as (source text, target text)."""
+    """The evidence of links with both sides, given as (source text, target text, source
+    segments, target segments)."""
+    pairs = [(src, tgt) for src, tgt, _, _ in links]
     src_vectors = encoder.encode([src for src, _ in pairs])
     tgt_vectors = encoder.encode([tgt for _, tgt in pairs])
     # Cosine after subtracting each side's mean segment vector, shrunk towards zero on short
@@ -110,46 +120,78 @@ def _measure(pairs: Sequence[tuple[str, str]], ratios: Sequence[float], context:
     similarity = np.einsum("ij,ij->i", centre(src_vectors, context.src_mean), centre(tgt_vectors, context.tgt_mean))
     same_language = context.src_lang == context.tgt_lang
     reader = detector_encoder(encoder)
-    if reader is not encoder:  # the detector reads its own encoder's vectors
-        src_vectors = reader.encode([src for src, _ in pairs])
-        tgt_vectors = reader.encode([tgt for _, tgt in pairs])
-    read_similarity = np.einsum("ij,ij->i", src_vectors, tgt_vectors)
-    texts = [text for pair in pairs for text in pair]
+    parts = link_parts(links, context.src_lang, context.tgt_lang, encoder)
+    # the detector reads sentence pairs: every part of every link with both sides, in order
+    read = [(src[p.src[0]:p.src[1]], tgt[p.tgt[0]:p.tgt[1]])
+            for (src, tgt), link_parts_ in zip(pairs, parts) for p in link_parts_ if p.src and p.tgt]
+    read_similarity = np.einsum("ij,ij->i", reader.encode([a for a, _ in read]), reader.encode([b for _, b in read]))
+    texts = [text for pair in read for text in pair]
     states = dict(zip(texts, reader.token_states_many(texts, STATE_LAYER)))
-    inputs = [
-        pair_input(src, tgt, states[src], states[tgt], float(sim), abs(ratio - context.typical))
-        for (src, tgt), sim, ratio in zip(pairs, read_similarity, ratios)
-    ]
-    judged = load_detector().judge(inputs) if inputs else []
+    inputs = [pair_input(a, b, states[a], states[b], float(sim), abs(_log_length_ratio(a, b) - context.typical))
+              for (a, b), sim in zip(read, read_similarity)]
+    judged = iter(zip(inputs, load_detector().judge(inputs) if inputs else []))
     # A missing name is marked where that means something: in a rewrite (the same words) and
     # across scripts (by consonant skeleton). Between two languages of one script a name is as
     # often translated as kept (Russian / russe, Eastern Cape / Cap-Oriental: a third of
     # REFreSD's equivalent pairs raise name_mismatch), so there it is only an issue code.
     mark_names = same_language or context.src_script != context.tgt_script
     found = []
-    for (src, tgt), sim, ratio, x, divergence in zip(pairs, similarity, ratios, inputs, judged):
+    for (src, tgt), sim, ratio, link_parts_ in zip(pairs, similarity, ratios, parts):
         changed, one_sided = number_mismatch(src, tgt)
-        if reader is encoder:  # the detector's word vectors are the encoder's
-            words = (x.src_words, x.vectors[:len(x.src_words)]), (x.tgt_words, x.vectors[len(x.src_words):])
-        else:
-            words = text_word_vectors(src, encoder), text_word_vectors(tgt, encoder)
-        names = missing_names(src, tgt, context.src_lang, context.tgt_lang, align_words(src, tgt, *words, same_language))
+        read_parts = [(part, *next(judged)) if part.src and part.tgt else (part, None, None) for part in link_parts_]
+        names: list[str] = []
+        for part, x, _ in read_parts:
+            if x is None:
+                continue
+            a, b = src[part.src[0]:part.src[1]], tgt[part.tgt[0]:part.tgt[1]]
+            if reader is encoder:  # the detector's word vectors are the encoder's
+                words = (x.src_words, x.vectors[:len(x.src_words)]), (x.tgt_words, x.vectors[len(x.src_words):])
+            else:
+                words = text_word_vectors(a, encoder), text_word_vectors(b, encoder)
+            found_names = missing_names(a, b, context.src_lang, context.tgt_lang, align_words(a, b, *words, same_language))
+            names += [name for name in found_names if name not in names]
+        logits = [(math.inf if divergence is None else divergence.logit,
+                   _chars(src, part.src) + _chars(tgt, part.tgt)) for part, _, divergence in read_parts]
+        finite = [(logit, n) for logit, n in logits if math.isfinite(logit)]
         found.append(LinkEvidence(
             similarity=float(sim),
             length_deviation=abs(ratio - context.typical),
-            divergence=divergence.logit,
+            divergence=(sum(logit * n for logit, n in finite) / max(sum(n for _, n in finite), 1)
+                        if finite else math.inf),
             numbers_changed=changed,
             numbers_one_sided=one_sided,
-            names_missing=names,
+            names_missing=tuple(names),
             negation_mismatch=negation_mismatch(src, tgt, context.src_lang, context.tgt_lang),
             untranslated=not same_language and _untranslated(src, tgt, context.src_script, context.tgt_script),
             same_language=same_language,
-            src_tags=_content_tags(src, x.src_words, divergence.src_tags),
-            tgt_tags=_content_tags(tgt, x.tgt_words, divergence.tgt_tags),
+            src_tags=_part_tags(src, [(part.src, x and x.src_words, d and d.src_tags) for part, x, d in read_parts]),
+            tgt_tags=_part_tags(tgt, [(part.tgt, x and x.tgt_words, d and d.tgt_tags) for part, x, d in read_parts]),
             src_names=_occurrences(src, names) if mark_names else (),
             tgt_names=_occurrences(tgt, names) if mark_names else (),
+            parts=tuple(logits) if len(logits) > 1 else (),
         ))
     return found
+
+
+def _chars(text: str, span: tuple[int, int] | None) -> int:
+    return span[1] - span[0] if span else 0
+
+
+def _part_tags(text: str, parts: Sequence[tuple[tuple[int, int] | None, Sequence | None, Sequence[float] | None]]
+               ) -> tuple[tuple[int, int, float], ...]:
+    """The content-word tags of one side of a link, part by part, at their places in the link's
+    text: the detector's, and 1.0 for every word of a sentence with no counterpart in the link."""
+    tags: list[tuple[int, int, float]] = []
+    for span, words, part_tags in parts:
+        if span is None:
+            continue
+        start, end = span
+        if words is None:  # no counterpart: all of it is what differs
+            piece_words = [(m.start(), m.end()) for m in WORD.finditer(text, start, end)]
+            tags += _content_tags(text, piece_words, [1.0] * len(piece_words))
+        else:
+            tags += [(a + start, b + start, p) for a, b, p in _content_tags(text[start:end], words, part_tags)]
+    return tuple(tags)
 
 
 def _occurrences(text: str, phrases: Sequence[str]) -> tuple[tuple[int, int], ...]:

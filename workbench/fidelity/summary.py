@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from workbench.align.settings import DEFAULT
 from workbench.fidelity.calibration import FAITHFUL_FROM
 from workbench.model import ISSUES, LABELS, Alignment, DocumentFidelity, LinkFidelity
 
-# Document verdict. "not a translation": the links that read as translations (fidelity at
-# least FAITHFUL_FROM) hold under NOT_TRANSLATION_BELOW of the characters of either text
-# (the larger share of the two, so that a translated excerpt of a long text still counts).
+# Document verdict. "not a translation" needs two witnesses: the aligner links under
+# `Settings.related` of either text with confidence (links at or above `Settings.confident`
+# similarity), and the judge finds the links that read as translations (fidelity at least
+# FAITHFUL_FROM) hold under NOT_TRANSLATION_BELOW of the characters of either text (the
+# larger share of the two, so that a translated excerpt of a long text still counts). The
+# judge alone cannot refuse a document: it reads some real translations (OCR'd paragraphs,
+# free renderings) as divergent throughout, and a refused translation loses the user's run.
 # Measured with the pipeline on the seeds (sentences, larger share): unrelated articles on
 # the same topic reach 0.00 (000's English against 002, 003, 004), a same-language rewrite
 # 0.22 (001 against 000's English), the real translation 0.90. "translation": coverage at
@@ -24,13 +29,15 @@ TRANSLATION_SHARE = 0.6
 
 
 def summarise(alignment: Alignment, scores: Sequence[LinkFidelity]) -> DocumentFidelity:
-    """Coverage, character-weighted fidelity, counts, and the verdict (see NOT_TRANSLATION_BELOW).
+    """Coverage, character-weighted fidelity, counts, the aligner's confident share and the
+    verdict (see the comment on NOT_TRANSLATION_BELOW).
 
     fidelity: mean link fidelity weighted by each link's characters (both sides), omissions
     and additions counting 0.
     """
     src_chars = tgt_chars = covered = 0
     translated = [0, 0]  # characters of source, target in links that read as translations
+    confident = [0, 0]  # characters of source, target in links the aligner made with confidence
     weighted = 0.0
     label_counts = {label: 0 for label in LABELS}
     issue_counts = {code: 0 for code in ISSUES}
@@ -43,6 +50,9 @@ def summarise(alignment: Alignment, scores: Sequence[LinkFidelity]) -> DocumentF
             if result.fidelity >= FAITHFUL_FROM:
                 translated[0] += n_src
                 translated[1] += n_tgt
+            if link.similarity is not None and link.similarity >= DEFAULT.confident:
+                confident[0] += n_src
+                confident[1] += n_tgt
         weighted += result.fidelity * (n_src + n_tgt)
         label_counts[result.label] += 1
         for code in result.issues:
@@ -50,7 +60,8 @@ def summarise(alignment: Alignment, scores: Sequence[LinkFidelity]) -> DocumentF
     coverage = covered / src_chars if src_chars else 0.0
     src_share = translated[0] / src_chars if src_chars else 0.0
     tgt_share = translated[1] / tgt_chars if tgt_chars else 0.0
-    if max(src_share, tgt_share) < NOT_TRANSLATION_BELOW:
+    linked = max(confident[0] / src_chars if src_chars else 0.0, confident[1] / tgt_chars if tgt_chars else 0.0)
+    if linked < DEFAULT.related and max(src_share, tgt_share) < NOT_TRANSLATION_BELOW:
         verdict = "not a translation"
     elif coverage >= TRANSLATION_COVERAGE and src_share >= TRANSLATION_SHARE:
         verdict = "translation"
@@ -58,4 +69,12 @@ def summarise(alignment: Alignment, scores: Sequence[LinkFidelity]) -> DocumentF
         verdict = "partial translation"
     total = src_chars + tgt_chars
     return DocumentFidelity(round(coverage, 4), round(weighted / total if total else 0.0, 4), verdict,
-                            label_counts, issue_counts)
+                            label_counts, issue_counts, linked=round(linked, 4))
+
+
+def refusal(summary: DocumentFidelity) -> str:
+    """Why a document is "not a translation", in words, from the evidence that decided it."""
+    return (f"the two texts do not look like translations of each other: the aligner links only "
+            f"{summary.linked:.0%} of either text with confidence (a translation links most of both: "
+            f"{DEFAULT.related:.0%} is the least), and the judge reads under {NOT_TRANSLATION_BELOW:.0%} "
+            f"of either as translated")

@@ -8,6 +8,7 @@ JSON-serialisable dict; the HTML (workbench.output.html) and Markdown
 
 from __future__ import annotations
 
+from workbench.fidelity.summary import refusal
 from workbench.model import LABELS, METRICS, Review, ScoredAlignment, link_records, review_counts
 from workbench.output.style import METRIC_NAMES
 
@@ -42,6 +43,7 @@ def build(alignment: ScoredAlignment, review: Review | None = None) -> dict:
     return {
         "verdict": summary.verdict,
         "coverage": float(summary.coverage),
+        "linked": float(summary.linked),
         "fidelity": float(summary.fidelity),
         "label_counts": label_counts,
         "issue_counts": {code: int(n) for code, n in summary.issue_counts.items()},
@@ -58,7 +60,8 @@ def build(alignment: ScoredAlignment, review: Review | None = None) -> dict:
         "tgt_lang": alignment.tgt_lang,
         "model": alignment.model,
         "signature": alignment.signature,
-        "notes": list(alignment.notes),
+        # a document judged not a translation says why, in the words of the evidence that decided it
+        "notes": [*alignment.notes, *([refusal(summary)] if summary.verdict == "not a translation" else [])],
         "src_segments": len(alignment.src),
         "tgt_segments": len(alignment.tgt),
         "links": links,
