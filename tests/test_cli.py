@@ -104,7 +104,9 @@ def make_unrelated(tmp_path):
     (make_undecodable, "decode"),
     (make_one_language, "one language"),
     # known only once both sides are aligned: the real model runs
-    pytest.param(make_unrelated, "not look like translations", marks=pytest.mark.model),
+    # the refusal says why in the alignment's own evidence, never "coverage 100%"
+    pytest.param(make_unrelated, "not look like translations of each other: the aligner links only",
+                 marks=pytest.mark.model),
 ])
 def test_bad_input_is_one_line_exit_2_and_nothing_is_lost(tmp_path, make, words):
     out = tmp_path / "kept.csv"
@@ -147,6 +149,24 @@ def test_report_scores_against_a_reference_translation(tmp_path):
     assert "BLEU" in scores["signature"] and "chrF" in scores["signature"]
     # identical but for one paragraph: high, not perfect
     assert 80 < scores["chrf"] < 100 and 50 < scores["bleu"] < 100
+
+
+@pytest.mark.model
+def test_a_faithful_translation_in_paragraphs_is_a_translation(tmp_path):
+    """Issue #21's repro: Text+Berg test2's gold links joined into paragraphs of 1,200
+    characters, the first eight, a heading on each side, aligned `--split lines`. It was
+    refused ("not a translation (coverage 100%)"; through `score`, six of eight `major`)."""
+    from benchmarks.paragraphs import write_pair
+
+    src, tgt = write_pair(tmp_path, "test2", count=8)
+    out = tmp_path / "paragraphs.csv"
+    result = workbench("align", src, tgt, "--split", "lines", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert "verdict: translation;" in result.stdout
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        rows = [row for row in csv.DictReader(f) if row["src_text"] and row["tgt_text"]]
+    assert len(rows) == 9  # the heading and eight paragraphs
+    assert sum(row["label"] != "faithful" for row in rows) <= 0.1 * len(rows)
 
 
 def test_report_on_a_folder_refuses_a_reference_in_one_line(tmp_path):
