@@ -10,8 +10,10 @@ import csv
 import numpy as np
 import pandas as pd
 import pytest
+from fake_encoder import FakeEncoder
 
-from workbench.corpus import batch, matching, sources
+from workbench import cli
+from workbench.corpus import batch, engines, matching, sources
 from workbench.corpus.engines import LocalEngine
 from workbench.corpus.worker import Worker
 from workbench.errors import InputError
@@ -199,3 +201,39 @@ def test_the_index_escapes_document_names(tmp_path, fake_encoder):
     batch.run(sources.plan(manifest), tmp_path / "out", options, LocalEngine(options, Worker(options, fake_encoder)))
     page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def batch_command(monkeypatch, encoder, *args) -> int:
+    """`workbench batch ARGS` in this process, on the local engine with `encoder`."""
+    monkeypatch.setattr(engines, "engine", lambda name, options, **_: LocalEngine(options, Worker(options, encoder)))
+    return cli.main(["batch", *map(str, args)])
+
+
+# An Amharic edition: a script the language detector does not know, which e5 reads; the fake
+# encoder is told which English word each Amharic one translates.
+AMHARIC = {"ምክር": "council", "ቤቱ": "the", "ሰኞ": "monday", "ተሰበሰበ": "met", "በጀቱን": "budget", "አጸደቀ": "approved",
+           "ከንቲባው": "mayor", "ተናገሩ": "spoke"}
+
+
+def test_batch_takes_the_languages_it_cannot_detect(tmp_path, monkeypatch, capsys):
+    """--tgt-lang pins the translations' language for matching and aligning alike: without it
+    an edition in a script the detector does not know is unreadable."""
+    (tmp_path / "en").mkdir()
+    (tmp_path / "am").mkdir()
+    (tmp_path / "en" / "council.txt").write_text("The council met on Monday.\nIt approved the budget.\n"
+                                                  "The mayor spoke.\n", encoding="utf-8")
+    (tmp_path / "am" / "council.txt").write_text("ምክር ቤቱ ሰኞ ተሰበሰበ።\nበጀቱን አጸደቀ።\nከንቲባው ተናገሩ።\n",
+                                                  encoding="utf-8")
+    encoder = FakeEncoder(AMHARIC)
+    assert batch_command(monkeypatch, encoder, tmp_path / "en", tmp_path / "am", "--out", tmp_path / "guessed") == 3
+    assert "cannot tell the language" in pd.read_csv(tmp_path / "guessed" / "pairs.csv")["note"].iloc[-1]
+
+    out = tmp_path / "told"
+    assert batch_command(monkeypatch, encoder, tmp_path / "en", tmp_path / "am", "--out", out,
+                         "--src-lang", "EN", "--tgt-lang", "am") == 0
+    (row,) = pd.read_csv(out / "pairs.csv", keep_default_na=False).to_dict("records")
+    assert (row["original"], row["translation"], row["src_lang"], row["tgt_lang"]) == ("council.txt", "council.txt", "en", "am")
+    assert row["links"] == 3 and "langs:en-am" in row["signature"]
+    capsys.readouterr()
+    assert batch_command(monkeypatch, encoder, tmp_path / "en", tmp_path / "am", "--out", out, "--tgt-lang", "amharic") == 2
+    assert capsys.readouterr().err == "error: 'amharic' is not a language code; use ISO 639-1 codes such as en, fa, ar, tr\n"

@@ -107,6 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("translations", nargs="?", help="the translations' folder, when INPUT is the originals'")
     sub.add_argument("--out", required=True, help="output folder: pairs.csv, pairs.parquet, index.html, "
                                                   "aligned/, reports/")
+    sub.add_argument("--src-lang", help="language of every original (default: detected in each)")
+    sub.add_argument("--tgt-lang", help="language of every translation (default: detected in each)")
     sub.add_argument("--split", choices=SPLITS, default="sentences", help="as for align")
     sub.add_argument("--model", help="a sentence-transformers model, as for align")
     device(sub)
@@ -248,6 +250,7 @@ def _report_folder(args: argparse.Namespace) -> int:
 def _batch(args: argparse.Namespace) -> int:
     from workbench.corpus import batch, matching, sources
     from workbench.corpus.engines import engine
+    from workbench.text.document import language_code
 
     plan = sources.plan(args.input, args.translations)
     threshold = matching.THRESHOLD if args.min_match is None else args.min_match
@@ -255,7 +258,8 @@ def _batch(args: argparse.Namespace) -> int:
         raise InputError(f"--min-match must be between 0 and 1, not {threshold:g}")
     if args.workers is not None and args.workers < 1:
         raise InputError("--workers must be at least 1")
-    options = Options(split=args.split, model=args.model, device=args.device)
+    options = Options(split=args.split, model=args.model, device=args.device,  # a bad code stops here, not per document
+                      src_lang=language_code(args.src_lang), tgt_lang=language_code(args.tgt_lang))
     runner = engine(args.engine, options, address=args.ray_address, workers=args.workers)
     try:
         result = batch.run(plan, args.out, options, runner, threshold=threshold, progress=sys.stderr.isatty())

@@ -64,7 +64,7 @@ def run(plan: Plan, out: str | os.PathLike, options: Options, engine: Engine, *,
     stems = _stems(plan.originals)
     langs: dict[tuple[int, str], str] = {}  # the languages matching found: aligning need not detect them again
     if plan.pairs is None:
-        matches, unreadable, langs = match(plan, engine, threshold, progress)
+        matches, unreadable, langs = match(plan, options, engine, threshold, progress)
     else:
         matches, unreadable = [matching.Match(o and o.name, t and t.name, None) for o, t in plan.pairs], []
     originals = {s.name: s for s in plan.originals}
@@ -124,17 +124,18 @@ def run(plan: Plan, out: str | os.PathLike, options: Options, engine: Engine, *,
                        engine.encoding_seconds(), files)
 
 
-def match(plan: Plan, engine: Engine, threshold: float,
-           progress: bool) -> tuple[list[matching.Match], list[CorpusRow], dict[tuple[int, str], str]]:
+def match(plan: Plan, options: Options, engine: Engine, threshold: float,
+          progress: bool) -> tuple[list[matching.Match], list[CorpusRow], dict[tuple[int, str], str]]:
     """Profile every document, score the candidate pairs, assign one to one. Unreadable
-    documents become rows of their own. Also gives each document's language, by side (0 the
-    originals, 1 the translations: two editions often use the same file names) and name."""
+    documents become rows of their own. Also gives each document's language (as `options`
+    give it for its side, else detected), by side (0 the originals, 1 the translations: two
+    editions often use the same file names) and name."""
     sides = [(0, source) for source in plan.originals] + [(1, source) for source in plan.translations]
     profiles: dict[tuple[int, str], matching.Profile] = {}  # by side (0 original, 1 translation) and name
     unreadable: list[CorpusRow] = []
     read: list[tuple[int, Source]] = []  # what each profile job was given, in the order given
 
-    def profile_jobs() -> Iterator[tuple[Text]]:
+    def profile_jobs() -> Iterator[tuple[Text, str | None]]:
         for side, source in sides:
             try:
                 text = source.read()
@@ -142,7 +143,7 @@ def match(plan: Plan, engine: Engine, threshold: float,
                 unreadable.append(_failure_row(source.name, side == 0, str(error)))
                 continue
             read.append((side, source))
-            yield (text,)
+            yield text, options.src_lang if side == 0 else options.tgt_lang
 
     with tqdm(total=len(sides), unit="doc", desc="matching: reading", disable=not progress, dynamic_ncols=True) as bar:
         for index, result in engine.map("profile", profile_jobs()):

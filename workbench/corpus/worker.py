@@ -85,11 +85,12 @@ class Worker:
         one that does not count them)."""
         return float(getattr(self._encoder, "seconds", 0.0))
 
-    def profile(self, text: Text) -> Profile | Failure:
-        """The document's language, and its vector: the mean of its segments' unit vectors.
-        Its segments' vectors stay in the encoder's cache, for scoring and aligning later."""
+    def profile(self, text: Text, lang: str | None = None) -> Profile | Failure:
+        """The document's language (`lang`, else detected), and its vector: the mean of its
+        segments' unit vectors. Its segments' vectors stay in the encoder's cache, for scoring
+        and aligning later."""
         try:
-            lang, segments = self._segments(text)
+            lang, segments = self._segments(text, lang)
         except InputError as error:
             return Failure(text.name, str(error))
         vectors = self.encoder.encode([s.text for s in segments])
