@@ -117,10 +117,35 @@ def test_plan_refuses_what_is_not_a_batch(tmp_path):
         sources.plan(tmp_path / "empty", tmp_path)
 
 
-def test_output_names_follow_the_original_and_never_leave_the_folder():
-    names = [sources.Source(None, name) for name in ("a.txt", "a.md", "b.txt", "../../etc/c.txt", "sub/d.txt")]
-    stems = batch._stems(tuple(names))
-    assert stems == {"a.txt": "a.txt", "a.md": "a.md", "b.txt": "b", "../../etc/c.txt": "etc/c", "sub/d.txt": "sub/d"}
+def test_output_names_are_the_originals_file_names_flat_and_distinct():
+    """Short and flat (nothing climbs out of aligned/), whatever the folders: a name shared
+    takes its extension, or as many of its folders as set it apart, then a number."""
+    names = ["a.txt", "a.md", "b.txt", "../../etc/c.txt", "sub/d.txt", "/data/udhr/en-de/src.txt",
+             "/data/udhr/en-fr/src.txt", "News.txt", "x/news.txt", "p/../q/r.txt", "p/q/r.txt"]
+    stems = batch._stems(tuple(sources.Source(None, name) for name in names))
+    assert stems == {"a.txt": "a.txt", "a.md": "a.md", "b.txt": "b", "../../etc/c.txt": "c", "sub/d.txt": "d",
+                     "/data/udhr/en-de/src.txt": "en-de_src", "/data/udhr/en-fr/src.txt": "en-fr_src",
+                     "News.txt": "News.txt", "x/news.txt": "x_news", "p/../q/r.txt": "r-1", "p/q/r.txt": "r-2"}
+
+
+def test_a_manifest_of_absolute_paths_names_its_outputs_after_the_files(tmp_path, fake_encoder):
+    """Pairs listed as UDHR's gold sets are (en-fr/src.txt, en-fr/tgt.txt), by absolute paths."""
+    lines = ["original,translation"]
+    for k in range(2):
+        folder = tmp_path / "sets" / f"en-fr-{k}"
+        folder.mkdir(parents=True)
+        (folder / "src.txt").write_text("\n".join(ENGLISH[k:]) + "\n", encoding="utf-8")
+        (folder / "tgt.txt").write_text("\n".join(FRENCH[k:]) + "\n", encoding="utf-8")
+        lines.append(f"{folder / 'src.txt'},{folder / 'tgt.txt'}")
+    manifest = tmp_path / "pairs.csv"
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    options = Options()
+    out = tmp_path / "out"
+    result = batch.run(sources.plan(manifest), out, options, LocalEngine(options, Worker(options, fake_encoder)))
+    assert [row.aligned for row in result.rows] == ["aligned/en-fr-0_src.csv", "aligned/en-fr-1_src.csv"]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and ".batch" not in p.parts) == [
+        "aligned/en-fr-0_src.csv", "aligned/en-fr-1_src.csv", "index.html", "pairs.csv", "pairs.parquet",
+        "reports/en-fr-0_src.html", "reports/en-fr-1_src.html"]
 
 
 def two_editions(tmp_path):
@@ -157,7 +182,7 @@ def test_a_batch_writes_its_tables_and_a_killed_one_resumes(tmp_path, fake_encod
     options = Options()
     with pytest.raises(KeyboardInterrupt):
         batch.run(plan, out, options, LocalEngine(options, Interrupted(options, fake_encoder, alive=2)))
-    assert sorted(p.name for p in (out / "aligned" / "en").iterdir()) == ["0.csv", "1.csv"]
+    assert sorted(p.name for p in (out / "aligned").iterdir()) == ["0.csv", "1.csv"]
     assert not (out / "pairs.csv").exists()
 
     result = batch.run(plan, out, options, LocalEngine(options, Worker(options, fake_encoder)))
@@ -168,7 +193,7 @@ def test_a_batch_writes_its_tables_and_a_killed_one_resumes(tmp_path, fake_encod
                                  "links", "omissions", "additions"]
     assert [(r["original"], r["translation"]) for r in rows] == [
         ("en/0.txt", "fr/0.txt"), ("en/1.txt", "fr/1.txt"), ("en/2.txt", "fr/2.txt"), ("en/broken.txt", "")]
-    assert rows[3]["verdict"] == NO_COUNTERPART and rows[0]["aligned"] == "aligned/en/0.csv"
+    assert rows[3]["verdict"] == NO_COUNTERPART and rows[0]["aligned"] == "aligned/0.csv"
     assert all((out / row["aligned"]).is_file() and (out / row["report"]).is_file() for row in rows[:3])
     frame = pd.read_parquet(out / "pairs.parquet")
     assert list(frame["original"]) == [r["original"] for r in rows] and frame["links"].dtype == "Int64"

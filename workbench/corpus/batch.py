@@ -2,7 +2,8 @@
 score every pair, and write the corpus's files.
 
 OUT/aligned/NAME.csv and OUT/reports/NAME.html per pair (NAME: the original's file name
-without its extension), then OUT/pairs.csv, OUT/pairs.parquet and OUT/index.html over all.
+without its extension, told apart from another original's as `_stems` says), then
+OUT/pairs.csv, OUT/pairs.parquet and OUT/index.html over all.
 
 A long run can be killed and run again: each finished pair is written, then recorded in
 OUT/.batch/done.jsonl under a key of its two texts, its name and the options; a rerun with
@@ -18,8 +19,10 @@ import hashlib
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import count
 from pathlib import Path, PurePosixPath
 
 from tqdm import tqdm
@@ -210,16 +213,34 @@ def _finished(match: matching.Match, job: PairJob, result: PairResult | Failure,
 
 
 def _stems(originals: tuple[Source, ...]) -> dict[str, str]:
-    """Each original's output name: its name without the extension (folders kept, nothing
-    that climbs out of the batch's folder); the whole name where two would be the same."""
-    def clean(name: str) -> str:
-        parts = [part for part in PurePosixPath(name.replace("\\", "/")).parts if part not in ("", ".", "..", "/")]
-        return "/".join(parts) or "document"
-    short = {s.name: str(PurePosixPath(clean(s.name)).with_suffix("")) for s in originals}
-    counts: dict[str, int] = {}
-    for stem in short.values():
-        counts[stem] = counts.get(stem, 0) + 1
-    return {name: stem if counts[stem] == 1 else clean(name) for name, stem in short.items()}
+    """Each original's output name, short and flat (no folders: nothing climbs out of
+    aligned/ or reports/, wherever the original lies): its file name without the extension.
+    Names two originals would share (case aside: macOS and Windows ignore it) take as many of
+    their folders as set them apart (en-de/src.txt: en-de_src), then their extension; two names
+    alike even so (once `..` and `.` are dropped) are numbered. One rule for every kind of input."""
+    choices = {source.name: _names(source.name) for source in originals}
+    stems: dict[str, str] = {}
+    left = list(choices)
+    for depth in range(max(map(len, choices.values()), default=0)):
+        proposed = {name: choices[name][min(depth, len(choices[name]) - 1)] for name in left}
+        counts = Counter(stem.casefold() for stem in proposed.values())
+        taken = {stem.casefold() for stem in stems.values()}
+        stems.update((name, stem) for name, stem in proposed.items()
+                     if counts[stem.casefold()] == 1 and stem.casefold() not in taken)
+        left = [name for name in left if name not in stems]
+    for name in left:
+        taken = {stem.casefold() for stem in stems.values()}
+        stems[name] = next(stem for n in count(1) if (stem := f"{choices[name][0]}-{n}").casefold() not in taken)
+    return stems
+
+
+def _names(name: str) -> list[str]:
+    """An original's output names, shortest first: its file name without the extension, then
+    with one more of its folders at a time, then whole with the extension."""
+    *folders, file = [part for part in PurePosixPath(name.replace("\\", "/")).parts
+                      if part not in ("", ".", "..", "/")] or ["document"]
+    stem = PurePosixPath(file).stem
+    return ["_".join([*folders[len(folders) - k:], stem]) for k in range(len(folders) + 1)] + ["_".join([*folders, file])]
 
 
 def _key(job: PairJob, options: Options) -> str:
