@@ -6,6 +6,7 @@ benchmarks/matching.py; here a fake encoder only lets the run go end to end."""
 from __future__ import annotations
 
 import csv
+import json
 
 import numpy as np
 import pandas as pd
@@ -262,3 +263,28 @@ def test_batch_takes_the_languages_it_cannot_detect(tmp_path, monkeypatch, capsy
     capsys.readouterr()
     assert batch_command(monkeypatch, encoder, tmp_path / "en", tmp_path / "am", "--out", out, "--tgt-lang", "amharic") == 2
     assert capsys.readouterr().err == "error: 'amharic' is not a language code; use ISO 639-1 codes such as en, fa, ar, tr\n"
+
+
+def test_a_rerun_removes_the_files_of_pairs_gone_and_nothing_else(tmp_path, monkeypatch, capsys, fake_encoder):
+    """A document dropped from the manifest takes its aligned CSV and report with it; a file
+    the batch did not write, or a ledger line naming a path outside aligned/ and reports/
+    (a ledger edited by hand), is left alone."""
+    manifest = two_editions(tmp_path)
+    out = tmp_path / "out"
+    assert batch_command(monkeypatch, fake_encoder, manifest, "--out", out) == 0
+    assert "removed" not in capsys.readouterr().out
+    mine = [out / "aligned" / "notes.csv", out / "reports" / "mine.html", out / "keep.csv"]
+    for path in mine:
+        path.write_text("the user's\n", encoding="utf-8")
+    ledger = out / ".batch" / "done.jsonl"
+    entry = json.loads(ledger.read_text(encoding="utf-8").splitlines()[0])
+    entry["row"].update(aligned="aligned/../keep.csv", report="/" + str(out / "reports" / "mine.html"))
+    with ledger.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"key": "edited by hand", "row": entry["row"]}) + "\n")
+
+    manifest.write_text("original,translation\nen/0.txt,fr/0.txt\nen/1.txt,fr/1.txt\n", encoding="utf-8")
+    assert batch_command(monkeypatch, fake_encoder, manifest, "--out", out) == 0
+    assert "removed 2 files of pairs no longer in the batch from aligned/ and reports/" in capsys.readouterr().out
+    assert sorted(p.name for p in (out / "aligned").iterdir()) == ["0.csv", "1.csv", "notes.csv"]
+    assert sorted(p.name for p in (out / "reports").iterdir()) == ["0.html", "1.html", "mine.html"]
+    assert all(path.read_text(encoding="utf-8") == "the user's\n" for path in mine)

@@ -271,6 +271,8 @@ def _batch(args: argparse.Namespace) -> int:
         f"({runner.workers} workers); {result.reused} pairs done by an earlier run were kept; "
         f"time encoding: {result.encoding_seconds:.0f} s")
     say(f"wrote {', '.join(str(path) for path in result.files)}")
+    if result.removed:
+        say(f"removed {result.removed} files of pairs no longer in the batch from aligned/ and reports/")
     if result.unreadable:
         names = ", ".join(row.original or row.translation for row in result.unreadable)
         say(f"error: could not read or align {len(result.unreadable)} of the documents: {names}", sys.stderr)

@@ -10,6 +10,7 @@ OUT/.batch/done.jsonl under a key of its two texts, its name and the options; a 
 the same inputs and options reuses what that ledger records (if its files are still there)
 and aligns only the rest. Matching is done again, but from the vector cache: a segment is
 encoded once, by whichever run met it first, and matching and aligning share its vector.
+The files earlier runs wrote for pairs no longer in the batch are removed at the end.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import count
 from pathlib import Path, PurePosixPath
@@ -39,6 +40,7 @@ from workbench.output import corpus_files
 from workbench.output.files import atomic_write
 
 LEDGER = Path(".batch") / "done.jsonl"
+PAIR_FILES = {"aligned": ".csv", "reports": ".html"}  # the folders a batch writes its pairs' files in, and their kind
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class BatchResult:
     seconds: float
     encoding_seconds: float  # time spent encoding texts, summed over workers
     files: tuple[Path, ...]
+    removed: int = 0  # files of pairs no longer in the batch, removed from aligned/ and reports/
 
     @property
     def unreadable(self) -> list[CorpusRow]:
@@ -123,8 +126,9 @@ def run(plan: Plan, out: str | os.PathLike, options: Options, engine: Engine, *,
             bar.update(1)
     rows = [done[k] for k in range(len(matches))] + unreadable
     files = corpus_files.write(rows, out)
+    removed = _remove_stale(out, ledger.values(), rows)
     return BatchResult(tuple(rows), aligned, reused, segments, time.perf_counter() - start,
-                       engine.encoding_seconds(), files)
+                       engine.encoding_seconds(), files, removed)
 
 
 def match(plan: Plan, options: Options, engine: Engine, threshold: float,
@@ -204,7 +208,7 @@ def _finished(match: matching.Match, job: PairJob, result: PairResult | Failure,
     translation = job.original.name if job.translation is None else job.translation.name
     if isinstance(result, Failure):
         return CorpusRow(job.original.name, translation, match.score, UNREADABLE, note=result.message)
-    aligned, report = f"aligned/{job.stem}.csv", f"reports/{job.stem}.html"
+    aligned, report = (f"{folder}/{job.stem}{suffix}" for folder, suffix in PAIR_FILES.items())
     atomic_write(out / aligned, result.aligned_csv)
     atomic_write(out / report, result.report_html)
     return CorpusRow(job.original.name, translation, match.score, result.verdict, round(result.coverage, 4),
@@ -264,6 +268,23 @@ def _ledger(out: Path) -> dict[str, CorpusRow]:
         except (ValueError, KeyError, TypeError):
             continue
     return found
+
+
+def _remove_stale(out: Path, recorded: Iterable[CorpusRow], rows: list[CorpusRow]) -> int:
+    """Remove the files of pairs that earlier runs wrote (as the ledger records) and no row of
+    this run owns: a document dropped, renamed, changed or no longer matched; returns how many.
+    Only such files are touched, and only in aligned/ and reports/, of the kind the batch writes
+    there: never a file the user put there, nor one a ledger edited by hand names elsewhere."""
+    owned = {name for row in rows for name in (row.aligned, row.report) if name}
+    removed = 0
+    for name in sorted({name for row in recorded for name in (row.aligned, row.report) if name} - owned):
+        parts = PurePosixPath(name).parts
+        path = out.joinpath(*parts)
+        if (parts[0] in PAIR_FILES and path.suffix == PAIR_FILES[parts[0]] and path.is_file()
+                and path.resolve().is_relative_to((out / parts[0]).resolve())):
+            path.unlink()
+            removed += 1
+    return removed
 
 
 def _record(out: Path, key: str, row: CorpusRow) -> None:
