@@ -16,7 +16,7 @@ from fake_encoder import FakeEncoder
 from workbench import cli
 from workbench.corpus import batch, engines, matching, sources
 from workbench.corpus.engines import LocalEngine
-from workbench.corpus.worker import Worker
+from workbench.corpus.worker import Failure, Worker
 from workbench.errors import InputError
 from workbench.model import NO_COUNTERPART, UNREADABLE
 from workbench.options import Options
@@ -229,9 +229,9 @@ def test_the_index_escapes_document_names(tmp_path, fake_encoder):
     assert "<script>" not in page and "&lt;script&gt;" in page
 
 
-def batch_command(monkeypatch, encoder, *args) -> int:
+def batch_command(monkeypatch, encoder, *args, worker=Worker) -> int:
     """`workbench batch ARGS` in this process, on the local engine with `encoder`."""
-    monkeypatch.setattr(engines, "engine", lambda name, options, **_: LocalEngine(options, Worker(options, encoder)))
+    monkeypatch.setattr(engines, "engine", lambda name, options, **_: LocalEngine(options, worker(options, encoder)))
     return cli.main(["batch", *map(str, args)])
 
 
@@ -288,3 +288,82 @@ def test_a_rerun_removes_the_files_of_pairs_gone_and_nothing_else(tmp_path, monk
     assert sorted(p.name for p in (out / "aligned").iterdir()) == ["0.csv", "1.csv", "notes.csv"]
     assert sorted(p.name for p in (out / "reports").iterdir()) == ["0.html", "1.html", "mine.html"]
     assert all(path.read_text(encoding="utf-8") == "the user's\n" for path in mine)
+
+
+class Buggy(Worker):
+    """A worker with a bug that one document sets off in one of the three jobs."""
+
+    def __init__(self, options, encoder, job="align", document="en/1.txt"):
+        super().__init__(options, encoder)
+        self.bug = (job, document)
+
+    def profile(self, text, lang=None):
+        self._fail("profile", text.name)
+        return super().profile(text, lang)
+
+    def relate(self, original, candidates, refine=False):
+        self._fail("relate", original[0].name)
+        return super().relate(original, candidates, refine)
+
+    def align(self, job):
+        self._fail("align", job.original.name)
+        return super().align(job)
+
+    def _fail(self, job, name):
+        if (job, name) == self.bug:
+            {}["a key no document has"]
+
+
+@pytest.mark.parametrize("job, document", [("profile", "1.txt"), ("relate", "1.txt"), ("align", "en/1.txt")])
+def test_a_bug_on_one_document_is_its_row_and_the_rest_is_done(tmp_path, monkeypatch, capsys, fake_encoder, job,
+                                                                document):
+    """As an unreadable file is: one line on stderr naming it, exit 3, the reason in its row."""
+    two_editions(tmp_path)
+    (tmp_path / "en" / "broken.txt").unlink()
+    manifest = tmp_path / "pairs.csv"
+    for k in range(3):  # the bug is set off by a name: the translations' must differ from the originals'
+        (tmp_path / "fr" / f"{k}.txt").rename(tmp_path / "fr" / f"{k}-fr.txt")
+    manifest.write_text("original,translation\n" + "".join(f"en/{k}.txt,fr/{k}-fr.txt\n" for k in range(3)))
+    given = [manifest] if job == "align" else [tmp_path / "en", tmp_path / "fr"]
+    out = tmp_path / "out"
+    code = batch_command(monkeypatch, fake_encoder, *given, "--out", out,
+                         worker=lambda options, encoder: Buggy(options, encoder, job, document))
+    assert code == 3
+    assert capsys.readouterr().err == f"error: could not read or align 1 of the documents: {document}\n"
+    rows = pd.read_csv(out / "pairs.csv", keep_default_na=False).to_dict("records")
+    failed = [row for row in rows if row["verdict"] == UNREADABLE]
+    assert [row["original"] for row in failed] == [document]
+    assert failed[0]["note"].startswith("internal error (a bug; please report it): KeyError: 'a key no document has' at ")
+    folders = ("en/", "fr/") if job == "align" else ("", "")
+    for column, folder, suffix in (("original", folders[0], ""), ("translation", folders[1], "-fr")):  # all, once
+        assert sorted(row[column] for row in rows if row[column]) == [f"{folder}{k}{suffix}.txt" for k in range(3)]
+
+
+def test_the_ray_actor_and_the_local_engine_give_a_bug_alike(monkeypatch, fake_encoder):
+    monkeypatch.setenv("WORKBENCH_THREADS", "1")  # what the actor sets for its model's threads
+    options = Options()
+    text = sources.Text("en/1.txt", "\n".join(ENGLISH), "digest")
+    buggy = Buggy(options, fake_encoder, "profile", "en/1.txt")
+    actor = engines._Actor(options, 1)
+    actor.worker = buggy
+    index, failure = actor.run("profile", 7, (text, None))
+    assert index == 7 and isinstance(failure, Failure) and "KeyError" in failure.message
+    assert list(LocalEngine(options, buggy).map("profile", [(text, None)])) == [(0, failure)]
+
+
+class NoModel(Worker):
+    """A worker whose model cannot load: the user's to fix, for every document alike."""
+
+    @property
+    def encoder(self):
+        raise InputError("Model folder m could not be loaded as a sentence-transformers model: no config")
+
+
+def test_a_model_that_cannot_load_stops_the_batch_whatever_its_input(tmp_path):
+    """Not one unreadable row per document: the pairs of a manifest reach the model first in
+    the align job, those of two folders in profile; both stop with the model's one line."""
+    manifest = two_editions(tmp_path)
+    options = Options()
+    for plan in (sources.plan(manifest), sources.plan(tmp_path / "en", tmp_path / "fr")):
+        with pytest.raises(InputError, match="could not be loaded"):
+            batch.run(plan, tmp_path / "out", options, LocalEngine(options, NoModel(options)))

@@ -183,15 +183,22 @@ def match(plan: Plan, options: Options, engine: Engine, threshold: float,
         with tqdm(total=len(wanted), unit="pair", desc=desc, disable=not progress, dynamic_ncols=True) as bar:
             for index, similarities in engine.map("relate", relate_jobs(groups, refine)):
                 i = order[index]
-                for j, pair in zip(groups[i], similarities):
-                    found[(i, j)] = matching.evidence(pair, pairs[(i, j)])
-                bar.update(len(similarities))
+                if isinstance(similarities, Failure):
+                    failed[i] = similarities.message
+                else:
+                    found.update(((i, j), matching.evidence(pair, pairs[(i, j)]))
+                                 for j, pair in zip(groups[i], similarities))
+                bar.update(len(groups[i]))
         return found
 
+    failed: dict[int, str] = {}  # originals whose scoring a bug stopped (Worker.run), and why: unreadable rows
     found = scored(sorted(pairs), False, "matching: scoring")
     found.update(scored(sorted(matching.contested(found, threshold)), True, "matching: close calls"))
-    langs = {key: profile.lang for key, profile in profiles.items()}
-    return matching.assign(originals, translations, found, threshold), unreadable, langs
+    found = {pair: item for pair, item in found.items() if pair[0] not in failed}  # they take no translation
+    unreadable += [_failure_row(originals[i].name, True, why) for i, why in failed.items()]
+    dropped = {originals[i].name for i in failed}
+    matches = [m for m in matching.assign(originals, translations, found, threshold) if m.original not in dropped]
+    return matches, unreadable, {key: profile.lang for key, profile in profiles.items()}
 
 
 def _failure_row(name: str, original: bool, message: str) -> CorpusRow:
