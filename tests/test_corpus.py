@@ -1,6 +1,6 @@
 """The batch's logic, without the model: what it is given (sources), the one-to-one
-assignment and its notes (matching), output names, the resume ledger and the corpus tables.
-Matching quality is measured with the real model in tests/test_batch.py and
+assignment and its notes (matching), output names, the resume ledger, the corpus tables, how a
+failing document is reported, and `workbench batch` run in this process. Matching quality is measured with the real model in tests/test_batch.py and
 benchmarks/matching.py; here a fake encoder only lets the run go end to end."""
 
 from __future__ import annotations
