@@ -61,9 +61,9 @@ def gold(folder: Path) -> tuple[set[tuple[str, str]], set[str]]:
     return pairs, alone
 
 
-def score(folder: Path, engine: LocalEngine, threshold: float) -> Tally:
+def score(folder: Path, options: Options, engine: LocalEngine, threshold: float) -> Tally:
     plan = sources.plan(folder / "originals", folder / "translations")
-    matches, unreadable, _ = batch.match(plan, engine, threshold, progress=False)
+    matches, unreadable, _ = batch.match(plan, options, engine, threshold, progress=False)
     if unreadable:
         raise SystemExit(f"{folder.name}: unreadable documents: {[row.note for row in unreadable]}")
     found_pairs = {(m.original, m.translation) for m in matches if m.original and m.translation}
@@ -82,12 +82,13 @@ def main() -> None:
     args = parser.parse_args()
     if not SETS.is_dir():
         raise SystemExit(f"no sets in {SETS}: run python benchmarks/build_matching_sets.py first")
-    engine = LocalEngine(Options(model=args.model))
+    options = Options(model=args.model)
+    engine = LocalEngine(options)
     totals = {"the sets the settings were chosen on": Tally(), "held out": Tally()}
     print("| set | pairs P / R | no counterpart P / R | gold |\n|---|---|---|---|")
     folders = sorted(p for p in SETS.iterdir() if p.is_dir() and (not args.sets or p.name in args.sets))
     for folder in sorted(folders, key=lambda p: (p.name.startswith(HELD_OUT), p.name)):
-        tally = score(folder, engine, args.min_match)
+        tally = score(folder, options, engine, args.min_match)
         group = "held out" if folder.name.startswith(HELD_OUT) else "the sets the settings were chosen on"
         totals[group] += tally
         print(f"| {folder.name} | {tally.row()} |", flush=True)

@@ -153,6 +153,19 @@ def test_the_ray_engine_gives_what_the_local_one_gives(tmp_path):
 
 
 @pytest.mark.model
+def test_an_error_in_a_ray_worker_is_one_line(tmp_path):
+    """A model that cannot load, met inside the Ray workers: its one line, not Ray's traceback
+    around it. (It loads no model, but starts Ray: half a minute, so with the other Ray test.)"""
+    originals, translations = seed_editions(tmp_path, "apart")
+    (tmp_path / "not-a-model").mkdir()
+    result = workbench("batch", originals, translations, "--out", tmp_path / "out", "--engine", "ray",
+                       "--model", tmp_path / "not-a-model")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: Model folder {tmp_path / 'not-a-model'} could not be loaded")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+@pytest.mark.model
 def test_batch_errors_are_one_line(tmp_path):
     result = workbench("batch", tmp_path / "nowhere", tmp_path, "--out", tmp_path / "out")
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "does not exist" in result.stderr

@@ -1,19 +1,22 @@
 """The batch's logic, without the model: what it is given (sources), the one-to-one
-assignment and its notes (matching), output names, the resume ledger and the corpus tables.
-Matching quality is measured with the real model in tests/test_batch.py and
+assignment and its notes (matching), output names, the resume ledger, the corpus tables, how a
+failing document is reported, and `workbench batch` run in this process. Matching quality is measured with the real model in tests/test_batch.py and
 benchmarks/matching.py; here a fake encoder only lets the run go end to end."""
 
 from __future__ import annotations
 
 import csv
+import json
 
 import numpy as np
 import pandas as pd
 import pytest
+from fake_encoder import FakeEncoder
 
-from workbench.corpus import batch, matching, sources
+from workbench import cli
+from workbench.corpus import batch, engines, matching, sources
 from workbench.corpus.engines import LocalEngine
-from workbench.corpus.worker import Worker
+from workbench.corpus.worker import Failure, Worker
 from workbench.errors import InputError
 from workbench.model import NO_COUNTERPART, UNREADABLE
 from workbench.options import Options
@@ -115,10 +118,35 @@ def test_plan_refuses_what_is_not_a_batch(tmp_path):
         sources.plan(tmp_path / "empty", tmp_path)
 
 
-def test_output_names_follow_the_original_and_never_leave_the_folder():
-    names = [sources.Source(None, name) for name in ("a.txt", "a.md", "b.txt", "../../etc/c.txt", "sub/d.txt")]
-    stems = batch._stems(tuple(names))
-    assert stems == {"a.txt": "a.txt", "a.md": "a.md", "b.txt": "b", "../../etc/c.txt": "etc/c", "sub/d.txt": "sub/d"}
+def test_output_names_are_the_originals_file_names_flat_and_distinct():
+    """Short and flat (nothing climbs out of aligned/), whatever the folders: a name shared
+    takes its extension, or as many of its folders as set it apart, then a number."""
+    names = ["a.txt", "a.md", "b.txt", "../../etc/c.txt", "sub/d.txt", "/data/udhr/en-de/src.txt",
+             "/data/udhr/en-fr/src.txt", "News.txt", "x/news.txt", "p/../q/r.txt", "p/q/r.txt"]
+    stems = batch._stems(tuple(sources.Source(None, name) for name in names))
+    assert stems == {"a.txt": "a.txt", "a.md": "a.md", "b.txt": "b", "../../etc/c.txt": "c", "sub/d.txt": "d",
+                     "/data/udhr/en-de/src.txt": "en-de_src", "/data/udhr/en-fr/src.txt": "en-fr_src",
+                     "News.txt": "News.txt", "x/news.txt": "x_news", "p/../q/r.txt": "r-1", "p/q/r.txt": "r-2"}
+
+
+def test_a_manifest_of_absolute_paths_names_its_outputs_after_the_files(tmp_path, fake_encoder):
+    """Pairs listed as UDHR's gold sets are (en-fr/src.txt, en-fr/tgt.txt), by absolute paths."""
+    lines = ["original,translation"]
+    for k in range(2):
+        folder = tmp_path / "sets" / f"en-fr-{k}"
+        folder.mkdir(parents=True)
+        (folder / "src.txt").write_text("\n".join(ENGLISH[k:]) + "\n", encoding="utf-8")
+        (folder / "tgt.txt").write_text("\n".join(FRENCH[k:]) + "\n", encoding="utf-8")
+        lines.append(f"{folder / 'src.txt'},{folder / 'tgt.txt'}")
+    manifest = tmp_path / "pairs.csv"
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    options = Options()
+    out = tmp_path / "out"
+    result = batch.run(sources.plan(manifest), out, options, LocalEngine(options, Worker(options, fake_encoder)))
+    assert [row.aligned for row in result.rows] == ["aligned/en-fr-0_src.csv", "aligned/en-fr-1_src.csv"]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and ".batch" not in p.parts) == [
+        "aligned/en-fr-0_src.csv", "aligned/en-fr-1_src.csv", "index.html", "pairs.csv", "pairs.parquet",
+        "reports/en-fr-0_src.html", "reports/en-fr-1_src.html"]
 
 
 def two_editions(tmp_path):
@@ -155,7 +183,7 @@ def test_a_batch_writes_its_tables_and_a_killed_one_resumes(tmp_path, fake_encod
     options = Options()
     with pytest.raises(KeyboardInterrupt):
         batch.run(plan, out, options, LocalEngine(options, Interrupted(options, fake_encoder, alive=2)))
-    assert sorted(p.name for p in (out / "aligned" / "en").iterdir()) == ["0.csv", "1.csv"]
+    assert sorted(p.name for p in (out / "aligned").iterdir()) == ["0.csv", "1.csv"]
     assert not (out / "pairs.csv").exists()
 
     result = batch.run(plan, out, options, LocalEngine(options, Worker(options, fake_encoder)))
@@ -166,7 +194,7 @@ def test_a_batch_writes_its_tables_and_a_killed_one_resumes(tmp_path, fake_encod
                                  "links", "omissions", "additions"]
     assert [(r["original"], r["translation"]) for r in rows] == [
         ("en/0.txt", "fr/0.txt"), ("en/1.txt", "fr/1.txt"), ("en/2.txt", "fr/2.txt"), ("en/broken.txt", "")]
-    assert rows[3]["verdict"] == NO_COUNTERPART and rows[0]["aligned"] == "aligned/en/0.csv"
+    assert rows[3]["verdict"] == NO_COUNTERPART and rows[0]["aligned"] == "aligned/0.csv"
     assert all((out / row["aligned"]).is_file() and (out / row["report"]).is_file() for row in rows[:3])
     frame = pd.read_parquet(out / "pairs.parquet")
     assert list(frame["original"]) == [r["original"] for r in rows] and frame["links"].dtype == "Int64"
@@ -199,3 +227,143 @@ def test_the_index_escapes_document_names(tmp_path, fake_encoder):
     batch.run(sources.plan(manifest), tmp_path / "out", options, LocalEngine(options, Worker(options, fake_encoder)))
     page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def batch_command(monkeypatch, encoder, *args, worker=Worker) -> int:
+    """`workbench batch ARGS` in this process, on the local engine with `encoder`."""
+    monkeypatch.setattr(engines, "engine", lambda name, options, **_: LocalEngine(options, worker(options, encoder)))
+    return cli.main(["batch", *map(str, args)])
+
+
+# An Amharic edition: a script the language detector does not know, which e5 reads; the fake
+# encoder is told which English word each Amharic one translates.
+AMHARIC = {"ምክር": "council", "ቤቱ": "the", "ሰኞ": "monday", "ተሰበሰበ": "met", "በጀቱን": "budget", "አጸደቀ": "approved",
+           "ከንቲባው": "mayor", "ተናገሩ": "spoke"}
+
+
+def test_batch_takes_the_languages_it_cannot_detect(tmp_path, monkeypatch, capsys):
+    """--tgt-lang pins the translations' language for matching and aligning alike: without it
+    an edition in a script the detector does not know is unreadable."""
+    (tmp_path / "en").mkdir()
+    (tmp_path / "am").mkdir()
+    (tmp_path / "en" / "council.txt").write_text("The council met on Monday.\nIt approved the budget.\n"
+                                                  "The mayor spoke.\n", encoding="utf-8")
+    (tmp_path / "am" / "council.txt").write_text("ምክር ቤቱ ሰኞ ተሰበሰበ።\nበጀቱን አጸደቀ።\nከንቲባው ተናገሩ።\n",
+                                                  encoding="utf-8")
+    encoder = FakeEncoder(AMHARIC)
+    assert batch_command(monkeypatch, encoder, tmp_path / "en", tmp_path / "am", "--out", tmp_path / "guessed") == 3
+    assert "cannot tell the language" in pd.read_csv(tmp_path / "guessed" / "pairs.csv")["note"].iloc[-1]
+
+    out = tmp_path / "told"
+    assert batch_command(monkeypatch, encoder, tmp_path / "en", tmp_path / "am", "--out", out,
+                         "--src-lang", "EN", "--tgt-lang", "am") == 0
+    (row,) = pd.read_csv(out / "pairs.csv", keep_default_na=False).to_dict("records")
+    assert (row["original"], row["translation"], row["src_lang"], row["tgt_lang"]) == ("council.txt", "council.txt", "en", "am")
+    assert row["links"] == 3 and "langs:en-am" in row["signature"]
+    capsys.readouterr()
+    assert batch_command(monkeypatch, encoder, tmp_path / "en", tmp_path / "am", "--out", out, "--tgt-lang", "amharic") == 2
+    assert capsys.readouterr().err == "error: 'amharic' is not a language code; use ISO 639-1 codes such as en, fa, ar, tr\n"
+
+
+def test_a_rerun_removes_the_files_of_pairs_gone_and_nothing_else(tmp_path, monkeypatch, capsys, fake_encoder):
+    """A document dropped from the manifest takes its aligned CSV and report with it; a file
+    the batch did not write, or a ledger line naming a path outside aligned/ and reports/
+    (a ledger edited by hand), is left alone."""
+    manifest = two_editions(tmp_path)
+    out = tmp_path / "out"
+    assert batch_command(monkeypatch, fake_encoder, manifest, "--out", out) == 0
+    assert "removed" not in capsys.readouterr().out
+    mine = [out / "aligned" / "notes.csv", out / "reports" / "mine.html", out / "keep.csv"]
+    for path in mine:
+        path.write_text("the user's\n", encoding="utf-8")
+    ledger = out / ".batch" / "done.jsonl"
+    entry = json.loads(ledger.read_text(encoding="utf-8").splitlines()[0])
+    entry["row"].update(aligned="aligned/../keep.csv", report="/" + str(out / "reports" / "mine.html"))
+    with ledger.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"key": "edited by hand", "row": entry["row"]}) + "\n")
+
+    manifest.write_text("original,translation\nen/0.txt,fr/0.txt\nen/1.txt,fr/1.txt\n", encoding="utf-8")
+    assert batch_command(monkeypatch, fake_encoder, manifest, "--out", out) == 0
+    assert "removed 2 files of pairs no longer in the batch from aligned/ and reports/" in capsys.readouterr().out
+    assert sorted(p.name for p in (out / "aligned").iterdir()) == ["0.csv", "1.csv", "notes.csv"]
+    assert sorted(p.name for p in (out / "reports").iterdir()) == ["0.html", "1.html", "mine.html"]
+    assert all(path.read_text(encoding="utf-8") == "the user's\n" for path in mine)
+
+
+class Buggy(Worker):
+    """A worker with a bug that one document sets off in one of the three jobs."""
+
+    def __init__(self, options, encoder, job="align", document="en/1.txt"):
+        super().__init__(options, encoder)
+        self.bug = (job, document)
+
+    def profile(self, text, lang=None):
+        self._fail("profile", text.name)
+        return super().profile(text, lang)
+
+    def relate(self, original, candidates, refine=False):
+        self._fail("relate", original[0].name)
+        return super().relate(original, candidates, refine)
+
+    def align(self, job):
+        self._fail("align", job.original.name)
+        return super().align(job)
+
+    def _fail(self, job, name):
+        if (job, name) == self.bug:
+            {}["a key no document has"]
+
+
+@pytest.mark.parametrize("job, document", [("profile", "1.txt"), ("relate", "1.txt"), ("align", "en/1.txt")])
+def test_a_bug_on_one_document_is_its_row_and_the_rest_is_done(tmp_path, monkeypatch, capsys, fake_encoder, job,
+                                                                document):
+    """As an unreadable file is: one line on stderr naming it, exit 3, the reason in its row."""
+    two_editions(tmp_path)
+    (tmp_path / "en" / "broken.txt").unlink()
+    manifest = tmp_path / "pairs.csv"
+    for k in range(3):  # the bug is set off by a name: the translations' must differ from the originals'
+        (tmp_path / "fr" / f"{k}.txt").rename(tmp_path / "fr" / f"{k}-fr.txt")
+    manifest.write_text("original,translation\n" + "".join(f"en/{k}.txt,fr/{k}-fr.txt\n" for k in range(3)))
+    given = [manifest] if job == "align" else [tmp_path / "en", tmp_path / "fr"]
+    out = tmp_path / "out"
+    code = batch_command(monkeypatch, fake_encoder, *given, "--out", out,
+                         worker=lambda options, encoder: Buggy(options, encoder, job, document))
+    assert code == 3
+    assert capsys.readouterr().err == f"error: could not read or align 1 of the documents: {document}\n"
+    rows = pd.read_csv(out / "pairs.csv", keep_default_na=False).to_dict("records")
+    failed = [row for row in rows if row["verdict"] == UNREADABLE]
+    assert [row["original"] for row in failed] == [document]
+    assert failed[0]["note"].startswith("internal error (a bug; please report it): KeyError: 'a key no document has' at ")
+    folders = ("en/", "fr/") if job == "align" else ("", "")
+    for column, folder, suffix in (("original", folders[0], ""), ("translation", folders[1], "-fr")):  # all, once
+        assert sorted(row[column] for row in rows if row[column]) == [f"{folder}{k}{suffix}.txt" for k in range(3)]
+
+
+def test_the_ray_actor_and_the_local_engine_give_a_bug_alike(monkeypatch, fake_encoder):
+    monkeypatch.setenv("WORKBENCH_THREADS", "1")  # what the actor sets for its model's threads
+    options = Options()
+    text = sources.Text("en/1.txt", "\n".join(ENGLISH), "digest")
+    buggy = Buggy(options, fake_encoder, "profile", "en/1.txt")
+    actor = engines._Actor(options, 1)
+    actor.worker = buggy
+    index, failure = actor.run("profile", 7, (text, None))
+    assert index == 7 and isinstance(failure, Failure) and "KeyError" in failure.message
+    assert list(LocalEngine(options, buggy).map("profile", [(text, None)])) == [(0, failure)]
+
+
+class NoModel(Worker):
+    """A worker whose model cannot load: the user's to fix, for every document alike."""
+
+    @property
+    def encoder(self):
+        raise InputError("Model folder m could not be loaded as a sentence-transformers model: no config")
+
+
+def test_a_model_that_cannot_load_stops_the_batch_whatever_its_input(tmp_path):
+    """Not one unreadable row per document: the pairs of a manifest reach the model first in
+    the align job, those of two folders in profile; both stop with the model's one line."""
+    manifest = two_editions(tmp_path)
+    options = Options()
+    for plan in (sources.plan(manifest), sources.plan(tmp_path / "en", tmp_path / "fr")):
+        with pytest.raises(InputError, match="could not be loaded"):
+            batch.run(plan, tmp_path / "out", options, LocalEngine(options, NoModel(options)))

@@ -111,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("translations", nargs="?", help="the translations' folder, when INPUT is the originals'")
     sub.add_argument("--out", required=True, help="output folder: pairs.csv, pairs.parquet, index.html, "
                                                   "aligned/, reports/")
+    sub.add_argument("--src-lang", help="language of every original (default: detected in each)")
+    sub.add_argument("--tgt-lang", help="language of every translation (default: detected in each)")
     sub.add_argument("--split", choices=SPLITS, default="sentences", help="as for align")
     sub.add_argument("--model", help="a sentence-transformers model, as for align")
     device(sub)
@@ -262,6 +264,7 @@ def _report_folder(args: argparse.Namespace) -> int:
 def _batch(args: argparse.Namespace) -> int:
     from workbench.corpus import batch, matching, sources
     from workbench.corpus.engines import engine
+    from workbench.text.document import language_code
 
     plan = sources.plan(args.input, args.translations)
     threshold = matching.THRESHOLD if args.min_match is None else args.min_match
@@ -269,7 +272,8 @@ def _batch(args: argparse.Namespace) -> int:
         raise InputError(f"--min-match must be between 0 and 1, not {threshold:g}")
     if args.workers is not None and args.workers < 1:
         raise InputError("--workers must be at least 1")
-    options = Options(split=args.split, model=args.model, device=args.device)
+    options = Options(split=args.split, model=args.model, device=args.device,  # a bad code stops here, not per document
+                      src_lang=language_code(args.src_lang), tgt_lang=language_code(args.tgt_lang))
     runner = engine(args.engine, options, address=args.ray_address, workers=args.workers)
     try:
         result = batch.run(plan, args.out, options, runner, threshold=threshold, progress=sys.stderr.isatty())
@@ -281,6 +285,8 @@ def _batch(args: argparse.Namespace) -> int:
         f"({runner.workers} workers); {result.reused} pairs done by an earlier run were kept; "
         f"time encoding: {result.encoding_seconds:.0f} s")
     say(f"wrote {', '.join(str(path) for path in result.files)}")
+    if result.removed:
+        say(f"removed {result.removed} files of pairs no longer in the batch from aligned/ and reports/")
     if result.unreadable:
         names = ", ".join(row.original or row.translation for row in result.unreadable)
         say(f"error: could not read or align {len(result.unreadable)} of the documents: {names}", sys.stderr)

@@ -2,13 +2,15 @@
 score every pair, and write the corpus's files.
 
 OUT/aligned/NAME.csv and OUT/reports/NAME.html per pair (NAME: the original's file name
-without its extension), then OUT/pairs.csv, OUT/pairs.parquet and OUT/index.html over all.
+without its extension, told apart from another original's as `_stems` says), then
+OUT/pairs.csv, OUT/pairs.parquet and OUT/index.html over all.
 
 A long run can be killed and run again: each finished pair is written, then recorded in
 OUT/.batch/done.jsonl under a key of its two texts, its name and the options; a rerun with
 the same inputs and options reuses what that ledger records (if its files are still there)
 and aligns only the rest. Matching is done again, but from the vector cache: a segment is
 encoded once, by whichever run met it first, and matching and aligning share its vector.
+The files earlier runs wrote for pairs no longer in the batch are removed at the end.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import count
 from pathlib import Path, PurePosixPath
 
 from tqdm import tqdm
@@ -36,6 +40,7 @@ from workbench.output import corpus_files
 from workbench.output.files import atomic_write
 
 LEDGER = Path(".batch") / "done.jsonl"
+PAIR_FILES = {"aligned": ".csv", "reports": ".html"}  # the folders a batch writes its pairs' files in, and their kind
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class BatchResult:
     seconds: float
     encoding_seconds: float  # time spent encoding texts, summed over workers
     files: tuple[Path, ...]
+    removed: int = 0  # files of pairs no longer in the batch, removed from aligned/ and reports/
 
     @property
     def unreadable(self) -> list[CorpusRow]:
@@ -64,7 +70,7 @@ def run(plan: Plan, out: str | os.PathLike, options: Options, engine: Engine, *,
     stems = _stems(plan.originals)
     langs: dict[tuple[int, str], str] = {}  # the languages matching found: aligning need not detect them again
     if plan.pairs is None:
-        matches, unreadable, langs = match(plan, engine, threshold, progress)
+        matches, unreadable, langs = match(plan, options, engine, threshold, progress)
     else:
         matches, unreadable = [matching.Match(o and o.name, t and t.name, None) for o, t in plan.pairs], []
     originals = {s.name: s for s in plan.originals}
@@ -120,21 +126,23 @@ def run(plan: Plan, out: str | os.PathLike, options: Options, engine: Engine, *,
             bar.update(1)
     rows = [done[k] for k in range(len(matches))] + unreadable
     files = corpus_files.write(rows, out)
+    removed = _remove_stale(out, ledger.values(), rows)
     return BatchResult(tuple(rows), aligned, reused, segments, time.perf_counter() - start,
-                       engine.encoding_seconds(), files)
+                       engine.encoding_seconds(), files, removed)
 
 
-def match(plan: Plan, engine: Engine, threshold: float,
-           progress: bool) -> tuple[list[matching.Match], list[CorpusRow], dict[tuple[int, str], str]]:
+def match(plan: Plan, options: Options, engine: Engine, threshold: float,
+          progress: bool) -> tuple[list[matching.Match], list[CorpusRow], dict[tuple[int, str], str]]:
     """Profile every document, score the candidate pairs, assign one to one. Unreadable
-    documents become rows of their own. Also gives each document's language, by side (0 the
-    originals, 1 the translations: two editions often use the same file names) and name."""
+    documents become rows of their own. Also gives each document's language (as `options`
+    give it for its side, else detected), by side (0 the originals, 1 the translations: two
+    editions often use the same file names) and name."""
     sides = [(0, source) for source in plan.originals] + [(1, source) for source in plan.translations]
     profiles: dict[tuple[int, str], matching.Profile] = {}  # by side (0 original, 1 translation) and name
     unreadable: list[CorpusRow] = []
     read: list[tuple[int, Source]] = []  # what each profile job was given, in the order given
 
-    def profile_jobs() -> Iterator[tuple[Text]]:
+    def profile_jobs() -> Iterator[tuple[Text, str | None]]:
         for side, source in sides:
             try:
                 text = source.read()
@@ -142,7 +150,7 @@ def match(plan: Plan, engine: Engine, threshold: float,
                 unreadable.append(_failure_row(source.name, side == 0, str(error)))
                 continue
             read.append((side, source))
-            yield (text,)
+            yield text, options.src_lang if side == 0 else options.tgt_lang
 
     with tqdm(total=len(sides), unit="doc", desc="matching: reading", disable=not progress, dynamic_ncols=True) as bar:
         for index, result in engine.map("profile", profile_jobs()):
@@ -175,15 +183,22 @@ def match(plan: Plan, engine: Engine, threshold: float,
         with tqdm(total=len(wanted), unit="pair", desc=desc, disable=not progress, dynamic_ncols=True) as bar:
             for index, similarities in engine.map("relate", relate_jobs(groups, refine)):
                 i = order[index]
-                for j, pair in zip(groups[i], similarities):
-                    found[(i, j)] = matching.evidence(pair, pairs[(i, j)])
-                bar.update(len(similarities))
+                if isinstance(similarities, Failure):
+                    failed[i] = similarities.message
+                else:
+                    found.update(((i, j), matching.evidence(pair, pairs[(i, j)]))
+                                 for j, pair in zip(groups[i], similarities))
+                bar.update(len(groups[i]))
         return found
 
+    failed: dict[int, str] = {}  # originals whose scoring a bug stopped (Worker.run), and why: unreadable rows
     found = scored(sorted(pairs), False, "matching: scoring")
     found.update(scored(sorted(matching.contested(found, threshold)), True, "matching: close calls"))
-    langs = {key: profile.lang for key, profile in profiles.items()}
-    return matching.assign(originals, translations, found, threshold), unreadable, langs
+    found = {pair: item for pair, item in found.items() if pair[0] not in failed}  # they take no translation
+    unreadable += [_failure_row(originals[i].name, True, why) for i, why in failed.items()]
+    dropped = {originals[i].name for i in failed}
+    matches = [m for m in matching.assign(originals, translations, found, threshold) if m.original not in dropped]
+    return matches, unreadable, {key: profile.lang for key, profile in profiles.items()}
 
 
 def _failure_row(name: str, original: bool, message: str) -> CorpusRow:
@@ -200,7 +215,7 @@ def _finished(match: matching.Match, job: PairJob, result: PairResult | Failure,
     translation = job.original.name if job.translation is None else job.translation.name
     if isinstance(result, Failure):
         return CorpusRow(job.original.name, translation, match.score, UNREADABLE, note=result.message)
-    aligned, report = f"aligned/{job.stem}.csv", f"reports/{job.stem}.html"
+    aligned, report = (f"{folder}/{job.stem}{suffix}" for folder, suffix in PAIR_FILES.items())
     atomic_write(out / aligned, result.aligned_csv)
     atomic_write(out / report, result.report_html)
     return CorpusRow(job.original.name, translation, match.score, result.verdict, round(result.coverage, 4),
@@ -209,16 +224,34 @@ def _finished(match: matching.Match, job: PairJob, result: PairResult | Failure,
 
 
 def _stems(originals: tuple[Source, ...]) -> dict[str, str]:
-    """Each original's output name: its name without the extension (folders kept, nothing
-    that climbs out of the batch's folder); the whole name where two would be the same."""
-    def clean(name: str) -> str:
-        parts = [part for part in PurePosixPath(name.replace("\\", "/")).parts if part not in ("", ".", "..", "/")]
-        return "/".join(parts) or "document"
-    short = {s.name: str(PurePosixPath(clean(s.name)).with_suffix("")) for s in originals}
-    counts: dict[str, int] = {}
-    for stem in short.values():
-        counts[stem] = counts.get(stem, 0) + 1
-    return {name: stem if counts[stem] == 1 else clean(name) for name, stem in short.items()}
+    """Each original's output name, short and flat (no folders: nothing climbs out of
+    aligned/ or reports/, wherever the original lies): its file name without the extension.
+    Names two originals would share (case aside: macOS and Windows ignore it) take as many of
+    their folders as set them apart (en-de/src.txt: en-de_src), then their extension; two names
+    alike even so (once `..` and `.` are dropped) are numbered. One rule for every kind of input."""
+    choices = {source.name: _names(source.name) for source in originals}
+    stems: dict[str, str] = {}
+    left = list(choices)
+    for depth in range(max(map(len, choices.values()), default=0)):
+        proposed = {name: choices[name][min(depth, len(choices[name]) - 1)] for name in left}
+        counts = Counter(stem.casefold() for stem in proposed.values())
+        taken = {stem.casefold() for stem in stems.values()}
+        stems.update((name, stem) for name, stem in proposed.items()
+                     if counts[stem.casefold()] == 1 and stem.casefold() not in taken)
+        left = [name for name in left if name not in stems]
+    for name in left:
+        taken = {stem.casefold() for stem in stems.values()}
+        stems[name] = next(stem for n in count(1) if (stem := f"{choices[name][0]}-{n}").casefold() not in taken)
+    return stems
+
+
+def _names(name: str) -> list[str]:
+    """An original's output names, shortest first: its file name without the extension, then
+    with one more of its folders at a time, then whole with the extension."""
+    *folders, file = [part for part in PurePosixPath(name.replace("\\", "/")).parts
+                      if part not in ("", ".", "..", "/")] or ["document"]
+    stem = PurePosixPath(file).stem
+    return ["_".join([*folders[len(folders) - k:], stem]) for k in range(len(folders) + 1)] + ["_".join([*folders, file])]
 
 
 def _key(job: PairJob, options: Options) -> str:
@@ -242,6 +275,23 @@ def _ledger(out: Path) -> dict[str, CorpusRow]:
         except (ValueError, KeyError, TypeError):
             continue
     return found
+
+
+def _remove_stale(out: Path, recorded: Iterable[CorpusRow], rows: list[CorpusRow]) -> int:
+    """Remove the files of pairs that earlier runs wrote (as the ledger records) and no row of
+    this run owns: a document dropped, renamed, changed or no longer matched; returns how many.
+    Only such files are touched, and only in aligned/ and reports/, of the kind the batch writes
+    there: never a file the user put there, nor one a ledger edited by hand names elsewhere."""
+    owned = {name for row in rows for name in (row.aligned, row.report) if name}
+    removed = 0
+    for name in sorted({name for row in recorded for name in (row.aligned, row.report) if name} - owned):
+        parts = PurePosixPath(name).parts
+        path = out.joinpath(*parts)
+        if (parts[0] in PAIR_FILES and path.suffix == PAIR_FILES[parts[0]] and path.is_file()
+                and path.resolve().is_relative_to((out / parts[0]).resolve())):
+            path.unlink()
+            removed += 1
+    return removed
 
 
 def _record(out: Path, key: str, row: CorpusRow) -> None:

@@ -2,7 +2,8 @@
 
 Both hand the same jobs to the same `Worker` and yield `(index, result)` as results come in,
 with only a few jobs in flight per worker: the batch reads its inputs as they are needed, so
-memory follows the number of workers, not the size of the corpus.
+memory follows the number of workers, not the size of the corpus. Both run a job through
+`Worker.run`, so a bug on one document is that document's failure on either.
 
 On Ray each worker is an actor holding one encoder, loaded once (the model is read once
 per worker, not once per document), with `cpus` cores for the model's threads. Ray starts a
@@ -49,9 +50,8 @@ class LocalEngine:
         self.worker = worker or Worker(options)
 
     def map(self, job: str, items: Iterable[tuple]) -> Iterator[tuple[int, Any]]:
-        function = getattr(self.worker, job)
         for index, arguments in enumerate(items):
-            yield index, function(*arguments)
+            yield index, self.worker.run(job, arguments)
 
     def encoding_seconds(self) -> float:
         return self.worker.encoding_seconds()
@@ -70,7 +70,7 @@ class _Actor:
         self.worker = Worker(options)
 
     def run(self, job: str, index: int, arguments: tuple) -> tuple[int, Any]:
-        return index, getattr(self.worker, job)(*arguments)
+        return index, self.worker.run(job, arguments)
 
     def encoding_seconds(self) -> float:
         return self.worker.encoding_seconds()
@@ -114,7 +114,13 @@ class RayEngine:
             done, _ = ray.wait(list(pending), num_returns=1)
             for ref in done:
                 queued[pending.pop(ref)] -= 1
-                yield ray.get(ref)
+                try:
+                    result = ray.get(ref)
+                except ray.exceptions.RayTaskError as error:  # Worker.run lets only an InputError out
+                    if isinstance(error.cause, InputError):
+                        raise error.cause from None  # its one line, not Ray's traceback around it
+                    raise
+                yield result
 
     def encoding_seconds(self) -> float:
         return sum(self._ray.get([actor.encoding_seconds.remote() for actor in self._actors]))

@@ -10,8 +10,11 @@ folder, and the files are written by the batch alone.
 from __future__ import annotations
 
 import dataclasses
+import os
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -31,9 +34,9 @@ from workbench.text.segment import segment
 
 @dataclass(frozen=True)
 class Failure:
-    """A job that could not be done for its input: the one-line reason (an InputError)."""
+    """A job that could not be done for its document: the one-line reason (an InputError on
+    its text, or a bug, as `Worker.run` reports it)."""
 
-    name: str
     message: str
 
 
@@ -85,13 +88,30 @@ class Worker:
         one that does not count them)."""
         return float(getattr(self._encoder, "seconds", 0.0))
 
-    def profile(self, text: Text) -> Profile | Failure:
-        """The document's language, and its vector: the mean of its segments' unit vectors.
-        Its segments' vectors stay in the encoder's cache, for scoring and aligning later."""
+    def run(self, job: str, arguments: tuple) -> Any:
+        """Do one job (`profile`, `relate` or `align`). A bug (any exception but an InputError)
+        comes back as the job's Failure, in one line, as an unreadable file does: both engines
+        call this, so local and Ray treat it alike; one document does not stop an archive, and a
+        rerun tries it again. An InputError that escapes a job (a model that cannot load) is the
+        user's to fix, and stops the batch."""
         try:
-            lang, segments = self._segments(text)
+            return getattr(self, job)(*arguments)
+        except InputError:
+            raise
+        except Exception as error:
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            lines = str(error).strip().splitlines()
+            return Failure(f"internal error (a bug; please report it): {type(error).__name__}"
+                           f"{f': {lines[0]}' if lines else ''} at {os.path.basename(where.filename)}:{where.lineno}")
+
+    def profile(self, text: Text, lang: str | None = None) -> Profile | Failure:
+        """The document's language (`lang`, else detected), and its vector: the mean of its
+        segments' unit vectors. Its segments' vectors stay in the encoder's cache, for scoring
+        and aligning later."""
+        try:
+            lang, segments = self._segments(text, lang)
         except InputError as error:
-            return Failure(text.name, str(error))
+            return Failure(str(error))
         vectors = self.encoder.encode([s.text for s in segments])
         mean = np.mean([unit(v) for v in vectors], axis=0) if len(vectors) else np.zeros(vectors.shape[1:])
         return Profile(text.name, lang, len(segments), mean.astype(np.float32))
@@ -118,14 +138,15 @@ class Worker:
 
     def align(self, job: PairJob) -> PairResult | Failure:
         """Align and score one pair, and make its aligned CSV and HTML report."""
+        encoder = self.encoder  # a model that cannot load is no pair's fault: it stops the batch, as in profile
         try:
             bitext = document.from_texts(
                 job.original.text, None if job.translation is None else job.translation.text,
                 name=job.original.name, translation_name=job.translation.name if job.translation else "translation",
                 src_lang=job.src_lang or self.options.src_lang, tgt_lang=job.tgt_lang or self.options.tgt_lang)
-            scored = run_bitext(bitext, self.options, encoder=self.encoder)
+            scored = run_bitext(bitext, self.options, encoder=encoder)
         except InputError as error:
-            return Failure(job.original.name, str(error))
+            return Failure(str(error))
         summary = scored.summary
         counts = summary.label_counts
         return PairResult(

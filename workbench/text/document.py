@@ -274,9 +274,11 @@ def language_name(code: str) -> str:
         return code
 
 
-def _language_code(code: str) -> str:
-    """A user-given language code, checked for shape only: the encoder knows languages
-    that the detector does not, and the user may name any of them."""
+def language_code(code: str | None) -> str | None:
+    """A user-given language code (None: none given), checked for shape only: the encoder
+    knows languages that the detector does not, and the user may name any of them."""
+    if code is None:
+        return None
     clean = code.strip().lower()
     if not re.fullmatch(r"[a-z]{2,3}", clean):
         raise InputError(f"{code!r} is not a language code; use ISO 639-1 codes such as en, fa, ar, tr")
@@ -340,8 +342,7 @@ def from_texts(
     Given languages override detection; in a bilingual text they must be among the two
     found there.
     """
-    src_lang = None if src_lang is None else _language_code(src_lang)
-    tgt_lang = None if tgt_lang is None else _language_code(tgt_lang)
+    src_lang, tgt_lang = language_code(src_lang), language_code(tgt_lang)
     if translation is None:
         return _split_bilingual(text, name, src_lang, tgt_lang)
     src_lines = _nonempty_lines(text, name)
@@ -367,7 +368,7 @@ def one_language(text: str, name: str, lang: str | None = None) -> Side:
     """One document in one language (an article of a corpus edition): its paragraphs, and its
     language as given or detected over the whole text."""
     lines = _nonempty_lines(text, name)
-    return Side(_language_code(lang) if lang else _file_language(lines, name), [line.text for line in lines], name)
+    return Side(language_code(lang) if lang else _file_language(lines, name), [line.text for line in lines], name)
 
 
 def _nonempty_lines(text: str, name: str) -> list[_Line]:
