@@ -423,6 +423,53 @@ def test_a_database_damaged_under_the_running_app_is_a_message(db_path: Path, fa
     assert errors and all("is not a workbench review database, or is damaged" in e for e in errors)
 
 
+def read_only(monkeypatch) -> None:
+    """The database found read-only, as a file and folder this process may not write are (as
+    root, the permission bits would not do it)."""
+    from workbench.review import store
+
+    monkeypatch.setattr(store, "_cannot_write", lambda path: True)
+    streamlit.cache_resource.clear()  # the server (re)started: it opens the database afresh
+
+
+def banner(at: AppTest) -> list[str]:
+    return [w.value.replace("\\", "") for w in at.warning if "read-only" in w.value]
+
+
+def test_a_read_only_database_says_so_on_every_page_and_refuses_edits(db_path: Path, fake_aligned,
+                                                                       monkeypatch) -> None:
+    db = Store(db_path)
+    text = SEED.read_text(encoding="utf-8")
+    doc = db.save(fake_aligned, name=SEED.name, key=content_key(text), source_text=text, who="tester")
+    assert not banner(start())  # a writable one has no banner
+    read_only(monkeypatch)
+    at = start()
+    [line] = banner(at)
+    assert line.startswith(f"The review database {db_path} is read-only: browse and export it; edits are refused.")
+    assert "older workbench" not in line
+    at.button(key=f"open-{doc}").click().run()
+    assert banner(at) == [line]
+    at.button(key=f"confirm-{key(db.load(doc).states[0])}").click().run()
+    assert not at.exception and banner(at) == [line]
+    assert [e.value for e in at.error if "is read-only" in e.value]
+    assert db.load(doc).states[0].status == "unreviewed"
+
+
+def test_a_read_only_database_from_an_older_workbench_is_shown_upgraded(db_path: Path, monkeypatch) -> None:
+    db_path.parent.mkdir(parents=True)
+    db_path.write_bytes((ROOT / "tests" / "fixtures" / "review-d324c23.sqlite").read_bytes())
+    before = db_path.read_bytes()
+    read_only(monkeypatch)
+    at = start()
+    [line] = banner(at)
+    assert "written by an older workbench" in line and "the file is left as it was" in line
+    assert at.button(key="open-1") and at.button(key="open-3")
+    at.button(key="open-1").click().run()
+    assert not at.exception and not at.error
+    assert "confirmed by alice" in page_html(at) and metric(at, "Reviewed") == "2 / 4"
+    assert db_path.read_bytes() == before
+
+
 # ---------------------------------------------------------------- the HTML pieces (no Streamlit)
 
 

@@ -159,6 +159,16 @@ def default_reviewer() -> str:
         return "reviewer"
 
 
+def read_only_banner(db: Store) -> str:
+    """What every page says of a database this process may not write (`Store.read_only`)."""
+    banner = (f"The review database {db.path} is read-only: browse and export it; edits are refused. "
+              "Make the file and its folder writable, and restart the workbench, to edit.")
+    if db.upgraded_in_memory:
+        banner += (" It was written by an older workbench: it is shown upgraded in memory, as it was "
+                   "when the workbench opened it; the file is left as it was.")
+    return banner
+
+
 def flash(kind: str, message: str) -> None:
     st.session_state.setdefault("flash", []).append((kind, message))
 
@@ -625,6 +635,8 @@ def main() -> None:
     st.sidebar.text_input("Reviewer", key="reviewer", value=default_reviewer())
     try:
         db = open_store(str(config.db))
+        if db.read_only:
+            st.warning(markdown_escape(read_only_banner(db)))
         if "doc_id" not in st.session_state:
             open_document(requested_document(st.query_params.get("doc", ""), {info.id for info in db.documents()}))
         show_flash()
