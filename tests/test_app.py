@@ -23,6 +23,7 @@ from streamlit.testing.v1 import AppTest
 
 from workbench import fidelity
 from workbench.model import LinkFidelity, LinkState, ScoredAlignment, Segment
+from workbench.output import formats
 from workbench.review.store import DocumentInfo, Store, content_key
 from workbench.ui import scorer
 from workbench.ui.components import (
@@ -355,12 +356,42 @@ def test_an_export_scores_what_an_edit_left_unscored(db_path: Path, fake_aligned
     db.merge(doc, 0, "next", who="tester")
     assert not db.load(doc).scored
     fake = seed_encoder()
-    data = app.export_bytes(db, doc, ".csv", db_path.parent,
-                            lambda alignment, known: fidelity.rescore(alignment, fake, known))
+    data = app.export_bytes(db, doc, "seed.csv", lambda alignment, known: fidelity.rescore(alignment, fake, known))
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0]["src_ids"] == " ".join(map(str, fake_aligned.links[0].src + fake_aligned.links[1].src))
     assert rows[0]["label"] and all(row["label"] for row in rows)
     assert db.load(doc).scored
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict:
+    """The download buttons' deferred callables by file name, as the page last registered them
+    (Streamlit runs one when its button is clicked, in a thread of its own)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    registered = {}
+    add_deferred = MediaFileManager.add_deferred
+
+    def record(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        registered[file_name] = (data_callable, mimetype)
+        return add_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return registered
+
+
+def test_the_sidebar_offers_the_files_of_the_output_layers_table(db_path: Path, fake_aligned, downloads) -> None:
+    at, db, doc = open_stored(db_path, fake_aligned)
+    db.reject(doc, 1, "number", "say how many", who="tester")
+    stem = SEED.stem
+    assert [b.label for b in at.sidebar.get("download_button")] == ["CSV", "TMX", "XLSX", "HTML report"]
+    assert sorted(downloads) == sorted(f"{stem}{suffix}" for suffix in (".csv", ".tmx", ".xlsx", ".html"))
+    reviewed = db.load(doc)
+    for name, (make, media_type) in downloads.items():
+        assert media_type == formats.format_of(name).media_type
+        if not name.endswith(".xlsx"):  # a workbook stamps the time it was made
+            assert make() == formats.encoded(reviewed.alignment, name, reviewed.review)
+    assert f"<h1>Fidelity report: <bdi>{stem}</bdi></h1>" in downloads[f"{stem}.html"][0]().decode("utf-8")
 
 
 def test_bad_uploads_are_reported_not_raised(db_path: Path) -> None:

@@ -205,6 +205,32 @@ def test_export_of_an_unknown_document_is_one_line_exit_2(tmp_path):
     assert not out.exists()
 
 
+def test_export_writes_any_format_by_its_suffix_and_refuses_an_unknown_one_before_loading(tmp_path, monkeypatch,
+                                                                                          capsys):
+    """In this process: the stored document is scored (a review decision needs no rescoring),
+    so no model loads; one with an edit to score would load it, so the suffix is checked first."""
+    from seed_000 import align_seed
+
+    from workbench.output import formats
+    from workbench.review.store import Store
+
+    db = Store(tmp_path / "review.sqlite")
+    doc = db.save(align_seed(), name="seed000", key="seed000", source_text="-", who="tester")
+    db.reject(doc, 1, "number", "say how many", who="tester")
+    for suffix in (".csv", ".md"):
+        out = tmp_path / f"reviewed{suffix}"
+        assert cli.main(["export", "seed000", "--db", str(db.path), "--out", str(out)]) == 0
+        assert out.read_bytes() == formats.encoded(db.load(doc).alignment, out.name, db.load(doc).review)
+        assert capsys.readouterr().out == f"wrote {out}\n"
+    assert "Review: " in (tmp_path / "reviewed.md").read_text(encoding="utf-8")  # the report has the review
+    db.merge(doc, 2, "next", who="tester")  # now exporting it needs the model: the suffix is refused first
+    assert cli.main(["export", "seed000", "--db", str(db.path), "--out", str(tmp_path / "reviewed.pdf")]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line == ("error: Cannot write reviewed.pdf: unknown extension; use one of "
+                    ".csv, .jsonl, .tmx, .xlsx, .html, .json, .md.")
+    assert not (tmp_path / "reviewed.pdf").exists()
+
+
 def test_a_bad_argument_is_a_usage_error_exit_2(tmp_path):
     result = workbench("align", SEED, "--split", "words", "--out", tmp_path / "out.csv")
     assert result.returncode == 2

@@ -6,8 +6,8 @@ Run it with `python -m workbench ui`, or directly:
 
 Each option may also come from the environment (`WORKBENCH_DB`, `WORKBENCH_SEEDS`,
 `WORKBENCH_MODEL`, and `WORKBENCH_REVIEWER` for the default reviewer name); the command line
-wins. Everything the app writes goes to the database's folder (`data/` by default): the
-database itself and short-lived export files. Uploads are read in memory and stored in the
+wins. Exports are made in memory when a download button is clicked (so a read-only database
+in a read-only folder exports too), and uploads are read in memory and stored in the
 database, never written as files, so no name a user sends reaches the file system.
 
 Every action goes straight to the store in its own transaction, so the page is only a view:
@@ -26,7 +26,6 @@ import functools
 import getpass
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +44,7 @@ from workbench.model import (
     review_counts,
 )
 from workbench.options import Options
-from workbench.output import export, report_files
+from workbench.output import formats
 from workbench.output.style import LABEL_COLOURS, OTHER_COLOUR, VERDICT_COLOURS
 from workbench.output.text import escape
 from workbench.review.edits import relink_partners
@@ -66,12 +65,7 @@ from workbench.ui.components import (
 )
 
 PAGE_SIZE = 20
-EXPORTS = (  # button label, file suffix, MIME type
-    ("CSV", ".csv", "text/csv"),
-    ("TMX", ".tmx", "application/x-tmx+xml"),
-    ("XLSX", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ("HTML report", ".html", "text/html"),
-)
+EXPORTS = (".csv", ".tmx", ".xlsx", ".html")  # the files the sidebar offers (see workbench.output.formats)
 STATUS_FILTERS = ("all", "unreviewed", "confirmed", "rejected", "flagged by the engine")
 ORDERS = ("document order", "least faithful first")  # how the link list is ordered
 
@@ -245,20 +239,14 @@ def delete_action(db: Store, doc_id: int, name: str) -> None:
     open_document(None)
 
 
-def export_bytes(db: Store, doc_id: int, suffix: str, folder: Path, score) -> bytes:
-    """The document's current reviewed state in one export format (run when the button is
-    clicked), every link scored with `score` (see score_with): an edit made while the model was
-    still loading is scored now."""
+def export_bytes(db: Store, doc_id: int, name: str, score) -> bytes:
+    """The document's current reviewed state as the file `name` (its suffix picks the format;
+    its stem titles a report), made in memory when the button is clicked, every link scored
+    with `score` (see score_with): an edit made while the model was still loading is scored now."""
     reviewed = db.load(doc_id)
     if not reviewed.scored:
         reviewed = db.rescore(doc_id, score)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".export-") as temp:
-        path = Path(temp) / f"export{suffix}"
-        if suffix == ".html":
-            report_files.write(reviewed.alignment, path, review=reviewed.review)
-        else:
-            export.write(reviewed.alignment, path, review=reviewed.review)
-        return path.read_bytes()
+    return formats.encoded(reviewed.alignment, name, reviewed.review)
 
 
 # -------------------------------------------------------------------------- documents page
@@ -603,10 +591,10 @@ def sidebar(db: Store, config: Settings, reviewed: ReviewedDocument) -> None:
     with st.sidebar:
         st.subheader("Export")
         stem, score = file_stem(reviewed.info.name), score_with(config.model)
-        for label, suffix, mime in EXPORTS:
-            st.download_button(label, data=functools.partial(export_bytes, db, reviewed.info.id, suffix,
-                                                             config.db.parent, score),
-                               file_name=f"{stem}{suffix}", mime=mime, key=f"export-{suffix[1:]}",
+        for suffix in EXPORTS:
+            name, file = f"{stem}{suffix}", formats.FORMATS[suffix]
+            st.download_button(file.label, data=functools.partial(export_bytes, db, reviewed.info.id, name, score),
+                               file_name=name, mime=file.media_type, key=f"export-{suffix[1:]}",
                                on_click="ignore")
         with st.expander("History"):
             for action in reversed(db.history(reviewed.info.id)[-50:]):
