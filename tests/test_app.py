@@ -281,7 +281,7 @@ def model_gate(monkeypatch) -> threading.Event:
     gate, fake = threading.Event(), seed_encoder()
 
     class GatedModel:
-        def __init__(self, model):
+        def __init__(self, model, device="auto"):
             self.model = model
 
         def ready(self) -> bool:
@@ -392,6 +392,53 @@ def test_the_sidebar_offers_the_files_of_the_output_layers_table(db_path: Path, 
         if not name.endswith(".xlsx"):  # a workbook stamps the time it was made
             assert make() == formats.encoded(reviewed.alignment, name, reviewed.review)
     assert f"<h1>Fidelity report: <bdi>{stem}</bdi></h1>" in downloads[f"{stem}.html"][0]().decode("utf-8")
+
+
+def test_the_device_comes_from_the_arguments_or_the_environment(monkeypatch) -> None:
+    import workbench.ui.app as app
+
+    monkeypatch.delenv("WORKBENCH_DEVICE", raising=False)
+    assert app.settings([]).device == "auto"
+    monkeypatch.setenv("WORKBENCH_DEVICE", "cpu")
+    assert app.settings([]).device == "cpu"
+    assert app.settings(["--device", "cuda"]).device == "cuda"  # the command line wins
+
+
+def test_the_model_the_app_loads_runs_on_the_device_it_was_given(db_path: Path, fake_aligned,
+                                                                 monkeypatch) -> None:
+    """To score edits (the model's process), to align a seed or an upload (the pipeline) and to
+    re-align around pinned links (the encoder the app loads)."""
+    from workbench import embed, pipeline
+
+    monkeypatch.setenv("WORKBENCH_DEVICE", "cpu")
+    processes, runs, encoders = [], [], []
+
+    class RecordedModel:
+        def __init__(self, model, device="auto"):
+            processes.append((model, device))
+
+        def ready(self) -> bool:
+            return True
+
+    def run(path, translation=None, options=None, **kwargs):
+        runs.append(options)
+        return fake_aligned
+
+    def load_encoder(model=None, device="auto"):
+        encoders.append((model, device))
+        return seed_encoder()
+
+    monkeypatch.setattr(scorer, "ModelProcess", RecordedModel)
+    monkeypatch.setattr(pipeline, "run", run)
+    monkeypatch.setattr(embed, "load_encoder", load_encoder)
+    at = start()
+    assert processes == [(None, "cpu")]
+    at.button(key=SEED_BUTTON).click().run()
+    assert not at.exception and not at.error
+    assert [(options.model, options.device) for options in runs] == [(None, "cpu")]
+    at.button(key="realign").click().run()
+    assert not at.exception and not at.error and any("Re-aligned" in s.value for s in at.success)
+    assert encoders == [(None, "cpu")]
 
 
 def test_bad_uploads_are_reported_not_raised(db_path: Path) -> None:

@@ -293,6 +293,22 @@ def test_ui_runs_the_app_file_under_streamlit(tmp_path, monkeypatch, capsys, hos
     assert f"review workbench at {url} " in capsys.readouterr().out
 
 
+def test_ui_takes_the_device_the_app_runs_the_model_on(tmp_path, monkeypatch, capsys):
+    started = []
+    monkeypatch.setattr(cli.subprocess, "call", lambda command, env: started.append(env) or 0)
+    monkeypatch.delenv("WORKBENCH_DEVICE", raising=False)
+    for given, device in (([], "auto"), (["--device", "cpu"], "cpu"), (["--device", "cuda"], "cuda")):
+        assert cli.main(["ui", "--db", str(tmp_path / "review.sqlite"), *given]) == 0
+        assert started.pop()["WORKBENCH_DEVICE"] == device
+    monkeypatch.setenv("WORKBENCH_DEVICE", "cpu")  # as WORKBENCH_DB, when no --device is given
+    for given, device in (([], "cpu"), (["--device", "cuda"], "cuda")):
+        assert cli.main(["ui", "--db", str(tmp_path / "review.sqlite"), *given]) == 0
+        assert started.pop()["WORKBENCH_DEVICE"] == device
+    with pytest.raises(SystemExit) as exit:
+        cli.main(["ui", "--db", str(tmp_path / "review.sqlite"), "--device", "tpu"])
+    assert exit.value.code == 2 and "invalid choice: 'tpu'" in capsys.readouterr().err and not started
+
+
 def unusable_databases(tmp_path: Path) -> list[tuple[str, Path]]:
     """Files and folders that are no review database this workbench can open: (what the error
     says, path)."""

