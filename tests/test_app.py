@@ -356,7 +356,10 @@ def test_an_export_scores_what_an_edit_left_unscored(db_path: Path, fake_aligned
     db.merge(doc, 0, "next", who="tester")
     assert not db.load(doc).scored
     fake = seed_encoder()
-    data = app.export_bytes(db, doc, "seed.csv", lambda alignment, known: fidelity.rescore(alignment, fake, known))
+    exports = app.Exports()
+    data = app.export_bytes(db, doc, "seed.csv", lambda alignment, known: fidelity.rescore(alignment, fake, known),
+                            exports)
+    assert (exports.ended, exports.failures) == (1, [])
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0]["src_ids"] == " ".join(map(str, fake_aligned.links[0].src + fake_aligned.links[1].src))
     assert rows[0]["label"] and all(row["label"] for row in rows)
@@ -439,6 +442,55 @@ def test_the_model_the_app_loads_runs_on_the_device_it_was_given(db_path: Path, 
     at.button(key="realign").click().run()
     assert not at.exception and not at.error and any("Re-aligned" in s.value for s in at.success)
     assert encoders == [(None, "cpu")]
+
+
+@pytest.mark.parametrize("first", ["click", "export"], ids=["page rerun first", "export ends first"])
+def test_an_export_that_fails_is_a_one_line_message_on_the_page(db_path: Path, fake_aligned, downloads,
+                                                                 monkeypatch, first: str) -> None:
+    """The click reruns the page while the export runs in a thread of its own, which no
+    Streamlit command reaches: the page says why it failed, in whichever order the two end.
+    Here the model fails to load after the page was drawn (it was still loading), so the
+    edit the export must score cannot be."""
+    import workbench.ui.app as app
+    from workbench.errors import InputError
+
+    missing = "Model 'nope' was not found locally and could not be downloaded."
+
+    class ModelThatFails:
+        def __init__(self, model, device="auto"):
+            pass
+
+        def ready(self) -> bool:
+            return False  # still loading when the page is drawn ...
+
+        def rescore(self, alignment, known):
+            raise InputError(missing)  # ... and failed by the time the export needs it
+
+    monkeypatch.setattr(scorer, "ModelProcess", ModelThatFails)
+    streamlit.cache_resource.clear()
+    at, db, doc = open_stored(db_path, fake_aligned)
+    at.button(key=f"merge-next-{key(db.load(doc).states[0])}").click().run()
+    assert not at.exception and not at.error and not db.load(doc).scored
+    make, _ = downloads[f"{SEED.stem}.csv"]
+
+    def export() -> None:
+        with pytest.raises(InputError):  # Streamlit's own handler: "Failed to generate file for download"
+            make()
+
+    if first == "export":
+        export()
+        at.download_button(key="export-csv").click().run()
+    else:
+        at.download_button(key="export-csv").click().run()
+        assert not at.exception and not at.error  # the export has not ended: the page watches for its end
+        assert app.exporting(at.session_state["exports"])
+        export()
+        at.run()  # what the page's watch does once the export has ended
+    assert not at.exception
+    assert [e.value.replace("\\", "") for e in at.error] == [f"Could not make {SEED.stem}.csv: {missing}"]
+    assert not app.exporting(at.session_state["exports"])
+    at.run()
+    assert not at.error  # said once
 
 
 def test_bad_uploads_are_reported_not_raised(db_path: Path) -> None:

@@ -28,7 +28,9 @@ import functools
 import getpass
 import os
 import sys
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
@@ -67,6 +69,7 @@ from workbench.ui.components import (
 )
 
 PAGE_SIZE = 20
+EXPORT_WATCH = 600  # seconds the page watches a clicked export (it may wait for the model to load)
 EXPORTS = (".csv", ".tmx", ".xlsx", ".html")  # the files the sidebar offers (see workbench.output.formats)
 STATUS_FILTERS = ("all", "unreviewed", "confirmed", "rejected", "flagged by the engine")
 ORDERS = ("document order", "least faithful first")  # how the link list is ordered
@@ -243,14 +246,64 @@ def delete_action(db: Store, doc_id: int, name: str) -> None:
     open_document(None)
 
 
-def export_bytes(db: Store, doc_id: int, name: str, score) -> bytes:
+@dataclass
+class Exports:
+    """One browser session's exports. A download button's file is made when it is clicked, in
+    a thread of its own (`export_bytes`) that no Streamlit command reaches, where a failure
+    would only be the browser's "Failed to generate file": so it is kept here, and the page
+    says it. The click reruns the page, which counts the export in (`export_clicked`); the
+    export counts itself out when it ends, in whichever order the two come; while one is
+    counted, the page watches for its end (`rerun_when_exported`), a while at most."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    clicked: int = 0
+    ended: int = 0
+    since: float = 0.0  # time.monotonic() of the last click
+    failures: list[str] = field(default_factory=list)
+
+
+def session_exports() -> Exports:
+    return st.session_state.setdefault("exports", Exports())
+
+
+def export_clicked(exports: Exports) -> None:
+    with exports.lock:
+        exports.clicked += 1
+        exports.since = time.monotonic()
+
+
+def exporting(exports: Exports) -> bool:
+    """Whether an export clicked in the last EXPORT_WATCH seconds has not ended."""
+    with exports.lock:
+        return exports.ended < exports.clicked and time.monotonic() - exports.since < EXPORT_WATCH
+
+
+def export_failures(exports: Exports) -> list[str]:
+    """The failures of this session's exports not said yet (each is said once)."""
+    with exports.lock:
+        failures, exports.failures = exports.failures, []
+    return failures
+
+
+def export_bytes(db: Store, doc_id: int, name: str, score, exports: Exports) -> bytes:
     """The document's current reviewed state as the file `name` (its suffix picks the format;
     its stem titles a report), made in memory when the button is clicked, every link scored
-    with `score` (see score_with): an edit made while the model was still loading is scored now."""
-    reviewed = db.load(doc_id)
-    if not reviewed.scored:
-        reviewed = db.rescore(doc_id, score)
-    return formats.encoded(reviewed.alignment, name, reviewed.review)
+    with `score` (see score_with): an edit made while the model was still loading is scored now.
+    Why it could not be made (the document deleted, the database unusable, the model failed)
+    is kept in `exports` for the page to say."""
+    try:
+        reviewed = db.load(doc_id)
+        if not reviewed.scored:
+            reviewed = db.rescore(doc_id, score)
+        return formats.encoded(reviewed.alignment, name, reviewed.review)
+    except (InputError, OSError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        with exports.lock:
+            exports.failures.append(f"Could not make {name}: {reason}")
+        raise
+    finally:
+        with exports.lock:
+            exports.ended += 1
 
 
 # -------------------------------------------------------------------------- documents page
@@ -449,6 +502,13 @@ def rerun_when_model_ready(config: Settings) -> None:
         st.rerun(scope="app")
 
 
+@st.fragment(run_every=0.5)
+def rerun_when_exported(exports: Exports) -> None:
+    """Rerun the page (which says why, if it failed) once the clicked export has ended."""
+    if not exporting(exports):
+        st.rerun(scope="app")
+
+
 def next_after(visible: list[int], wanted, what: str) -> int | None:
     """The first wanted link after the focused one among the visible ones, wrapping around."""
     focus = st.session_state.get("focus", -1)
@@ -594,12 +654,15 @@ def _split_label(state: LinkState, src_at: int, tgt_at: int) -> str:
 def sidebar(db: Store, config: Settings, reviewed: ReviewedDocument) -> None:
     with st.sidebar:
         st.subheader("Export")
-        stem, score = file_stem(reviewed.info.name), score_with(config)
+        stem, score, exports = file_stem(reviewed.info.name), score_with(config), session_exports()
         for suffix in EXPORTS:
             name, file = f"{stem}{suffix}", formats.FORMATS[suffix]
-            st.download_button(file.label, data=functools.partial(export_bytes, db, reviewed.info.id, name, score),
+            st.download_button(file.label, data=functools.partial(export_bytes, db, reviewed.info.id, name, score,
+                                                                  exports),
                                file_name=name, mime=file.media_type, key=f"export-{suffix[1:]}",
-                               on_click="ignore")
+                               on_click=export_clicked, args=(exports,))
+        if exporting(exports):
+            rerun_when_exported(exports)
         with st.expander("History"):
             for action in reversed(db.history(reviewed.info.id)[-50:]):
                 link = action.payload.get("link")
@@ -631,6 +694,8 @@ def main() -> None:
             st.warning(markdown_escape(read_only_banner(db)))
         if "doc_id" not in st.session_state:
             open_document(requested_document(st.query_params.get("doc", ""), {info.id for info in db.documents()}))
+        for failure in export_failures(session_exports()):
+            flash("error", failure)
         show_flash()
         if st.session_state["doc_id"] is None:
             documents_page(db, config)
