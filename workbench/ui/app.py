@@ -8,9 +8,10 @@ Run it with `python -m workbench ui`, or directly:
 Each option may also come from the environment (`WORKBENCH_DB`, `WORKBENCH_SEEDS`,
 `WORKBENCH_MODEL`, `WORKBENCH_DEVICE`, and `WORKBENCH_REVIEWER` for the default reviewer name);
 the command line wins. The model aligns (uploads, seeds, re-aligning) and scores edits on the
-device given, as `align --device` does. Exports are made in memory when a download button is clicked (so a read-only database
-in a read-only folder exports too), and uploads are read in memory and stored in the
-database, never written as files, so no name a user sends reaches the file system.
+device given, as `align --device` does. Exports are made in memory when a download button is
+clicked (so a read-only database in a read-only folder exports too), and uploads are read in
+memory and stored in the database, never written as files, so no name a user sends reaches
+the file system. A read-only database says so on every page.
 
 Every action goes straight to the store in its own transaction, so the page is only a view:
 a rerun, a second tab or a restarted server shows the same state. The model is loaded in a
