@@ -37,7 +37,7 @@ def _no_real_model_in_the_fast_tier(request, monkeypatch):
     from workbench.ui import scorer
 
     class NoModelProcess:
-        def __init__(self, model, load=None):
+        def __init__(self, model, device="auto", load=None):
             self.model = model
 
         def ready(self) -> bool:

@@ -23,6 +23,7 @@ from streamlit.testing.v1 import AppTest
 
 from workbench import fidelity
 from workbench.model import LinkFidelity, LinkState, ScoredAlignment, Segment
+from workbench.output import formats
 from workbench.review.store import DocumentInfo, Store, content_key
 from workbench.ui import scorer
 from workbench.ui.components import (
@@ -280,7 +281,7 @@ def model_gate(monkeypatch) -> threading.Event:
     gate, fake = threading.Event(), seed_encoder()
 
     class GatedModel:
-        def __init__(self, model):
+        def __init__(self, model, device="auto"):
             self.model = model
 
         def ready(self) -> bool:
@@ -355,12 +356,141 @@ def test_an_export_scores_what_an_edit_left_unscored(db_path: Path, fake_aligned
     db.merge(doc, 0, "next", who="tester")
     assert not db.load(doc).scored
     fake = seed_encoder()
-    data = app.export_bytes(db, doc, ".csv", db_path.parent,
-                            lambda alignment, known: fidelity.rescore(alignment, fake, known))
+    exports = app.Exports()
+    data = app.export_bytes(db, doc, "seed.csv", lambda alignment, known: fidelity.rescore(alignment, fake, known),
+                            exports)
+    assert (exports.ended, exports.failures) == (1, [])
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0]["src_ids"] == " ".join(map(str, fake_aligned.links[0].src + fake_aligned.links[1].src))
     assert rows[0]["label"] and all(row["label"] for row in rows)
     assert db.load(doc).scored
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict:
+    """The download buttons' deferred callables by file name, as the page last registered them
+    (Streamlit runs one when its button is clicked, in a thread of its own)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    registered = {}
+    add_deferred = MediaFileManager.add_deferred
+
+    def record(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        registered[file_name] = (data_callable, mimetype)
+        return add_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return registered
+
+
+def test_the_sidebar_offers_the_files_of_the_output_layers_table(db_path: Path, fake_aligned, downloads) -> None:
+    at, db, doc = open_stored(db_path, fake_aligned)
+    db.reject(doc, 1, "number", "say how many", who="tester")
+    stem = SEED.stem
+    assert [b.label for b in at.sidebar.get("download_button")] == ["CSV", "TMX", "XLSX", "HTML report"]
+    assert sorted(downloads) == sorted(f"{stem}{suffix}" for suffix in (".csv", ".tmx", ".xlsx", ".html"))
+    reviewed = db.load(doc)
+    for name, (make, media_type) in downloads.items():
+        assert media_type == formats.format_of(name).media_type
+        if not name.endswith(".xlsx"):  # a workbook stamps the time it was made
+            assert make() == formats.encoded(reviewed.alignment, name, reviewed.review)
+    assert f"<h1>Fidelity report: <bdi>{stem}</bdi></h1>" in downloads[f"{stem}.html"][0]().decode("utf-8")
+
+
+def test_the_device_comes_from_the_arguments_or_the_environment(monkeypatch) -> None:
+    import workbench.ui.app as app
+
+    monkeypatch.delenv("WORKBENCH_DEVICE", raising=False)
+    assert app.settings([]).device == "auto"
+    monkeypatch.setenv("WORKBENCH_DEVICE", "cpu")
+    assert app.settings([]).device == "cpu"
+    assert app.settings(["--device", "cuda"]).device == "cuda"  # the command line wins
+
+
+def test_the_model_the_app_loads_runs_on_the_device_it_was_given(db_path: Path, fake_aligned,
+                                                                 monkeypatch) -> None:
+    """To score edits (the model's process), to align a seed or an upload (the pipeline) and to
+    re-align around pinned links (the encoder the app loads)."""
+    from workbench import embed, pipeline
+
+    monkeypatch.setenv("WORKBENCH_DEVICE", "cpu")
+    processes, runs, encoders = [], [], []
+
+    class RecordedModel:
+        def __init__(self, model, device="auto"):
+            processes.append((model, device))
+
+        def ready(self) -> bool:
+            return True
+
+    def run(path, translation=None, options=None, **kwargs):
+        runs.append(options)
+        return fake_aligned
+
+    def load_encoder(model=None, device="auto"):
+        encoders.append((model, device))
+        return seed_encoder()
+
+    monkeypatch.setattr(scorer, "ModelProcess", RecordedModel)
+    monkeypatch.setattr(pipeline, "run", run)
+    monkeypatch.setattr(embed, "load_encoder", load_encoder)
+    at = start()
+    assert processes == [(None, "cpu")]
+    at.button(key=SEED_BUTTON).click().run()
+    assert not at.exception and not at.error
+    assert [(options.model, options.device) for options in runs] == [(None, "cpu")]
+    at.button(key="realign").click().run()
+    assert not at.exception and not at.error and any("Re-aligned" in s.value for s in at.success)
+    assert encoders == [(None, "cpu")]
+
+
+@pytest.mark.parametrize("first", ["click", "export"], ids=["page rerun first", "export ends first"])
+def test_an_export_that_fails_is_a_one_line_message_on_the_page(db_path: Path, fake_aligned, downloads,
+                                                                 monkeypatch, first: str) -> None:
+    """The click reruns the page while the export runs in a thread of its own, which no
+    Streamlit command reaches: the page says why it failed, in whichever order the two end.
+    Here the model fails to load after the page was drawn (it was still loading), so the
+    edit the export must score cannot be."""
+    import workbench.ui.app as app
+    from workbench.errors import InputError
+
+    missing = "Model 'nope' was not found locally and could not be downloaded."
+
+    class ModelThatFails:
+        def __init__(self, model, device="auto"):
+            pass
+
+        def ready(self) -> bool:
+            return False  # still loading when the page is drawn ...
+
+        def rescore(self, alignment, known):
+            raise InputError(missing)  # ... and failed by the time the export needs it
+
+    monkeypatch.setattr(scorer, "ModelProcess", ModelThatFails)
+    streamlit.cache_resource.clear()
+    at, db, doc = open_stored(db_path, fake_aligned)
+    at.button(key=f"merge-next-{key(db.load(doc).states[0])}").click().run()
+    assert not at.exception and not at.error and not db.load(doc).scored
+    make, _ = downloads[f"{SEED.stem}.csv"]
+
+    def export() -> None:
+        with pytest.raises(InputError):  # Streamlit's own handler: "Failed to generate file for download"
+            make()
+
+    if first == "export":
+        export()
+        at.download_button(key="export-csv").click().run()
+    else:
+        at.download_button(key="export-csv").click().run()
+        assert not at.exception and not at.error  # the export has not ended: the page watches for its end
+        assert app.exporting(at.session_state["exports"])
+        export()
+        at.run()  # what the page's watch does once the export has ended
+    assert not at.exception
+    assert [e.value.replace("\\", "") for e in at.error] == [f"Could not make {SEED.stem}.csv: {missing}"]
+    assert not app.exporting(at.session_state["exports"])
+    at.run()
+    assert not at.error  # said once
 
 
 def test_bad_uploads_are_reported_not_raised(db_path: Path) -> None:
@@ -421,6 +551,53 @@ def test_a_database_damaged_under_the_running_app_is_a_message(db_path: Path, fa
     assert not at.exception
     errors = [e.value.replace("\\", "") for e in at.error]
     assert errors and all("is not a workbench review database, or is damaged" in e for e in errors)
+
+
+def read_only(monkeypatch) -> None:
+    """The database found read-only, as a file and folder this process may not write are (as
+    root, the permission bits would not do it)."""
+    from workbench.review import store
+
+    monkeypatch.setattr(store, "_cannot_write", lambda path: True)
+    streamlit.cache_resource.clear()  # the server (re)started: it opens the database afresh
+
+
+def banner(at: AppTest) -> list[str]:
+    return [w.value.replace("\\", "") for w in at.warning if "read-only" in w.value]
+
+
+def test_a_read_only_database_says_so_on_every_page_and_refuses_edits(db_path: Path, fake_aligned,
+                                                                       monkeypatch) -> None:
+    db = Store(db_path)
+    text = SEED.read_text(encoding="utf-8")
+    doc = db.save(fake_aligned, name=SEED.name, key=content_key(text), source_text=text, who="tester")
+    assert not banner(start())  # a writable one has no banner
+    read_only(monkeypatch)
+    at = start()
+    [line] = banner(at)
+    assert line.startswith(f"The review database {db_path} is read-only: browse and export it; edits are refused.")
+    assert "older workbench" not in line
+    at.button(key=f"open-{doc}").click().run()
+    assert banner(at) == [line]
+    at.button(key=f"confirm-{key(db.load(doc).states[0])}").click().run()
+    assert not at.exception and banner(at) == [line]
+    assert [e.value for e in at.error if "is read-only" in e.value]
+    assert db.load(doc).states[0].status == "unreviewed"
+
+
+def test_a_read_only_database_from_an_older_workbench_is_shown_upgraded(db_path: Path, monkeypatch) -> None:
+    db_path.parent.mkdir(parents=True)
+    db_path.write_bytes((ROOT / "tests" / "fixtures" / "review-d324c23.sqlite").read_bytes())
+    before = db_path.read_bytes()
+    read_only(monkeypatch)
+    at = start()
+    [line] = banner(at)
+    assert "written by an older workbench" in line and "the file is left as it was" in line
+    assert at.button(key="open-1") and at.button(key="open-3")
+    at.button(key="open-1").click().run()
+    assert not at.exception and not at.error
+    assert "confirmed by alice" in page_html(at) and metric(at, "Reviewed") == "2 / 4"
+    assert db_path.read_bytes() == before
 
 
 # ---------------------------------------------------------------- the HTML pieces (no Streamlit)

@@ -269,6 +269,32 @@ def test_export_of_an_unknown_document_is_one_line_exit_2(tmp_path):
     assert not out.exists()
 
 
+def test_export_writes_any_format_by_its_suffix_and_refuses_an_unknown_one_before_loading(tmp_path, monkeypatch,
+                                                                                          capsys):
+    """In this process: the stored document is scored (a review decision needs no rescoring),
+    so no model loads; one with an edit to score would load it, so the suffix is checked first."""
+    from seed_000 import align_seed
+
+    from workbench.output import formats
+    from workbench.review.store import Store
+
+    db = Store(tmp_path / "review.sqlite")
+    doc = db.save(align_seed(), name="seed000", key="seed000", source_text="-", who="tester")
+    db.reject(doc, 1, "number", "say how many", who="tester")
+    for suffix in (".csv", ".md"):
+        out = tmp_path / f"reviewed{suffix}"
+        assert cli.main(["export", "seed000", "--db", str(db.path), "--out", str(out)]) == 0
+        assert out.read_bytes() == formats.encoded(db.load(doc).alignment, out.name, db.load(doc).review)
+        assert capsys.readouterr().out == f"wrote {out}\n"
+    assert "Review: " in (tmp_path / "reviewed.md").read_text(encoding="utf-8")  # the report has the review
+    db.merge(doc, 2, "next", who="tester")  # now exporting it needs the model: the suffix is refused first
+    assert cli.main(["export", "seed000", "--db", str(db.path), "--out", str(tmp_path / "reviewed.pdf")]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line == ("error: Cannot write reviewed.pdf: unknown extension; use one of "
+                    ".csv, .jsonl, .tmx, .xlsx, .html, .json, .md.")
+    assert not (tmp_path / "reviewed.pdf").exists()
+
+
 def test_a_bad_argument_is_a_usage_error_exit_2(tmp_path):
     result = workbench("align", SEED, "--split", "words", "--out", tmp_path / "out.csv")
     assert result.returncode == 2
@@ -329,6 +355,22 @@ def test_ui_runs_the_app_file_under_streamlit(tmp_path, monkeypatch, capsys, hos
     assert options["--server.maxUploadSize"] == str(MAX_UPLOAD_MB) == "5"  # the server refuses more
     assert env["WORKBENCH_DB"] == str((tmp_path / "review.sqlite").resolve())
     assert f"review workbench at {url} " in capsys.readouterr().out
+
+
+def test_ui_takes_the_device_the_app_runs_the_model_on(tmp_path, monkeypatch, capsys):
+    started = []
+    monkeypatch.setattr(cli.subprocess, "call", lambda command, env: started.append(env) or 0)
+    monkeypatch.delenv("WORKBENCH_DEVICE", raising=False)
+    for given, device in (([], "auto"), (["--device", "cpu"], "cpu"), (["--device", "cuda"], "cuda")):
+        assert cli.main(["ui", "--db", str(tmp_path / "review.sqlite"), *given]) == 0
+        assert started.pop()["WORKBENCH_DEVICE"] == device
+    monkeypatch.setenv("WORKBENCH_DEVICE", "cpu")  # as WORKBENCH_DB, when no --device is given
+    for given, device in (([], "cpu"), (["--device", "cuda"], "cuda")):
+        assert cli.main(["ui", "--db", str(tmp_path / "review.sqlite"), *given]) == 0
+        assert started.pop()["WORKBENCH_DEVICE"] == device
+    with pytest.raises(SystemExit) as exit:
+        cli.main(["ui", "--db", str(tmp_path / "review.sqlite"), "--device", "tpu"])
+    assert exit.value.code == 2 and "invalid choice: 'tpu'" in capsys.readouterr().err and not started
 
 
 def unusable_databases(tmp_path: Path) -> list[tuple[str, Path]]:

@@ -22,7 +22,7 @@ from workbench.errors import InputError
 from workbench.fidelity import summarise
 from workbench.model import Alignment, DocumentFidelity, Link, LinkFidelity, Segment, scored
 from workbench.options import Options
-from workbench.output import export, files, report_files
+from workbench.output import export, files, formats, report_files
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_e5fe0829ebe86db2.txt"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -283,6 +283,42 @@ def test_unknown_extension_names_the_supported_ones(tmp_path):
         export.write(seed_alignment(), tmp_path / "seed.docx")
     assert all(suffix in str(error.value) for suffix in FORMATS)
     assert not (tmp_path / "seed.docx").exists()
+
+
+def contents(path: Path) -> object:
+    """What a file holds: its bytes, or for a workbook (which stamps the time it was made) its cells."""
+    if path.suffix.lower() != ".xlsx":
+        return path.read_bytes()
+    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in load_workbook(path)}
+
+
+def test_one_table_picks_every_file_a_reviewed_document_is_written_as(tmp_path):
+    """`formats`: the CLI's export and the app's download buttons name a file, and its suffix,
+    in any case, picks the table of links or the report, with the review in either."""
+    alignment = seed_alignment()
+    assert formats.SUFFIXES == (*FORMATS, ".html", ".json", ".md")
+    assert formats.LINK_SUFFIXES == FORMATS and formats.REPORT_SUFFIXES == (".html", ".json", ".md")
+    for suffix in formats.SUFFIXES:
+        path = formats.write(alignment, tmp_path / f"Seed{suffix.upper()}", REVIEW)
+        family = report_files if suffix in formats.REPORT_SUFFIXES else export
+        made = family.write(alignment, tmp_path / "by-family" / f"Seed{suffix.upper()}", REVIEW)
+        assert contents(path) == contents(made)
+        if suffix != ".xlsx":  # a workbook stamps the time it was made
+            assert path.read_bytes() == formats.encoded(alignment, path.name, REVIEW)
+    assert "names differ" in (tmp_path / "Seed.MD").read_text(encoding="utf-8")  # the review is in the report
+    assert formats.format_of("a.tmx").media_type == "application/x-tmx+xml"
+    assert formats.format_of("a.html").label == "HTML report"
+    # each family makes exactly the suffixes the table gives it
+    assert formats.LINK_SUFFIXES == tuple(export._WRITERS)
+    assert formats.REPORT_SUFFIXES == tuple(report_files._RENDERERS)
+
+
+def test_an_unknown_suffix_names_every_supported_one_and_writes_nothing(tmp_path):
+    with pytest.raises(InputError) as error:
+        formats.write(seed_alignment(), tmp_path / "seed.docx")
+    assert str(error.value) == ("Cannot write seed.docx: unknown extension; use one of "
+                                ".csv, .jsonl, .tmx, .xlsx, .html, .json, .md.")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_missing_folder_is_created(tmp_path):

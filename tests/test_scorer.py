@@ -16,14 +16,14 @@ from workbench.model import Link, ScoredAlignment
 from workbench.ui.scorer import ModelProcess
 
 
-def fake_model(model: str | None):
+def fake_model(model: str | None, device: str):
     """The model of the child in these tests: the fake encoder, its states read by the detector
     (as conftest has it in the tests' own process)."""
     evidence.detector_encoder = lambda given: given
     return seed_encoder()
 
 
-def no_model(model: str | None):
+def no_model(model: str | None, device: str):
     raise InputError(f"Model {model!r} was not found locally and could not be downloaded.")
 
 

@@ -14,6 +14,7 @@ import os
 import shutil
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -218,10 +219,11 @@ def test_someone_elses_database_is_refused_and_left_alone(tmp_path: Path) -> Non
     conn.execute("INSERT INTO photos (file) VALUES ('cat.jpg')")
     conn.commit()
     conn.close()
-    with pytest.raises(StoreError) as error:
-        Store(path)
-    assert "is not a workbench review database" in one_line_naming(error, path)
-    assert "no documents table" in str(error.value)
+    for read_only in (False, True):  # read-only: refused while upgrading its copy in memory
+        with pytest.raises(StoreError) as error:
+            Store(path, read_only=read_only)
+        assert "is not a workbench review database" in one_line_naming(error, path)
+        assert "no documents table" in str(error.value)
     assert rows(path) == {"photos": [(1, "cat.jpg")]} and user_version(path) == 0
 
 
@@ -312,7 +314,7 @@ def test_a_full_disk_is_one_clear_error_and_loses_nothing(tiny, monkeypatch) -> 
 
 
 def assert_reads_and_refuses_writes(db: Store, doc: int, expected: list[LinkState]) -> None:
-    assert db.read_only
+    assert db.read_only and not db.upgraded_in_memory  # current: read from the file itself
     assert [d.id for d in db.documents()] == [doc] and db.load(doc).states == expected
     assert db.replay(doc) == expected and [a.type for a in db.history(doc)] == ["create", "confirm", "merge"]
     writes = [lambda: db.confirm(doc, 1, who="bob"), lambda: db.merge(doc, 0, "next", who="bob"),
@@ -338,11 +340,55 @@ def test_a_database_opened_read_only_is_read_and_never_written(tiny) -> None:
     assert digest(db.path) == before
 
 
-def test_a_read_only_database_that_needs_upgrading_says_so(release_db: Path) -> None:
-    with pytest.raises(StoreError) as error:
-        Store(release_db, read_only=True)
-    assert "was written by an older workbench (schema 0) and must be upgraded" in one_line_naming(error, release_db)
-    assert user_version(release_db) == 0
+def assert_the_release_db_is_served_upgraded_in_memory(db: Store, path: Path) -> None:
+    """What a read-only release database shows: all of it, as the writable test above reads it
+    once upgraded, and no write."""
+    assert db.read_only and db.upgraded_in_memory
+    assert [(d.id, d.name, d.links, d.confirmed, d.rejected) for d in db.documents()] == [
+        (3, "council bilingual", 3, 0, 0), (1, "council.en + council.fr", 4, 1, 1)]
+    reviewed = db.load(1)
+    assert reviewed.scored and reviewed.alignment.summary.verdict == db.documents()[1].verdict
+    assert reviewed.translation_text.startswith("Le conseil") and reviewed.alignment.signature
+    assert (reviewed.states[1].status, reviewed.states[1].comment) == ("rejected", "douze, pas 12 — <check>")
+    assert [a.type for a in db.history(1)] == ["create", "confirm", "reject", "merge", "undo", "pin"]
+    assert db.replay(1) == reviewed.states
+    for write in (lambda: db.confirm(1, 0, who="bob"), lambda: db.undo(3, who="bob"), lambda: db.delete(3),
+                  lambda: save(db, name="another")):
+        with pytest.raises(StoreError) as error:
+            write()
+        assert "is read-only" in one_line_naming(error, path)
+    # its never-scored merge is scored to be viewed and exported, and nothing is kept
+    assert not db.load(3).scored
+    assert db.rescore(3, lambda alignment, known: fidelity.rescore(alignment, FakeEncoder(), known)).scored
+    assert not db.load(3).scored
+
+
+def test_a_read_only_database_that_needs_upgrading_is_served_from_an_upgraded_copy_in_memory(release_db: Path) -> None:
+    """Opened read-only (mode=ro, as root the only way to get it): the file is copied into memory,
+    the copy upgraded and served read-only; the file is left exactly as it was."""
+    before = digest(release_db)
+    db = Store(release_db, read_only=True)
+    assert_the_release_db_is_served_upgraded_in_memory(db, release_db)
+    # two threads read the copy at once (the app's reruns and downloads do)
+    with ThreadPoolExecutor(2) as pool:
+        assert list(pool.map(lambda doc: db.load(doc).states, (1, 3))) == [db.load(1).states, db.load(3).states]
+    assert digest(release_db) == before and user_version(release_db) == 0
+    assert sorted(p.name for p in release_db.parent.iterdir()) == [release_db.name]  # no journal beside it
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes whatever the permission bits say; the test above "
+                                              "covers the read-only connection")
+def test_a_read_only_file_from_an_older_workbench_in_a_read_only_folder_is_served_upgraded(release_db: Path) -> None:
+    before = digest(release_db)
+    folder = release_db.parent
+    release_db.chmod(0o444)
+    folder.chmod(0o555)
+    try:
+        assert_the_release_db_is_served_upgraded_in_memory(Store(release_db), release_db)
+    finally:
+        folder.chmod(0o755)
+        release_db.chmod(0o644)
+    assert digest(release_db) == before and user_version(release_db) == 0
 
 
 def test_a_missing_database_opened_read_only_is_not_created(tmp_path: Path) -> None:

