@@ -90,13 +90,14 @@ class EmbeddingCache:
         folder (where the WAL's shared-memory file cannot be made), as an immutable file,
         which it is there: a WAL database is only written through a file beside it."""
         self.read_only = True
-        for self._opening in ("mode=ro", "immutable=1"):
+        for opening in ("mode=ro", "immutable=1"):
+            self._opening = opening
             try:
                 with closing(self._connect()) as db:
                     db.execute("SELECT 1 FROM embeddings LIMIT 1").fetchall()
                 return
             except sqlite3.OperationalError as error:
-                if _code(error) != sqlite3.SQLITE_CANTOPEN or self._opening == "immutable=1":
+                if _code(error) != sqlite3.SQLITE_CANTOPEN or opening == "immutable=1":
                     raise
 
     def _connect(self) -> sqlite3.Connection:
