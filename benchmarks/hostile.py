@@ -6,8 +6,8 @@ normal document of the same size through the same command.
 Each case is one workbench command in a new process with an empty vector cache (`timed`,
 shared with benchmarks.speed, gives wall seconds and the child's peak RSS). Its outcome is
 "ok" (exit 0), "refused" (exit 2 with one line on stderr, no traceback) or "FAILED" (anything
-else). Cases that stop before the model (segment, report, score on refused input) run at
---size-mb; the cases that reach the encoder (align) at --align-size-mb, beside a normal
+else). Sizes are of the input's bytes on disk. Cases that stop before the model (segment,
+report, score on refused input) run at --size-mb; the cases that reach the encoder (align) at --align-size-mb, beside a normal
 document of that size (the Quran's verses in English and French, npm quran-json), since
 encoding is what a normal document of that size spends its time on. The goal (issue #12):
 every case within 3x the normal document's time through the same command, under 2 GB.
@@ -101,22 +101,20 @@ def _export(folder: Path, rows: int, text: Callable[[int], tuple[str, str]], suf
     return [str(path), "--out", str(folder / "report.html")]
 
 
-def _quran_rows(size: int) -> tuple[int, Callable[[int], tuple[str, str]]]:
-    en, fr = verses(6236)
-    src, tgt = en.read_text(encoding="utf-8").splitlines(), fr.read_text(encoding="utf-8").splitlines()
-    rows = max(1, size // 260)
-    return rows, lambda k: (src[k % len(src)] + f" ({k})", tgt[k % len(tgt)] + f" ({k})")
-
-
-def _normal_export(folder: Path, size: int) -> list[str]:
-    rows, text = _quran_rows(size)
-    return _export(folder, rows, text, ".csv")
-
-
-def _edited_export(suffix: str, edit: Callable[[str], str]) -> Callable[[Path, int], list[str]]:
+def _quran_export(suffix: str, edit: Callable[[str], str] = lambda t: t) -> Callable[[Path, int], list[str]]:
+    """A scored export of the Quran's verses, edited by `edit`, of `size` bytes on disk: written
+    once at a guess of rows, then again at the rows that make `size` (a row's bytes depend on
+    the format: a JSONL row repeats every key)."""
     def make(folder: Path, size: int) -> list[str]:
-        rows, text = _quran_rows(size)
-        return _export(folder, rows, text, suffix, edit)
+        en, fr = verses(6236)
+        src, tgt = en.read_text(encoding="utf-8").splitlines(), fr.read_text(encoding="utf-8").splitlines()
+
+        def text(k: int) -> tuple[str, str]:
+            return src[k % len(src)] + f" ({k})", tgt[k % len(tgt)] + f" ({k})"
+
+        guess = max(1, size // 260)
+        written = Path(_export(folder, guess, text, suffix, edit)[0]).stat().st_size
+        return _export(folder, max(1, round(guess * size / written)), text, suffix, edit)
     return make
 
 
@@ -196,12 +194,12 @@ CASES = [
     _file_case("cp1256", "Arabic in Windows-1256, one language", lambda size: _repeat(ARABIC + "\n", size).encode("cp1256")),
     _file_case("empty-lines", "nothing but newlines", lambda size: b"\n" * size),
     _file_case("one-line", "one 5 MB line of English, one language", lambda size: _repeat("The state shall not fall. ", size).encode()),
-    Case("normal-report", "a normal scored export (Quran verses)", "report", _normal_export),
+    Case("normal-report", "a normal scored export (Quran verses)", "report", _quran_export(".csv")),
     Case("huge-cell", "a CSV cell of the whole size", "report", _huge_cell),
-    Case("nan-fidelity", "a CSV with fidelity = nan", "report", _edited_export(".csv", _first_fidelity("nan"))),
-    Case("inf-fidelity", "a CSV with fidelity = inf", "report", _edited_export(".csv", _first_fidelity("inf"))),
-    Case("negative-fidelity", "a CSV with fidelity = -3", "report", _edited_export(".csv", _first_fidelity("-3"))),
-    Case("surrogate", "a JSONL row with a lone surrogate", "report", _edited_export(".jsonl", _jsonl_edit)),
+    Case("nan-fidelity", "a CSV with fidelity = nan", "report", _quran_export(".csv", _first_fidelity("nan"))),
+    Case("inf-fidelity", "a CSV with fidelity = inf", "report", _quran_export(".csv", _first_fidelity("inf"))),
+    Case("negative-fidelity", "a CSV with fidelity = -3", "report", _quran_export(".csv", _first_fidelity("-3"))),
+    Case("surrogate", "a JSONL row with a lone surrogate", "report", _quran_export(".jsonl", _jsonl_edit)),
     Case("nested-json", "a JSONL line of nested brackets", "report", _nested_jsonl),
     Case("long-pair", "a pairs CSV with one cell of the whole size", "score", _pairs),
     Case("normal-align", "a normal document (Quran verses, one a line)", "align", _normal_document),

@@ -1,13 +1,19 @@
 """The vector cache (workbench.embed.cache): capped with least-recently-used eviction, and
 damage (a bad entry, a file that is no database, a cache from before the cap) costs a
-recomputation, never an error."""
+recomputation, never an error. Reading writes nothing, so a read-only cache serves reads."""
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 import sqlite3
+import subprocess
+import sys
 from contextlib import closing
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from workbench.embed.cache import EmbeddingCache
 
@@ -65,3 +71,56 @@ def test_a_cache_from_before_the_cap_is_read_and_capped(tmp_path):
     assert np.array_equal(cache.get("m", ["a"], DIMENSION)["a"], old["a"])
     cache.put("m", vectors(["b"]))
     assert cache.count("m") == 2
+
+
+def test_reading_writes_nothing(tmp_path):
+    """When each entry was last used is kept in memory and written with the next put: a run
+    that only reads leaves the file as it was."""
+    path = tmp_path / "cache.sqlite"
+    cache = EmbeddingCache(path)
+    cache.put("m", vectors(["a", "b"]))
+    before = path.stat().st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest()
+    for _ in range(3):
+        assert len(cache.get("m", ["a", "b", "c"], DIMENSION)) == 2
+    assert EmbeddingCache(path).get("m", ["a"], DIMENSION)
+    assert (path.stat().st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest()) == before
+
+
+def test_reads_count_for_eviction_once_written(tmp_path):
+    """A read's time reaches the file with the next put, before that put evicts anything."""
+    path = tmp_path / "cache.sqlite"
+    cache = EmbeddingCache(path)
+    cache.put("m", vectors(["old", "older"]))
+    cache.get("m", ["old"], DIMENSION)
+    cache.put("m", vectors(["new"]))
+    with closing(sqlite3.connect(path)) as db:
+        used = dict(db.execute("SELECT key, used FROM embeddings"))
+    assert used["older"] < used["old"] <= used["new"]
+
+
+READER = """
+import sys
+from pathlib import Path
+import numpy as np
+from workbench.embed.cache import EmbeddingCache
+cache = EmbeddingCache(Path(sys.argv[1]))
+found = cache.get("m", ["a", "b"], 384)
+cache.put("m", {"c": np.ones(384, np.float32)})  # cannot be stored: kept nowhere, no error
+print(sorted(found), cache.count("m"))
+"""
+
+
+@pytest.mark.parametrize("read_only", ["folder", "file"])
+def test_a_read_only_cache_is_read(tmp_path, read_only):
+    """A cache on a read-only mount (the folder, or only the file: a bind mount in a user
+    namespace, since file permissions do not stop root) serves what it holds."""
+    if shutil.which("unshare") is None or subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode:
+        pytest.skip("no user namespaces here to mount a cache read-only")
+    path = tmp_path / "cache.sqlite"
+    EmbeddingCache(path).put("m", vectors(["a"]))
+    mounted = tmp_path if read_only == "folder" else path
+    script = 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && exec "$2" -c "$3" "$4"'
+    result = subprocess.run(["unshare", "-rm", "sh", "-c", script, "-", str(mounted), sys.executable, READER, str(path)],
+                            capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["['a']", "1"]

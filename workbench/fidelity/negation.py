@@ -17,6 +17,7 @@ import re
 from functools import cache
 
 from workbench.languages import profile
+from workbench.text.segment import normalise
 
 
 @cache
@@ -30,11 +31,14 @@ def _patterns(lang: str) -> tuple[re.Pattern[str], re.Pattern[str] | None] | Non
 
 
 def negated(text: str, lang: str) -> bool | None:
-    """Whether `text` holds a sentential negation; None for a language without rules."""
+    """Whether `text` holds a sentential negation; None for a language without rules. Read in
+    its compared form (workbench.text.segment.normalise): a mark inside a word, such as the
+    shadda of لمّا ("whereas"), is no word break after لم ("did not")."""
     patterns = _patterns(lang)
     if patterns is None:
         return None
     markers, idioms = patterns
+    text = normalise(text, lang)
     if idioms is not None:
         text = idioms.sub(" ", text)
     return markers.search(text) is not None
