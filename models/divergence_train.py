@@ -54,6 +54,7 @@ CORPUS = ROOT / "data" / "divergence" / "pairs.jsonl"
 SEED = 20261130
 DETECTOR_INPUT = "raw-cosine-hedges"  # names the input features in the examples cache: change it when they change
 HEDGE_PAIR_SHARE = 0.08  # fine divergences that are a hedge on one side and an assertion on the other
+UPPER_LR = 1e-4  # the pre-trained upper layers move ten times slower than the new heads
 ALIGNED_MIN = 0.2  # centred word similarity from which a mutual best match projects a tag
 # Hedges and assertions, which a news translation turns into each other ("purportedly" / "در واقع",
 # "in fact"): one inserted on one side, or a hedge on one side and an assertion on the other.
@@ -350,7 +351,31 @@ def _tags(x: PairInput, src: str, tgt: str, side: str, edit: Edit, aligned: np.n
     return tags
 
 
-def train(examples, epochs: int, seed: int):
+def upper_net():
+    """The "upper" reader: the default encoder's layers after STATE_LAYER, with their
+    pre-trained weights; the new inputs (features, side) start at zero, so the layers first
+    see the word states they were trained on."""
+    import torch
+    from safetensors.torch import load_file
+
+    from workbench.embed.build import ensure_default_model
+
+    folder = ensure_default_model()
+    weights = load_file(folder / "model.safetensors")
+    total = json.loads((folder / "config.json").read_text())["num_hidden_layers"]
+    net = build_net(reader="upper", layers=total - STATE_LAYER, heads=12)
+    for k, layer in enumerate(net.upper):
+        prefix = f"encoder.layer.{STATE_LAYER + k}."
+        layer.load_state_dict({name[len(prefix):]: tensor.float() for name, tensor in weights.items()
+                               if name.startswith(prefix)})
+    with torch.no_grad():
+        for module in (net.feature, net.side):
+            for parameter in module.parameters():
+                parameter.zero_()
+    return net
+
+
+def train(examples, epochs: int, seed: int, reader: str = "small"):
     import torch
 
     torch.manual_seed(seed)
@@ -363,10 +388,19 @@ def train(examples, epochs: int, seed: int):
     for k, (_, _, g, _) in enumerate(examples):
         by_group[g].append(k)
     train_groups = [g for g in groups if g not in held]
-    net = build_net(dimension=examples[0][0].vectors.shape[1])
-    optimiser = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=0.01)
+    if reader == "upper":
+        net = upper_net()
+        pretrained = [p for name, p in net.named_parameters() if name.startswith("upper.")]
+        fresh = [p for name, p in net.named_parameters() if not name.startswith("upper.")]
+        groups_ = [{"params": pretrained, "lr": UPPER_LR}, {"params": fresh, "lr": 1e-3}]
+        max_lr = [UPPER_LR, 1e-3]
+    else:
+        net = build_net(dimension=examples[0][0].vectors.shape[1])
+        groups_ = [{"params": list(net.parameters()), "lr": 1e-3}]
+        max_lr = 1e-3
+    optimiser = torch.optim.AdamW(groups_, weight_decay=0.01)
     steps = epochs * (len(train_groups) // 16 + 1)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=1e-3, total_steps=steps)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=max_lr, total_steps=steps)
     for epoch in range(epochs):
         net.train()
         rng.shuffle(train_groups)
@@ -380,6 +414,8 @@ def train(examples, epochs: int, seed: int):
             optimiser.step()
             schedule.step()
             total += float(loss.detach())
+            if at // 16 % 25 == 0:
+                print(f"  step {at // 16} of {len(train_groups) // 16 + 1}: loss {float(loss.detach()):.3f}", flush=True)
         print(f"epoch {epoch + 1}: train loss {total / (len(train_groups) / 16):.3f}; held out: {_held_out(net, examples, held)}", flush=True)
     return net
 
@@ -436,6 +472,8 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=4000)
     parser.add_argument("--epochs", type=int, default=14)
     parser.add_argument("--out", type=Path, default=WEIGHTS)
+    parser.add_argument("--reader", choices=("small", "upper"), default="small",
+                        help="small: two layers from scratch; upper: the encoder's own upper layers, fine-tuned")
     args = parser.parse_args()
     rng = random.Random(SEED)
     pairs = load_pairs(args.pairs, rng)
@@ -446,7 +484,7 @@ def main() -> None:
         examples = build_examples(pairs, rng)
         cached.write_bytes(pickle.dumps(examples))
     print(f"{len(examples)} examples from {len(pairs)} pairs", flush=True)
-    net = train(examples, args.epochs, SEED)
+    net = train(examples, args.epochs, SEED, args.reader)
     import hashlib
 
     import torch

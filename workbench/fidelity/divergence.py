@@ -160,33 +160,86 @@ def _side_features(text: str, words: Sequence[tuple[int, int]], centred: np.ndar
     return features
 
 
-def build_net(dimension: int = 384, width: int = 128, layers: int = 2, heads: int = 4):
-    """The detector's network (torch is imported here: the rest of the package does not need it)."""
+def build_net(dimension: int = 384, width: int = 128, layers: int = 2, heads: int = 4, reader: str = "small",
+              intermediate: int = 1536):
+    """The detector's network (torch is imported here: the rest of the package does not need it).
+
+    reader "small": two self-attention layers of `width`, trained from scratch. reader
+    "upper": the encoder's own upper layers (`layers` BERT layers of `dimension`, `heads`
+    heads, `intermediate` wide, after STATE_LAYER), initialised from the pre-trained weights
+    by the training script and fine-tuned to read both sides together (the split design of
+    DeFormer, Cao et al. 2020: the lower layers read each sentence alone, as the workbench
+    already does; the upper layers read the pair)."""
     import torch
     from torch import nn
+
+    class BertLayer(nn.Module):
+        """One post-norm BERT layer, its parameters named as transformers' BertLayer's."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.heads = heads
+            self.attention = nn.Module()
+            self.attention.self = nn.Module()
+            for name in ("query", "key", "value"):
+                setattr(self.attention.self, name, nn.Linear(dimension, dimension))
+            self.attention.output = nn.Module()
+            self.attention.output.dense = nn.Linear(dimension, dimension)
+            self.attention.output.LayerNorm = nn.LayerNorm(dimension, eps=1e-12)
+            self.intermediate = nn.Module()
+            self.intermediate.dense = nn.Linear(dimension, intermediate)
+            self.output = nn.Module()
+            self.output.dense = nn.Linear(intermediate, dimension)
+            self.output.LayerNorm = nn.LayerNorm(dimension, eps=1e-12)
+            self.dropout = nn.Dropout(0.1)
+
+        def forward(self, x, keep):
+            b, n, d = x.shape
+            own = self.attention.self
+
+            def split(t):
+                return t.view(b, n, self.heads, d // self.heads).transpose(1, 2)
+            read = nn.functional.scaled_dot_product_attention(
+                split(own.query(x)), split(own.key(x)), split(own.value(x)), attn_mask=keep[:, None, None, :],
+                dropout_p=0.1 if self.training else 0.0)
+            read = read.transpose(1, 2).reshape(b, n, d)
+            x = self.attention.output.LayerNorm(x + self.dropout(self.attention.output.dense(read)))
+            inner = nn.functional.gelu(self.intermediate.dense(x))
+            return self.output.LayerNorm(x + self.dropout(self.output.dense(inner)))
 
     class DivergenceNet(nn.Module):
         """Word states and features of both sides, read together; a logit per word and per pair."""
 
         def __init__(self) -> None:
             super().__init__()
-            self.config = {"dimension": dimension, "width": width, "layers": layers, "heads": heads}
-            self.word = nn.Sequential(nn.Dropout(0.1), nn.Linear(dimension, width))
-            self.feature = nn.Linear(len(WORD_FEATURES), width)
-            self.side = nn.Embedding(2, width)
-            self.pair = nn.Linear(len(PAIR_FEATURES), width)
-            layer = nn.TransformerEncoderLayer(width, heads, 2 * width, dropout=0.1, batch_first=True)
-            self.reader = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
-            self.tag = nn.Linear(width, 1)
-            self.judge = nn.Sequential(nn.Linear(width + 4 + len(PAIR_FEATURES), 64), nn.ReLU(), nn.Linear(64, 1))
+            self.config = {"dimension": dimension, "width": width, "layers": layers, "heads": heads,
+                           "reader": reader, "intermediate": intermediate}
+            size = dimension if reader == "upper" else width
+            self.word = nn.Sequential(nn.Dropout(0.1), nn.Linear(dimension, width)) if reader == "small" else nn.Identity()
+            self.feature = nn.Linear(len(WORD_FEATURES), size)
+            self.side = nn.Embedding(2, size)
+            self.pair = nn.Linear(len(PAIR_FEATURES), size)
+            if reader == "upper":
+                self.upper = nn.ModuleList(BertLayer() for _ in range(layers))
+            else:
+                layer = nn.TransformerEncoderLayer(width, heads, 2 * width, dropout=0.1, batch_first=True)
+                self.reader = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+            self.tag = nn.Linear(size, 1)
+            self.judge = nn.Sequential(nn.Linear(size + 4 + len(PAIR_FEATURES), 64), nn.ReLU(), nn.Linear(64, 1))
 
         def forward(self, vectors, features, side, mask, pair):
             """vectors (B, L, D), features (B, L, F), side (B, L) 0/1, mask (B, L) True on words,
             pair (B, P) -> pair logits (B,), word logits (B, L)."""
             words = self.word(vectors) + self.feature(features) + self.side(side)
             head = self.pair(pair)[:, None]
-            states = self.reader(torch.cat([head, words], 1),
-                                 src_key_padding_mask=torch.cat([torch.zeros_like(mask[:, :1]), ~mask], 1))
+            joined = torch.cat([head, words], 1)
+            keep = torch.cat([torch.ones_like(mask[:, :1]), mask], 1)
+            if reader == "upper":
+                states = joined
+                for layer in self.upper:
+                    states = layer(states, keep)
+            else:
+                states = self.reader(joined, src_key_padding_mask=~keep)
             tags = self.tag(states[:, 1:]).squeeze(-1)
             probabilities = torch.sigmoid(tags) * mask
             pooled = []
