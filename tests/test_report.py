@@ -211,6 +211,11 @@ def test_batch_writes_a_report_per_document_and_a_summary(alignment: ScoredAlign
     targets = [a.get("href") for a in tree.xpath("//a") if a.get("href").endswith(".html")]
     assert targets == ["seed000.html", "mismatch%20%26%20co.html"]
     assert "mismatch &amp; co" in index.read_text(encoding="utf-8")
+    # a document judged not a translation says why, in the words of its evidence
+    refused = json.loads((index.parent / "mismatch & co.json").read_text(encoding="utf-8"))
+    assert any("the aligner links only" in note for note in refused["notes"])
+    assert not any("the aligner links only" in note
+                   for note in json.loads((index.parent / "seed000.json").read_text(encoding="utf-8"))["notes"])
     with pytest.raises(InputError, match="share the name"):
         report_files.write_batch([("a", alignment), ("a", other)], tmp_path / "again")
     with pytest.raises(InputError, match="plain file name"):
