@@ -38,9 +38,46 @@ ISSUE_MEANINGS = {
 }
 ISSUES = tuple(ISSUE_MEANINGS)
 STATUSES = ("unreviewed", "confirmed", "rejected")
-# MQM-style error categories a reviewer can give a rejected link
-CATEGORIES = ("mistranslation", "omission", "addition", "number", "name", "terminology",
-              "fluency", "other")
+# The reviewer's error typology: MQM Core (MQM 2.0, https://themqm.org/error-types-2/typology/),
+# its branches and the Accuracy subtypes a bilingual review meets most, each with what the
+# app calls it and its ITS 2.0 Localization Quality Issue type (the XLIFF export writes that;
+# https://www.w3.org/TR/its20/#lqissue-typevalues).
+MQM_CATEGORIES: dict[str, tuple[str, str]] = {
+    "accuracy/mistranslation": ("Accuracy: mistranslation", "mistranslation"),
+    "accuracy/mistranslation/number": ("Accuracy: mistranslation of a number", "numbers"),
+    "accuracy/mistranslation/entity": ("Accuracy: mistranslation of a name", "inconsistent-entities"),
+    "accuracy/omission": ("Accuracy: omission", "omission"),
+    "accuracy/addition": ("Accuracy: addition", "addition"),
+    "accuracy/untranslated": ("Accuracy: untranslated", "untranslated"),
+    "terminology": ("Terminology", "terminology"),
+    "linguistic-conventions": ("Linguistic conventions (fluency: grammar, spelling, punctuation)", "grammar"),
+    "style": ("Style", "style"),
+    "locale-conventions": ("Locale conventions (number, date, address formats)", "locale-violation"),
+    "audience-appropriateness": ("Audience appropriateness", "register"),
+    "design-and-markup": ("Design and markup", "markup"),
+    "other": ("Other", "other"),
+}
+CATEGORIES = tuple(MQM_CATEGORIES)
+# The categories of reviews made before MQM paths (schema 1), as the migration maps them.
+LEGACY_CATEGORIES = {"mistranslation": "accuracy/mistranslation", "omission": "accuracy/omission",
+                     "addition": "accuracy/addition", "number": "accuracy/mistranslation/number",
+                     "name": "accuracy/mistranslation/entity", "terminology": "terminology",
+                     "fluency": "linguistic-conventions", "other": "other"}
+SEVERITIES = ("minor", "major", "critical")
+# What the detector's marks suggest to the reviewer: the MQM category of each issue code and
+# of the labels that are marks of their own (a sentence with no counterpart).
+MARK_CATEGORIES = {
+    "meaning_shift": "accuracy/mistranslation",
+    "number_mismatch": "accuracy/mistranslation/number",
+    "name_mismatch": "accuracy/mistranslation/entity",
+    "negation_mismatch": "accuracy/mistranslation",
+    "untranslated": "accuracy/untranslated",
+    "length_ratio": "accuracy/mistranslation",
+    "low_similarity": "accuracy/mistranslation",
+    "omission": "accuracy/omission",
+    "addition": "accuracy/addition",
+}
+DECISIONS = ("accepted", "edited")  # what the reviewer did with a detector mark they kept
 METRICS = ("bleu", "chrf", "ter")  # the order of ReferenceScores' per-link triples
 
 Span = tuple[int, int]
@@ -239,16 +276,54 @@ class CorpusRow:
 
 
 @dataclass(frozen=True)
+class ReviewError:
+    """One error a reviewer recorded on a link, MQM-style: where, what, how bad, and why.
+
+    `category` is a key of MQM_CATEGORIES and `severity` one of SEVERITIES. `src_spans` /
+    `tgt_spans` are (start, end) character ranges, end exclusive, into the link's joined
+    source / target text (as LinkFidelity's); none on either side means the whole link.
+    `mark` names the detector's mark the error came from (an issue code, or "omission" /
+    "addition"), with `decision` saying whether the reviewer took it as suggested
+    ("accepted") or changed it ("edited"); both are empty for an error the reviewer found.
+    """
+
+    category: str
+    severity: str
+    src_spans: tuple[Span, ...] = ()
+    tgt_spans: tuple[Span, ...] = ()
+    comment: str = ""
+    mark: str = ""
+    decision: str = ""
+    who: str = ""
+    when: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "src_spans": [list(s) for s in self.src_spans],
+                "tgt_spans": [list(s) for s in self.tgt_spans]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ReviewError:
+        return cls(**{**data, "src_spans": _spans(data.get("src_spans", ())),
+                      "tgt_spans": _spans(data.get("tgt_spans", ()))})
+
+
+@dataclass(frozen=True)
 class LinkState:
-    """One link as the reviewer sees it: its segments, the aligner's similarity, pin and review."""
+    """One link as the reviewer sees it: its segments, the aligner's similarity, pin and review.
+
+    `status` is "confirmed" (a correct translation, no errors), "rejected" (one or more
+    `errors`) or "unreviewed". `dismissed` names the detector's marks the reviewer judged
+    wrong (issue codes, or "omission" / "addition"): with the errors' `mark` and `decision`
+    it is the record of how often the marks are right.
+    """
 
     src: tuple[int, ...]
     tgt: tuple[int, ...]
     similarity: float | None = None
     pinned: bool = False
     status: str = "unreviewed"
-    category: str = ""
-    comment: str = ""
+    errors: tuple[ReviewError, ...] = ()
+    dismissed: tuple[str, ...] = ()
     reviewed_by: str = ""
     reviewed_at: str = ""
 
@@ -264,11 +339,27 @@ class LinkState:
         return self.src == tuple(other.src) and self.tgt == tuple(other.tgt)
 
     def to_json(self) -> dict[str, Any]:
-        return {**dataclasses.asdict(self), "src": list(self.src), "tgt": list(self.tgt)}
+        return {**dataclasses.asdict(self), "src": list(self.src), "tgt": list(self.tgt),
+                "errors": [e.to_json() for e in self.errors], "dismissed": list(self.dismissed)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LinkState:
-        return cls(**{**data, "src": tuple(data["src"]), "tgt": tuple(data["tgt"])})
+        """A state from `to_json`, or from a record of schema 1 (an action written before
+        errors existed: its rejection's category and comment become one major error)."""
+        data = dict(data)
+        category, comment = data.pop("category", ""), data.pop("comment", "")
+        errors = tuple(ReviewError.from_json(e) for e in data.pop("errors", ()))
+        if not errors and data.get("status") == "rejected" and (category or comment):
+            errors = (legacy_error(category, comment, data.get("reviewed_by", ""), data.get("reviewed_at", "")),)
+        return cls(**{**data, "src": tuple(data["src"]), "tgt": tuple(data["tgt"]), "errors": errors,
+                      "dismissed": tuple(data.get("dismissed", ()))})
+
+
+def legacy_error(category: str, comment: str, who: str, when: str) -> ReviewError:
+    """The error a rejection made before severities existed stands for: its category mapped
+    onto MQM (LEGACY_CATEGORIES) and "major", the severity that means "this link is wrong"."""
+    return ReviewError(LEGACY_CATEGORIES.get(category, category if category in MQM_CATEGORIES else "other"),
+                       "major", comment=comment, who=who, when=when)
 
 
 def scored(alignment: Alignment, scores: Sequence[LinkFidelity], summary: DocumentFidelity) -> ScoredAlignment:
@@ -291,7 +382,8 @@ def review_counts(statuses: Iterable[str]) -> dict[str, int]:
 # ----------------------------------------------------------------------------- records
 
 Review = Mapping[int, Mapping[str, Any]]
-"""A review by link index: {"status", "category", "comment"} (any may be missing)."""
+"""A review by link index: {"status", "category", "comment", "errors"} (any may be missing);
+"errors" is a sequence of ReviewError, "category" and "comment" say them in one line each."""
 
 
 def link_records(alignment: Alignment, review: Review | None = None) -> list[dict[str, Any]]:
@@ -300,7 +392,8 @@ def link_records(alignment: Alignment, review: Review | None = None) -> list[dic
     Keys: link, src_ids, tgt_ids (lists of 0-based ids), kind, src_text, tgt_text,
     similarity (None for a link with an empty side); when scored, fidelity, label, issues
     (a list) and src_spans, tgt_spans (lists of [start, end]); with `review`, review_status,
-    review_category, review_comment ("" where a link has none); then src_lang, tgt_lang and
+    review_category, review_comment ("" where a link has none) and review_errors (a list of
+    ReviewError records, MQM: category, severity, spans, comment); then src_lang, tgt_lang and
     signature, so a record read on its own still says what it is and how it was made.
     """
     scores = alignment.scores if isinstance(alignment, ScoredAlignment) else None
@@ -327,6 +420,7 @@ def link_records(alignment: Alignment, review: Review | None = None) -> list[dic
             for key in ("status", "category", "comment"):
                 value = entry.get(key)
                 record[f"review_{key}"] = "" if value is None else str(value)
+            record["review_errors"] = [error.to_json() for error in entry.get("errors", ())]
         record["src_lang"], record["tgt_lang"] = alignment.src_lang, alignment.tgt_lang
         record["signature"] = alignment.signature
         records.append(record)

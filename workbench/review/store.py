@@ -271,7 +271,8 @@ class ReviewedDocument:
     @property
     def review(self) -> dict[int, dict[str, str]]:
         """The review of each link by index, as `workbench.model.link_records` takes it."""
-        return {i: {"status": s.status, "category": s.category, "comment": s.comment}
+        return {i: {"status": s.status, "category": "; ".join(e.category for e in s.errors),
+                    "comment": "; ".join(e.comment for e in s.errors if e.comment), "errors": s.errors}
                 for i, s in enumerate(self.states)}
 
 
