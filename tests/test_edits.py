@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from workbench.errors import InputError
-from workbench.model import CATEGORIES, Link, LinkState
+from workbench.model import CATEGORIES, LEGACY_CATEGORIES, Link, LinkState
 from workbench.review import edits
 
 WHEN = "2024-01-02T03:04:05+00:00"
@@ -57,31 +57,69 @@ def reviewed(states: list[LinkState]) -> list[LinkState]:
 
 def test_confirm_records_who_and_when_and_clears_a_rejection() -> None:
     states = apply(STATES, edits.reject(STATES, 3, "number", "  125, not 152  ", who="bob", when=WHEN))
-    assert (states[3].status, states[3].category, states[3].comment, states[3].reviewed_by) == \
-        ("rejected", "number", "125, not 152", "bob")
+    [error] = states[3].errors
+    assert (states[3].status, error.category, error.severity, error.comment, states[3].reviewed_by) == \
+        ("rejected", "accuracy/mistranslation/number", "major", "125, not 152", "bob")
     splice = edits.confirm(states, 3, who="alice", when="later")
     assert splice[:2] == (3, 1)
     [confirmed] = splice[2]
-    assert (confirmed.status, confirmed.category, confirmed.comment) == ("confirmed", "", "")
+    assert (confirmed.status, confirmed.errors) == ("confirmed", ())
     assert (confirmed.reviewed_by, confirmed.reviewed_at) == ("alice", "later")
     assert confirmed.same_segments(STATES[3]) and confirmed.similarity == STATES[3].similarity
 
 
-def test_reject_needs_a_known_category() -> None:
+def test_reject_needs_a_known_category_and_severity() -> None:
     with pytest.raises(InputError, match="Unknown error category 'typo'"):
         edits.reject(STATES, 0, "typo", "", who="alice", when=WHEN)
     with pytest.raises(InputError, match="Unknown error category"):
-        edits.check_category("")
+        edits.mqm_category("")
+    with pytest.raises(InputError, match="Unknown severity 'fatal'"):
+        edits.reject(STATES, 0, "style", "", severity="fatal", who="alice", when=WHEN)
+    with pytest.raises(InputError, match="span"):
+        edits.reject(STATES, 0, "style", "", tgt_spans=[(4, 4)], who="alice", when=WHEN)
     for category in CATEGORIES:
-        edits.check_category(category)
         [rejected] = edits.reject(STATES, 0, category, "", who="alice", when=WHEN)[2]
-        assert (rejected.status, rejected.category) == ("rejected", category)
+        assert (rejected.status, rejected.errors[0].category) == ("rejected", category)
+    for legacy, mqm in LEGACY_CATEGORIES.items():  # the short names of reviews before MQM still work
+        assert edits.mqm_category(legacy) == mqm
+
+
+def test_several_errors_on_one_link_each_with_its_severity_and_words() -> None:
+    states = apply(STATES, edits.reject(STATES, 1, "accuracy/mistranslation", "who divided whom",
+                                        severity="major", src_spans=[(4, 15)], tgt_spans=[(0, 6), (10, 12)],
+                                        who="bob", when=WHEN))
+    states = apply(states, edits.reject(states, 1, "style", "clumsy", severity="minor", who="bob", when=WHEN))
+    first, second = states[1].errors
+    assert (first.severity, first.src_spans, first.tgt_spans) == ("major", ((4, 15),), ((0, 6), (10, 12)))
+    assert (second.category, second.severity, second.src_spans, second.tgt_spans) == ("style", "minor", (), ())
+    states = apply(states, edits.remove_error(states, 1, 0, who="bob", when=WHEN))
+    assert [e.comment for e in states[1].errors] == ["clumsy"] and states[1].status == "rejected"
+    states = apply(states, edits.remove_error(states, 1, 0, who="bob", when=WHEN))
+    assert (states[1].status, states[1].errors) == ("unreviewed", ())
+    with pytest.raises(InputError, match="has no error 1"):
+        edits.remove_error(states, 1, 0, who="bob", when=WHEN)
+
+
+def test_a_detector_mark_is_taken_or_dismissed_and_the_choice_is_kept() -> None:
+    states = apply(STATES, edits.reject(STATES, 2, "accuracy/mistranslation", "", mark="meaning_shift",
+                                        decision="accepted", who="bob", when=WHEN))
+    states = apply(states, edits.dismiss(states, 2, "number_mismatch", who="bob", when=WHEN))
+    assert [(e.mark, e.decision) for e in states[2].errors] == [("meaning_shift", "accepted")]
+    assert states[2].dismissed == ("number_mismatch",) and states[2].status == "rejected"
+    with pytest.raises(InputError, match="already dismissed"):
+        edits.dismiss(states, 2, "number_mismatch", who="bob", when=WHEN)
+    # dismissing the mark an error came from takes the error back; taking a dismissed mark undismisses it
+    states = apply(states, edits.dismiss(states, 2, "meaning_shift", who="bob", when=WHEN))
+    assert (states[2].errors, states[2].status) == ((), "unreviewed")
+    states = apply(states, edits.reject(states, 2, "accuracy/mistranslation/number", "", severity="minor",
+                                        mark="number_mismatch", decision="edited", who="bob", when=WHEN))
+    assert states[2].dismissed == ("meaning_shift",)
 
 
 def test_pin_keeps_the_decision() -> None:
     states = reviewed(STATES)
     [pinned] = edits.pin(states, 2, True)[2]
-    assert pinned.pinned and (pinned.status, pinned.comment) == ("rejected", "no")
+    assert pinned.pinned and (pinned.status, pinned.errors[0].comment) == ("rejected", "no")
     [unpinned] = edits.pin(states, 6, False)[2]
     assert not unpinned.pinned and unpinned.same_segments(states[6])
 

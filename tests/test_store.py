@@ -127,24 +127,27 @@ def test_confirm_and_reject_record_who_and_why(db: Store, doc: int) -> None:
     db.reject(doc, 1, "number", "  125 officials, not 125 people  ", who="bob")
     states = db.load(doc).states
     assert (states[0].status, states[0].reviewed_by) == ("confirmed", "alice")
-    assert (states[1].status, states[1].category, states[1].comment, states[1].reviewed_by) == \
-        ("rejected", "number", "125 officials, not 125 people", "bob")
+    [error] = states[1].errors
+    assert (states[1].status, error.category, error.severity, error.comment, states[1].reviewed_by) == \
+        ("rejected", "accuracy/mistranslation/number", "major", "125 officials, not 125 people", "bob")
     assert states[1].reviewed_at.endswith("+00:00")
     review = db.load(doc).review
-    assert review[0] == {"status": "confirmed", "category": "", "comment": ""}
-    assert review[1] == {"status": "rejected", "category": "number",
-                         "comment": "125 officials, not 125 people"}
+    assert review[0] == {"status": "confirmed", "category": "", "comment": "", "errors": ()}
+    assert review[1] == {"status": "rejected", "category": "accuracy/mistranslation/number",
+                         "comment": "125 officials, not 125 people", "errors": (error,)}
     assert review[2]["status"] == "unreviewed"
     # confirming a rejected link replaces the decision
     db.confirm(doc, 1, who="alice")
-    assert db.load(doc).states[1].status == "confirmed" and db.load(doc).states[1].comment == ""
+    assert db.load(doc).states[1].status == "confirmed" and db.load(doc).states[1].errors == ()
 
 
 def test_reject_needs_a_known_category(db: Store, doc: int) -> None:
     with pytest.raises(InputError, match="Unknown error category 'typo'"):
         db.reject(doc, 0, "typo", who="alice")
-    assert set(CATEGORIES) >= {"mistranslation", "omission", "addition", "number", "name",
-                               "terminology", "fluency", "other"}
+    with pytest.raises(InputError, match="Unknown severity"):
+        db.reject(doc, 0, "style", severity="blocker", who="alice")
+    assert {"accuracy/mistranslation", "accuracy/omission", "accuracy/addition", "accuracy/untranslated",
+            "terminology", "linguistic-conventions", "style", "locale-conventions", "other"} <= set(CATEGORIES)
     assert db.load(doc).states[0].status == "unreviewed"
 
 
@@ -286,7 +289,7 @@ def test_pin_and_realign_keep_decisions(db: Store, doc: int, encoder: FakeEncode
     report = db.realign(doc, lambda s, t, p: align(s, t, encoder, pinned=p), who="alice")
     after = db.load(doc).states
     assert pinned in after  # pinned links come back as they were
-    assert after[1].status == "rejected" and after[1].comment == "wrong"  # unchanged: kept
+    assert after[1].status == "rejected" and after[1].errors[0].comment == "wrong"  # unchanged: kept
     assert report.dropped == []  # the only other decision was on a link the reviewer broke
     assert report.kept + report.changed == len(after)
     assert_partition(db, doc)
@@ -361,7 +364,7 @@ def test_undo_walks_back_to_the_aligned_state(db: Store, doc: int, aligned) -> N
     assert db.load(doc).states[0].status == "unreviewed"
     assert db.undo(doc, who="alice").type == "merge"  # ... and undo brings them back
     states = db.load(doc).states
-    assert (states[0].status, states[1].status, states[1].category) == ("confirmed", "rejected", "fluency")
+    assert (states[0].status, states[1].status, states[1].errors[0].category) == ("confirmed", "rejected", "linguistic-conventions")
     # the merged link's score was not lost either: the summary is valid again, no rescoring
     assert db.load(doc).alignment.scores == aligned.scores
     assert db.load(doc).alignment.summary == aligned.summary

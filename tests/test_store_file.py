@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import os
 import shutil
+import json
 import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -115,7 +116,17 @@ def test_a_database_written_by_the_last_unversioned_release_opens_reads_and_acce
     assert user_version(release_db) == 0 and before["deleted_documents"]
     db = Store(release_db)
     assert user_version(release_db) == SCHEMA_VERSION
-    assert rows(release_db) == before  # upgrading changed nothing stored
+    after = rows(release_db)
+    assert {t: r for t, r in after.items() if t != "links"} == {t: r for t, r in before.items() if t != "links"}
+    # upgrading changed nothing stored but where rejections are kept: category and comment became an MQM error
+    width = len(before["links"][0])
+    category, comment = width - 4, width - 3  # review_category, review_comment
+    assert [row[:category] + row[comment + 1:width] for row in after["links"]] == \
+        [row[:category] + row[comment + 1:] for row in before["links"]]
+    moved = [(row[category], row[comment]) for row in before["links"] if row[category] or row[comment]]
+    assert moved == [("number", "douze, pas 12 — <check>")]
+    assert [json.loads(row[width])[0]["comment"] for row in after["links"] if row[width] != "[]"] == \
+        ["douze, pas 12 — <check>"]
     assert [(d.id, d.name, d.links, d.confirmed, d.rejected) for d in db.documents()] == [
         (3, "council bilingual", 3, 0, 0), (1, "council.en + council.fr", 4, 1, 1)]
     reviewed = db.load(1)
@@ -123,7 +134,8 @@ def test_a_database_written_by_the_last_unversioned_release_opens_reads_and_acce
     assert reviewed.translation_text.startswith("Le conseil") and reviewed.alignment.signature
     first, second = reviewed.states[:2]
     assert (first.status, first.pinned, first.reviewed_by) == ("confirmed", True, "alice")
-    assert (second.status, second.category, second.comment) == ("rejected", "number", "douze, pas 12 — <check>")
+    assert (second.status, [(e.category, e.severity, e.comment, e.who) for e in second.errors]) == \
+        ("rejected", [("accuracy/mistranslation/number", "major", "douze, pas 12 — <check>", "bob")])
     assert [a.type for a in db.history(1)] == ["create", "confirm", "reject", "merge", "undo", "pin"]
     assert not db.load(3).scored  # its merge was never scored
     for doc in (1, 3):
@@ -155,7 +167,8 @@ def test_an_early_database_gets_the_columns_and_tables_it_lacks(tmp_path: Path, 
     db = Store(old)
     after = rows(old)
     assert [row[:len(before["documents"][0])] for row in after["documents"]] == before["documents"]
-    assert after["links"] == before["links"] and after["actions"] == before["actions"]
+    assert [row[:len(before["links"][0])] for row in after["links"]] == before["links"]
+    assert after["actions"] == before["actions"]
     assert db.load(doc).states == states and db.load(doc).alignment.signature == ""
     assert db.replay(doc) == states
     assert {"summary", "summary_links", "signature"} <= columns(old, "documents")
@@ -349,7 +362,7 @@ def assert_the_release_db_is_served_upgraded_in_memory(db: Store, path: Path) ->
     reviewed = db.load(1)
     assert reviewed.scored and reviewed.alignment.summary.verdict == db.documents()[1].verdict
     assert reviewed.translation_text.startswith("Le conseil") and reviewed.alignment.signature
-    assert (reviewed.states[1].status, reviewed.states[1].comment) == ("rejected", "douze, pas 12 — <check>")
+    assert (reviewed.states[1].status, reviewed.states[1].errors[0].comment) == ("rejected", "douze, pas 12 — <check>")
     assert [a.type for a in db.history(1)] == ["create", "confirm", "reject", "merge", "undo", "pin"]
     assert db.replay(1) == reviewed.states
     for write in (lambda: db.confirm(1, 0, who="bob"), lambda: db.undo(3, who="bob"), lambda: db.delete(3),

@@ -15,7 +15,16 @@ from collections.abc import Sequence
 from typing import Literal
 
 from workbench.errors import InputError
-from workbench.model import CATEGORIES, MAX_LINK_SEGMENTS, Link, LinkState
+from workbench.model import (
+    LEGACY_CATEGORIES,
+    MAX_LINK_SEGMENTS,
+    MQM_CATEGORIES,
+    SEVERITIES,
+    Link,
+    LinkState,
+    ReviewError,
+    Span,
+)
 
 Side = Literal["src", "tgt"]
 Direction = Literal["next", "previous"]
@@ -24,10 +33,27 @@ Splice = tuple[int, int, list[LinkState]]
 _SIDE_NAME = {"src": "source", "tgt": "target"}
 
 
-def check_category(category: str) -> None:
-    """InputError unless `category` is one of CATEGORIES."""
-    if category not in CATEGORIES:
-        raise InputError(f"Unknown error category {category!r}; use one of {', '.join(CATEGORIES)}.")
+def mqm_category(category: str) -> str:
+    """The MQM category `category` names: a key of MQM_CATEGORIES, or one of the short names
+    of reviews before MQM ("number", "fluency", ...); InputError for anything else."""
+    found = category if category in MQM_CATEGORIES else LEGACY_CATEGORIES.get(category)
+    if found is None:
+        raise InputError(f"Unknown error category {category!r}; use one of {', '.join(MQM_CATEGORIES)}.")
+    return found
+
+
+def check_severity(severity: str) -> None:
+    """InputError unless `severity` is one of SEVERITIES."""
+    if severity not in SEVERITIES:
+        raise InputError(f"Unknown severity {severity!r}; use one of {', '.join(SEVERITIES)}.")
+
+
+def check_spans(spans: Sequence[Span], side: str) -> tuple[Span, ...]:
+    """The spans as a tuple of (start, end) with 0 <= start < end; InputError for any other."""
+    checked = tuple((int(start), int(end)) for start, end in spans)
+    if any(not 0 <= start < end for start, end in checked):
+        raise InputError(f"A {side} span must run from a character to a later one; got {list(checked)}.")
+    return checked
 
 
 def check_side(side: str) -> None:
@@ -43,16 +69,45 @@ def check_direction(direction: str) -> None:
 
 
 def confirm(states: Sequence[LinkState], i: int, *, who: str, when: str) -> Splice:
-    """The link marked as a correct translation."""
-    return i, 1, [dataclasses.replace(states[i], status="confirmed", category="", comment="",
+    """The link marked as a correct translation: its errors, if any, are taken back."""
+    return i, 1, [dataclasses.replace(states[i], status="confirmed", errors=(), reviewed_by=who, reviewed_at=when)]
+
+
+def reject(states: Sequence[LinkState], i: int, category: str, comment: str = "", *, severity: str = "major",
+           src_spans: Sequence[Span] = (), tgt_spans: Sequence[Span] = (), mark: str = "", decision: str = "",
+           who: str, when: str) -> Splice:
+    """One more error recorded on the link (MQM: category, severity, the words it concerns on
+    either side, none for the whole link, and a comment), which makes it rejected. An error
+    taken from a detector mark names it (`mark`, `decision`); a mark once dismissed and now
+    taken is no longer dismissed."""
+    check_severity(severity)
+    error = ReviewError(mqm_category(category), severity, check_spans(src_spans, "source"),
+                        check_spans(tgt_spans, "target"), comment.strip(), mark, decision, who, when)
+    state = states[i]
+    return i, 1, [dataclasses.replace(state, status="rejected", errors=state.errors + (error,),
+                                      dismissed=tuple(m for m in state.dismissed if m != mark),
                                       reviewed_by=who, reviewed_at=when)]
 
 
-def reject(states: Sequence[LinkState], i: int, category: str, comment: str, *, who: str, when: str) -> Splice:
-    """The link marked as wrong, with an MQM-style category and the reviewer's comment."""
-    check_category(category)
-    return i, 1, [dataclasses.replace(states[i], status="rejected", category=category,
-                                      comment=comment.strip(), reviewed_by=who, reviewed_at=when)]
+def remove_error(states: Sequence[LinkState], i: int, k: int, *, who: str, when: str) -> Splice:
+    """The link's error `k` taken back; a link left with no error is unreviewed again."""
+    state = states[i]
+    if not 0 <= k < len(state.errors):
+        raise InputError(f"Link {i + 1} has no error {k + 1}.")
+    errors = state.errors[:k] + state.errors[k + 1:]
+    return i, 1, [dataclasses.replace(state, errors=errors, status="rejected" if errors else "unreviewed",
+                                      reviewed_by=who, reviewed_at=when)]
+
+
+def dismiss(states: Sequence[LinkState], i: int, mark: str, *, who: str, when: str) -> Splice:
+    """The detector's mark `mark` judged wrong on this link (an error taken from it goes too)."""
+    state = states[i]
+    if mark in state.dismissed:
+        raise InputError(f"The {mark} mark of link {i + 1} is already dismissed.")
+    errors = tuple(e for e in state.errors if e.mark != mark)
+    status = state.status if errors or state.status != "rejected" else "unreviewed"
+    return i, 1, [dataclasses.replace(state, dismissed=state.dismissed + (mark,), errors=errors, status=status,
+                                      reviewed_by=who, reviewed_at=when)]
 
 
 def pin(states: Sequence[LinkState], i: int, pinned: bool) -> Splice:

@@ -63,8 +63,11 @@ from workbench.model import (
     Link,
     LinkFidelity,
     LinkState,
+    ReviewError,
     ScoredAlignment,
     Segment,
+    Span,
+    legacy_error,
     review_counts,
     scored,
 )
@@ -211,9 +214,28 @@ def _adopt(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _errors(conn: sqlite3.Connection) -> None:
+    """Version 2: MQM errors. Each link gets its list of errors and of dismissed detector marks
+    (JSON); a rejection of version 1 (one category, one comment) becomes one error of that
+    category mapped onto MQM, severity major (`model.legacy_error`). The old columns stay,
+    empty from now on (SQLite drops a column only by rebuilding the table). Actions recorded
+    before keep their payloads (the history is append-only); `LinkState.from_json` reads them."""
+    found = _columns(conn)["links"]
+    for column in ("review_errors", "review_dismissed"):
+        if column not in found:  # a database told it is older than it is keeps what it has
+            conn.execute(f"ALTER TABLE links ADD COLUMN {column} TEXT NOT NULL DEFAULT '[]'")
+    rejected = conn.execute("SELECT document_id, position, review_category, review_comment, reviewed_by,"
+                            " reviewed_at FROM links WHERE review_status = 'rejected' AND review_errors = '[]'"
+                            " AND review_category || review_comment != ''").fetchall()
+    conn.executemany(
+        "UPDATE links SET review_errors = ?, review_category = '', review_comment = ''"
+        " WHERE document_id = ? AND position = ?",
+        [(json.dumps([legacy_error(*row[2:]).to_json()], ensure_ascii=False), row[0], row[1]) for row in rejected])
+
+
 # Migration k (0-based) takes a database from version k to k + 1; PRAGMA user_version holds
 # how many it has had. Append new ones; never edit one that has shipped.
-_MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_adopt]
+_MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_adopt, _errors]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 
@@ -582,7 +604,8 @@ class Store:
                             (doc_id,)).fetchall()
         return [LinkState(tuple(json.loads(r["src"])), tuple(json.loads(r["tgt"])),
                           r["similarity"], bool(r["pinned"]), r["review_status"],
-                          r["review_category"], r["review_comment"], r["reviewed_by"],
+                          tuple(ReviewError.from_json(e) for e in json.loads(r["review_errors"])),
+                          tuple(json.loads(r["review_dismissed"])), r["reviewed_by"],
                           r["reviewed_at"]) for r in rows]
 
     # -- scores (derived data) ------------------------------------------------------------
@@ -632,10 +655,11 @@ class Store:
         conn.execute("DELETE FROM links WHERE document_id = ?", (doc_id,))
         conn.executemany(
             "INSERT INTO links (document_id, position, src, tgt, similarity, pinned, review_status,"
-            " review_category, review_comment, reviewed_by, reviewed_at)"
+            " review_errors, review_dismissed, reviewed_by, reviewed_at)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             [(doc_id, i, _ids(s.src), _ids(s.tgt), s.similarity, int(s.pinned), s.status,
-              s.category, s.comment, s.reviewed_by, s.reviewed_at) for i, s in enumerate(new)])
+              json.dumps([e.to_json() for e in s.errors], ensure_ascii=False), json.dumps(list(s.dismissed)),
+              s.reviewed_by, s.reviewed_at) for i, s in enumerate(new)])
         version = conn.execute(
             "UPDATE documents SET version = version + 1 WHERE id = ? RETURNING version",
             (doc_id,)).fetchone()["version"]
@@ -699,12 +723,29 @@ class Store:
         return self._edit(doc_id, who, "confirm", index, expect,
                           lambda states, i: edits.confirm(states, i, who=who, when=_now()), {})
 
-    def reject(self, doc_id: int, index: int, category: str, comment: str = "", *, who: str,
-               expect: Link | LinkState | None = None) -> int:
-        """Mark the link as wrong, with an MQM-style category and the reviewer's comment."""
+    def reject(self, doc_id: int, index: int, category: str, comment: str = "", *, severity: str = "major",
+               src_spans: Sequence[Span] = (), tgt_spans: Sequence[Span] = (), mark: str = "", decision: str = "",
+               who: str, expect: Link | LinkState | None = None) -> int:
+        """Record an error on the link (MQM: category, severity, the words it concerns, the
+        reviewer's comment; `mark`/`decision` when it is a detector mark taken), which makes it
+        rejected; several errors may be recorded on one link."""
         return self._edit(doc_id, who, "reject", index, expect,
-                          lambda states, i: edits.reject(states, i, category, comment, who=who, when=_now()),
-                          {"category": category, "comment": comment.strip()})
+                          lambda states, i: edits.reject(states, i, category, comment, severity=severity,
+                                                         src_spans=src_spans, tgt_spans=tgt_spans, mark=mark,
+                                                         decision=decision, who=who, when=_now()),
+                          {"category": category, "severity": severity, "comment": comment.strip(), "mark": mark})
+
+    def remove_error(self, doc_id: int, index: int, error: int, *, who: str,
+                     expect: Link | LinkState | None = None) -> int:
+        """Take back the link's error number `error` (0-based)."""
+        return self._edit(doc_id, who, "remove_error", index, expect,
+                          lambda states, i: edits.remove_error(states, i, error, who=who, when=_now()),
+                          {"error": error})
+
+    def dismiss(self, doc_id: int, index: int, mark: str, *, who: str, expect: Link | LinkState | None = None) -> int:
+        """Record that the detector's mark `mark` on the link is wrong."""
+        return self._edit(doc_id, who, "dismiss", index, expect,
+                          lambda states, i: edits.dismiss(states, i, mark, who=who, when=_now()), {"mark": mark})
 
     def pin(self, doc_id: int, index: int, pinned: bool = True, *, who: str,
             expect: Link | LinkState | None = None) -> int:
