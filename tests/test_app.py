@@ -22,12 +22,14 @@ from seed_000 import align_seed as align_seed_fast
 from streamlit.testing.v1 import AppTest
 
 from workbench import fidelity
-from workbench.model import LinkFidelity, LinkState, ScoredAlignment, Segment
+from workbench.model import LinkFidelity, LinkState, ReviewError, ScoredAlignment, Segment
 from workbench.output import formats
+from workbench.review import marks
 from workbench.review.store import DocumentInfo, Store, content_key
 from workbench.ui import scorer
 from workbench.ui.components import (
     display_name,
+    errors_html,
     file_stem,
     is_flagged,
     markdown_escape,
@@ -130,15 +132,22 @@ def test_load_a_seed_review_it_and_find_the_review_again(db_path: Path) -> None:
     assert '<span class="wb-issue" title="one side is much longer than the document&#x27;s usual ratio' in html
 
     at.button(key=f"confirm-{key(states[0])}").click().run()
-    at.selectbox(key=f"category-{key(states[1])}").set_value("number")
-    at.text_area(key=f"comment-{key(states[1])}").input("125 <officials> & not 125 people")
-    at.button(key=f"reject-submit-{key(states[1])}").click().run()
+    form = f"error-{key(states[1])}"
+    target = db.load(info.id).alignment.tgt_text(states[1].link)
+    words = [k for k, (start, end) in enumerate(marks.word_spans(target)) if target[start:end] == "۱۲۵"]
+    at.button_group(key=f"{form}-tgt-words").set_value(words)
+    at.selectbox(key=f"{form}-category").set_value("accuracy/mistranslation/number")
+    at.button_group(key=f"{form}-severity").set_value("critical")
+    at.text_area(key=f"{form}-comment").input("125 <officials> & not 125 people")
+    at.button(key=f"{form}-submit").click().run()
     assert not at.exception and not at.error
 
     reviewed = db.load(info.id).states
     assert (reviewed[0].status, reviewed[0].reviewed_by) == ("confirmed", "tester")
-    assert (reviewed[1].status, reviewed[1].category, reviewed[1].comment) == \
-        ("rejected", "number", "125 <officials> & not 125 people")
+    [error] = reviewed[1].errors
+    assert (reviewed[1].status, error.category, error.severity, error.comment, error.src_spans) == \
+        ("rejected", "accuracy/mistranslation/number", "critical", "125 <officials> & not 125 people", ())
+    assert [target[start:end] for start, end in error.tgt_spans] == ["۱۲۵"] * len(words) and words
     assert metric(at, "Reviewed") == f"2 / {len(states)}"
     assert "125 &lt;officials&gt; &amp; not 125 people" in page_html(at)
     assert [a.type for a in db.history(info.id)] == ["create", "confirm", "reject"]
@@ -153,7 +162,7 @@ def test_load_a_seed_review_it_and_find_the_review_again(db_path: Path) -> None:
     assert again.button(key=SEED_BUTTON).label == "Open"
     assert any("1 confirmed · 1 rejected" in caption.value for caption in again.caption)
     again.button(key=f"open-{info.id}").click().run()
-    assert "confirmed by tester" in page_html(again) and "rejected (number)" in page_html(again)
+    assert "confirmed by tester" in page_html(again) and "rejected: 1 error (worst critical)" in page_html(again)
 
 
 @pytest.mark.model
@@ -638,13 +647,17 @@ def test_marked_html_escapes_inside_and_outside_marks() -> None:
 
 
 def test_meta_html_escapes_the_reviewer_the_category_and_the_comment() -> None:
-    state = LinkState((0,), (0,), 0.9, pinned=True, status="rejected", category="<number>",
-                      comment="125 <officials> & \u202enot", reviewed_by="<eve>")
+    error = ReviewError("accuracy/mistranslation/number", "minor", comment="125 <officials> & \u202enot",
+                        tgt_spans=((0, 3),))
+    state = LinkState((0,), (0,), 0.9, pinned=True, status="rejected", errors=(error,), reviewed_by="<eve>",
+                      dismissed=("<mark>",))
     score = LinkFidelity(0.4, "omission", ("length_ratio",))
     html = meta_html(3, state, score, focused=True)
     assert '<b class="wb-focus">#3</b>' in html
-    assert "rejected (&lt;number&gt;) by &lt;eve&gt;" in html
-    assert "125 &lt;officials&gt; &amp; not" in html and "\u202e" not in html
+    assert "rejected: 1 error (worst minor) by &lt;eve&gt;" in html and "dismissed: &lt;mark&gt;" in html
+    errors = errors_html(state.errors, "ignored", "<b>ab")
+    assert "125 &lt;officials&gt; &amp; not" in errors and "\u202e" not in errors
+    assert "target “&lt;b&gt;”" in errors and "Accuracy: mistranslation of a number" in errors
     assert '<span class="wb-issue" title="one side is much longer' in html and "fidelity 0.40" in html and "pinned" in html
     assert ">unscored<" in meta_html(1, LinkState((0,), ()), None, focused=False)
 

@@ -235,7 +235,8 @@ def test_export_writes_a_reviewed_document_from_the_database(tmp_path):
     assert len(rows) == len(alignment.links) - 1  # two links merged into one
     assert rows[0]["review_status"] == "confirmed"
     assert (rows[1]["review_status"], rows[1]["review_category"], rows[1]["review_comment"]) == \
-        ("rejected", "number", "say <b>how many</b>")
+        ("rejected", "accuracy/mistranslation/number", "say <b>how many</b>")
+    assert rows[1]["review_errors"] == "major accuracy/mistranslation/number (the whole link): say <b>how many</b>"
     assert rows[3]["src_ids"] == "3 4" and rows[3]["fidelity"] != ""  # the merged link is rescored
     missing = workbench("export", "nothing-like-this", "--db", tmp_path / "review.sqlite", "--out", out)
     assert missing.returncode == 2 and "no document" in missing.stderr

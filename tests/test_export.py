@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 
 from workbench.errors import InputError
 from workbench.fidelity import summarise
-from workbench.model import Alignment, DocumentFidelity, Link, LinkFidelity, Segment, scored
+from workbench.model import Alignment, DocumentFidelity, Link, LinkFidelity, ReviewError, Segment, scored
 from workbench.options import Options
 from workbench.output import export, files, formats, report_files
 
@@ -70,7 +70,11 @@ def seed_alignment(with_scores: bool = True) -> Alignment:
     return scored(alignment, scores, summary)
 
 
-REVIEW = {2: {"status": "rejected", "category": "mistranslation", "comment": "names differ"}, 4: {"status": "accepted"}}
+REVIEW = {2: {"status": "rejected", "category": "accuracy/mistranslation/entity", "comment": "names differ",
+             "errors": (ReviewError("accuracy/mistranslation/entity", "major", src_spans=((0, 6),),
+                                    comment="names differ"),
+                        ReviewError("style", "minor"))},
+          4: {"status": "accepted"}}
 
 
 def test_rows_follow_the_contract():
@@ -79,7 +83,7 @@ def test_rows_follow_the_contract():
     assert list(table[0]) == [
         "link", "src_ids", "tgt_ids", "kind", "src_text", "tgt_text", "similarity",
         "fidelity", "label", "issues", "src_spans", "tgt_spans",
-        "review_status", "review_category", "review_comment",
+        "review_status", "review_category", "review_comment", "review_errors",
         "src_lang", "tgt_lang", "signature",
     ]  # fmt: skip
     assert [row["kind"] for row in table] == ["1-1", "1-1", "1-1", "1-2", "1-0", "0-1"]
@@ -90,6 +94,10 @@ def test_rows_follow_the_contract():
     assert table[2]["issues"] == "name_mismatch;length_ratio"
     assert table[2]["src_spans"] == "0-6;10-20" and table[2]["tgt_spans"] == "3-9"
     assert table[2]["review_status"] == "rejected" and table[4]["review_comment"] == ""
+    source = alignment.src_text(alignment.links[2])
+    assert table[2]["review_errors"] == (f"major accuracy/mistranslation/entity (source “{source[:6]}”): names differ"
+                                         " | minor style (the whole link)")
+    assert table[4]["review_errors"] == ""
     assert table[0]["review_status"] == ""
     assert (table[0]["src_lang"], table[5]["tgt_lang"]) == ("en", "fa")
     assert {row["signature"] for row in table} == {alignment.signature}

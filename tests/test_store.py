@@ -132,9 +132,10 @@ def test_confirm_and_reject_record_who_and_why(db: Store, doc: int) -> None:
         ("rejected", "accuracy/mistranslation/number", "major", "125 officials, not 125 people", "bob")
     assert states[1].reviewed_at.endswith("+00:00")
     review = db.load(doc).review
-    assert review[0] == {"status": "confirmed", "category": "", "comment": "", "errors": ()}
+    assert review[0] == {"status": "confirmed", "category": "", "comment": "", "errors": (), "dismissed": ()}
     assert review[1] == {"status": "rejected", "category": "accuracy/mistranslation/number",
-                         "comment": "125 officials, not 125 people", "errors": (error,)}
+                         "comment": "125 officials, not 125 people", "errors": (error,),
+                         "dismissed": ()}
     assert review[2]["status"] == "unreviewed"
     # confirming a rejected link replaces the decision
     db.confirm(doc, 1, who="alice")

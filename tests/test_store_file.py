@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 import shutil
-import json
 import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor

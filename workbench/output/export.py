@@ -27,6 +27,7 @@ from workbench.model import (
     Alignment,
     RecordError,
     Review,
+    ReviewError,
     ScoredAlignment,
     alignment_from_records,
     link_records,
@@ -34,13 +35,14 @@ from workbench.model import (
 )
 from workbench.output.files import atomic_write
 from workbench.output.text import bcp47
+from workbench.review.marks import quoted
 from workbench.text.controls import for_xml
 from workbench.text.document import csv_reader
 from workbench.text.segment import normalise
 
 BASE_COLUMNS = ("link", "src_ids", "tgt_ids", "kind", "src_text", "tgt_text", "similarity")
 SCORE_COLUMNS = ("fidelity", "label", "issues", "src_spans", "tgt_spans")
-REVIEW_COLUMNS = ("review_status", "review_category", "review_comment")
+REVIEW_COLUMNS = ("review_status", "review_category", "review_comment", "review_errors")
 # last, so the columns before them keep their places; they let `read_alignment` know the
 # languages, and the signature says how the alignment was made
 LANGUAGE_COLUMNS = ("src_lang", "tgt_lang")
@@ -74,7 +76,20 @@ def _flat(record: dict) -> dict:
         row["issues"] = ";".join(record["issues"])
         row["src_spans"] = _spans_text(record["src_spans"])
         row["tgt_spans"] = _spans_text(record["tgt_spans"])
+    if "review_errors" in record:
+        row["review_errors"] = " | ".join(
+            error_line(ReviewError.from_json(error), record["src_text"], record["tgt_text"])
+            for error in record["review_errors"])
     return row
+
+
+def error_line(error: ReviewError, src_text: str, tgt_text: str) -> str:
+    """A reviewer's error in one line, as a spreadsheet cell or a report shows it:
+    `major accuracy/mistranslation (source “…”; target “…”): comment`."""
+    words = "; ".join(f"{side} {quoted(text, spans)}" for side, text, spans in
+                      (("source", src_text, error.src_spans), ("target", tgt_text, error.tgt_spans)) if spans)
+    return f"{error.severity} {error.category} ({words or 'the whole link'})" + \
+        (f": {error.comment}" if error.comment else "")
 
 
 def write(alignment: Alignment, path: str | os.PathLike, review: Review | None = None,

@@ -294,7 +294,8 @@ class ReviewedDocument:
     def review(self) -> dict[int, dict[str, str]]:
         """The review of each link by index, as `workbench.model.link_records` takes it."""
         return {i: {"status": s.status, "category": "; ".join(e.category for e in s.errors),
-                    "comment": "; ".join(e.comment for e in s.errors if e.comment), "errors": s.errors}
+                    "comment": "; ".join(e.comment for e in s.errors if e.comment), "errors": s.errors,
+                    "dismissed": s.dismissed}
                 for i, s in enumerate(self.states)}
 
 

@@ -42,9 +42,12 @@ from workbench.errors import InputError
 from workbench.model import (
     CATEGORIES,
     LABELS,
+    MQM_CATEGORIES,
+    SEVERITIES,
     Alignment,
     LinkFidelity,
     LinkState,
+    ReviewError,
     ScoredAlignment,
     review_counts,
 )
@@ -52,6 +55,7 @@ from workbench.options import Options
 from workbench.output import formats
 from workbench.output.style import LABEL_COLOURS, OTHER_COLOUR, VERDICT_COLOURS
 from workbench.output.text import escape
+from workbench.review import marks
 from workbench.review.edits import relink_partners
 from workbench.review.store import ReviewedDocument, Step, Store, content_key
 from workbench.text import document
@@ -60,6 +64,7 @@ from workbench.ui import MAX_UPLOAD_MB, scorer
 from workbench.ui.components import (
     STYLE,
     display_name,
+    errors_html,
     file_stem,
     is_flagged,
     link_key,
@@ -204,11 +209,28 @@ def run_action(db: Store, doc_id: int, name: str, index: int, state: LinkState, 
         st.session_state["focus"] = index
 
 
-def reject_action(db: Store, doc_id: int, index: int, state: LinkState) -> None:
-    key = link_key(state)
-    run_action(db, doc_id, "reject", index, state,
-               category=st.session_state[f"category-{key}"],
-               comment=st.session_state.get(f"comment-{key}") or "")
+def error_action(db: Store, doc_id: int, index: int, state: LinkState, form: str,
+                 suggested: ReviewError | None) -> None:
+    """Record the error the form `form` describes: the words chosen on each side, the
+    category, severity and comment; from a detector mark, whether the reviewer changed it."""
+    alignment = db.load(doc_id).alignment
+    src_spans = marks.selected_spans(marks.word_spans(alignment.src_text(state.link)),
+                                     st.session_state.get(f"{form}-src-words") or [])
+    tgt_spans = marks.selected_spans(marks.word_spans(alignment.tgt_text(state.link)),
+                                     st.session_state.get(f"{form}-tgt-words") or [])
+    category, severity = st.session_state[f"{form}-category"], st.session_state[f"{form}-severity"]
+    origin = {} if suggested is None else {
+        "mark": suggested.mark, "decision": marks.decision(suggested, category, severity, src_spans, tgt_spans)}
+    run_action(db, doc_id, "reject", index, state, category=category, severity=severity,
+               comment=st.session_state.get(f"{form}-comment") or "", src_spans=src_spans, tgt_spans=tgt_spans,
+               **origin)
+
+
+def accept_action(db: Store, doc_id: int, index: int, state: LinkState, suggested: ReviewError) -> None:
+    """Take a detector mark as the error it suggests."""
+    run_action(db, doc_id, "reject", index, state, category=suggested.category, severity=suggested.severity,
+               src_spans=suggested.src_spans, tgt_spans=suggested.tgt_spans, mark=suggested.mark,
+               decision="accepted")
 
 
 def split_action(db: Store, doc_id: int, index: int, state: LinkState) -> None:
@@ -594,21 +616,64 @@ def link_row(db: Store, reviewed: ReviewedDocument, index: int, score: LinkFidel
         with right:
             st.html(side_html(alignment.tgt, state.tgt, score.tgt_spans if score else (),
                               alignment.tgt_lang, colour))
+        if state.errors:
+            st.html(errors_html(state.errors, alignment.src_text(state.link), alignment.tgt_text(state.link)))
         act = functools.partial(run_action, db, doc_id)
+        for suggested in marks.open_marks(score, state):
+            mark_row(db, reviewed, index, state, suggested)
         with st.container(horizontal=True):
-            st.button("Confirm", key=f"confirm-{key}", on_click=act, args=("confirm", index, state))
-            with st.popover("Reject…", key=f"reject-{key}"):
-                with st.form(f"reject-form-{key}", border=False):
-                    st.selectbox("Category", CATEGORIES, key=f"category-{key}",
-                                 index=CATEGORIES.index(state.category) if state.category in CATEGORIES else 0)
-                    st.text_area("Comment", value=state.comment, key=f"comment-{key}")
-                    st.form_submit_button("Reject link", key=f"reject-submit-{key}", on_click=reject_action,
-                                          args=(db, doc_id, index, state))
+            st.button("Confirm", key=f"confirm-{key}", on_click=act, args=("confirm", index, state),
+                      help="A correct translation (its errors, if any, are taken back).")
+            with st.popover("Add error…", key=f"reject-{key}"):
+                error_form(db, reviewed, index, state, f"error-{key}", None)
+            if state.errors:
+                with st.popover("Remove error…", key=f"remove-{key}"):
+                    for k, error in enumerate(state.errors):
+                        st.button(f"{k + 1}. {error.severity} {error.category}", key=f"remove-{k}-{key}",
+                                  on_click=act, args=("remove_error", index, state), kwargs={"error": k})
             st.button("Unpin" if state.pinned else "Pin", key=f"pin-{key}", on_click=act,
                       args=("pin", index, state), kwargs={"pinned": not state.pinned},
                       help="Pinned links stay as they are when the rest is re-aligned.")
             with st.popover("Fix alignment…", key=f"fix-{key}"):
                 fix_menu(db, reviewed, index, state, key, last)
+
+
+def mark_row(db: Store, reviewed: ReviewedDocument, index: int, state: LinkState, suggested: ReviewError) -> None:
+    """One detector mark the reviewer has not decided on: what it suggests, and take it,
+    change it or dismiss it."""
+    key, doc_id = f"{suggested.mark}-{link_key(state)}", reviewed.info.id
+    with st.container(horizontal=True, key=f"mark-{key}", vertical_alignment="center"):
+        st.caption(markdown_escape(f"Detector: {suggested.mark} suggests {suggested.severity} "
+                                   f"{MQM_CATEGORIES[suggested.category][0]}"))
+        st.button("Accept", key=f"accept-{key}", on_click=accept_action, args=(db, doc_id, index, state, suggested))
+        with st.popover("Edit…", key=f"edit-{key}"):
+            error_form(db, reviewed, index, state, f"edit-form-{key}", suggested)
+        st.button("Dismiss", key=f"dismiss-{key}", on_click=run_action,
+                  args=(db, doc_id, "dismiss", index, state), kwargs={"mark": suggested.mark})
+
+
+def error_form(db: Store, reviewed: ReviewedDocument, index: int, state: LinkState, form: str,
+               suggested: ReviewError | None) -> None:
+    """The MQM error form: words on either side (none: the whole link), category, severity,
+    comment; filled with a detector mark's suggestion when it edits one."""
+    alignment = reviewed.alignment
+    with st.form(form, border=False):
+        for side, text in (("src", alignment.src_text(state.link)), ("tgt", alignment.tgt_text(state.link))):
+            words = marks.word_spans(text)
+            spans = getattr(suggested, f"{side}_spans", ())
+            chosen = [k for k, (start, end) in enumerate(words) if any(s <= start and end <= e for s, e in spans)]
+            if words:
+                st.pills(f"{'Source' if side == 'src' else 'Target'} words (none: the whole link)", range(len(words)),
+                         selection_mode="multi", default=chosen, key=f"{form}-{side}-words",
+                         format_func=lambda k, text=text, words=words: text[words[k][0]:words[k][1]])
+        category = suggested.category if suggested else CATEGORIES[0]
+        st.selectbox("Category", CATEGORIES, index=CATEGORIES.index(category), key=f"{form}-category",
+                     format_func=lambda c: MQM_CATEGORIES[c][0])
+        st.segmented_control("Severity", SEVERITIES, default=suggested.severity if suggested else "major",
+                             key=f"{form}-severity", required=True)
+        st.text_area("Comment", key=f"{form}-comment")
+        st.form_submit_button("Record error", key=f"{form}-submit", on_click=error_action,
+                              args=(db, reviewed.info.id, index, state, form, suggested))
 
 
 def fix_menu(db: Store, reviewed: ReviewedDocument, index: int, state: LinkState, key: str,

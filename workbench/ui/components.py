@@ -10,9 +10,10 @@ import re
 from collections.abc import Collection
 
 from workbench.languages import is_rtl
-from workbench.model import ISSUE_MEANINGS, LinkFidelity, LinkState, Segment
+from workbench.model import ISSUE_MEANINGS, MQM_CATEGORIES, SEVERITIES, LinkFidelity, LinkState, ReviewError, Segment
 from workbench.output.style import LABEL_COLOURS, OTHER_COLOUR
 from workbench.output.text import escape, span_runs
+from workbench.review.marks import quoted
 from workbench.text.controls import for_display, for_name
 
 # a run of Latin letters/digits (with the punctuation inside names and numbers) in RTL text
@@ -37,6 +38,7 @@ STYLE = """<style>
 .wb-comment {font-size: .85rem; color: #5a1d1d; background: #fdecec; padding: .1rem .5rem; border-radius: .3em}
 .wb-title {margin: 0}
 .wb-notes {font-size: .8rem; color: #6b7280; line-height: 1.4}
+.wb-error {font-size: .85rem; color: #5a1d1d; margin: .1rem 0}
 </style>"""
 
 
@@ -102,11 +104,29 @@ def meta_html(number: int, state: LinkState, score: LinkFidelity | None, focused
     if state.status == "confirmed":
         items.append(f'<span class="wb-status-confirmed">✓ confirmed by {escape(state.reviewed_by)}</span>')
     elif state.status == "rejected":
-        items.append(f'<span class="wb-status-rejected">✗ rejected ({escape(state.category)}) '
+        worst = max((SEVERITIES.index(e.severity) for e in state.errors), default=0)
+        items.append(f'<span class="wb-status-rejected">✗ rejected: {len(state.errors)} '
+                     f'error{"s" if len(state.errors) != 1 else ""} (worst {SEVERITIES[worst]}) '
                      f'by {escape(state.reviewed_by)}</span>')
-        if state.comment:
-            items.append(f'<span class="wb-comment">{escape(state.comment)}</span>')
+    if state.dismissed:
+        items.append(f'<span class="wb-issue">dismissed: {escape(", ".join(state.dismissed))}</span>')
     return f'<div class="wb-meta">{"".join(items)}</div>'
+
+
+def errors_html(errors: tuple[ReviewError, ...], src_text: str, tgt_text: str) -> str:
+    """The reviewer's errors on a link, one a line: severity, MQM category, the words on each
+    side, the comment, and the detector mark it was taken from."""
+    lines = []
+    for number, error in enumerate(errors, 1):
+        words = [f"{side} {quoted(text, spans)}" for side, text, spans in
+                 (("source", src_text, error.src_spans), ("target", tgt_text, error.tgt_spans)) if spans]
+        origin = f" · from the {error.mark} mark ({error.decision})" if error.mark else ""
+        lines.append(f'<div class="wb-error"><b>{number}. {escape(error.severity)}</b> '
+                     f'{escape(MQM_CATEGORIES.get(error.category, (error.category,))[0])}'
+                     f'{" · " + escape("; ".join(words)) if words else " · the whole link"}'
+                     f'{escape(origin)}'
+                     f'{f" <span class=wb-comment>{escape(error.comment)}</span>" if error.comment else ""}</div>')
+    return "".join(lines)
 
 
 def link_key(state: LinkState) -> str:
