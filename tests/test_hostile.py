@@ -4,7 +4,7 @@ line of error with exit code 2, in time and memory that grow at most n log n wit
 Where a case was a hang (a regex or a loop quadratic in a run of text), the test runs it at a
 size the old code needed minutes to hours for, under an alarm a hundred times longer than the
 linear code takes: it fails by timing out if the quadratic behaviour comes back. The figures
-(time, peak memory, up to 5 MB) are benchmarks/hostile.py's, in the README."""
+(time, peak memory, up to 5 MB) are benchmarks/hostile.py's, in benchmarks/README.md."""
 
 from __future__ import annotations
 
