@@ -32,6 +32,7 @@ from workbench.ui.components import (
     errors_html,
     file_stem,
     is_flagged,
+    issue_title,
     markdown_escape,
     marked_html,
     meta_html,
@@ -676,3 +677,15 @@ def test_what_the_engine_flags() -> None:
     assert not is_flagged(LinkFidelity(0.9, "faithful"))
     assert is_flagged(LinkFidelity(0.9, "faithful", ("number_mismatch",)))
     assert is_flagged(LinkFidelity(0.3, "omission"))
+
+
+def test_a_faithful_link_with_a_check_says_why_it_is_faithful_and_what_the_check_found() -> None:
+    # seed 000's headline: the Persian adds the agency's name, "آی 24", which the English lacks
+    texts = ("EXCLUSIVE: US, Iranian officials held secret talks in Iraq last week",
+             "خبر اختصاصی خبرگزاری آی 24: مقامات ایرانی و آمریکایی در هفته گذشته مذاکرات محرمانه ای را در عراق")
+    html = meta_html(1, LinkState((0,), (0,)), LinkFidelity(0.55, "faithful", ("number_mismatch",)), False, texts)
+    assert "24 in the target only" in html and "they do not change the label" in html
+    both = ("It cost 125 dollars.", "۱۵۲ دلار هزینه داشت.")
+    assert "125 in the source only; 152 in the target only" in issue_title("number_mismatch", *both)
+    plain = meta_html(1, LinkState((0,), (0,)), LinkFidelity(0.3, "major", ("number_mismatch",)), False, both)
+    assert "do not change the label" not in plain  # only a faithful link needs the word

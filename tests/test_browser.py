@@ -108,3 +108,85 @@ def test_review_in_the_browser(tmp_path: Path) -> None:
                 expect(page.locator(f".st-key-link-{key(merged)}")).to_be_visible()
         finally:
             browser.close()
+
+
+# A small document whose scorecard is checked by hand. Its 35 source words: "The council met on
+# Monday in Tehran" 7, "It approved a budget of 125 million dollars for new schools" 11, "The
+# minister said the plan would help children in rural areas" 11, "Teachers will receive training
+# next year" 6. The translation says 152 for 125 (link 2) and "urban" for "rural" (link 3).
+COUNCIL = ROOT / "tests" / "fixtures" / "small" / "council.txt"
+
+
+def test_an_mqm_review_in_the_browser_ends_in_the_scorecard(tmp_path: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="playwright is not installed (pip install playwright)")
+    expect, sync_playwright = sync_api.expect, sync_api.sync_playwright
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / COUNCIL.name).write_bytes(COUNCIL.read_bytes())
+    db_path = tmp_path / "data" / "review.sqlite"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
+            with running_app(db_path, tmp_path, {**ENV, "WORKBENCH_SEEDS": str(seeds)}) as url:
+                page.goto(url)
+                page.locator(".st-key-seed-council button").click(timeout=120_000)
+                page.locator(".st-key-back").wait_for(timeout=ALIGN_TIMEOUT_MS)
+                db = Store(db_path)
+                [info] = db.documents()
+                reviewed = db.load(info.id)
+                states, scores = reviewed.states, reviewed.alignment.scores
+                assert [(s.src, s.tgt) for s in states] == [((k,), (k,)) for k in range(4)]
+                # the detector marks the budget link twice (its words, and the number); the two
+                # checks are the precondition of what the reviewer does with them below
+                assert (scores[1].label, scores[1].issues) == ("major", ("meaning_shift", "number_mismatch"))
+                budget, plan = key(states[1]), key(states[2])
+
+                # the number mark is right: accepted as suggested; the words it marked are not: dismissed
+                page.locator(f".st-key-accept-number_mismatch-{budget} button").click()
+                expect(page.locator(f".st-key-link-{budget}")).to_contain_text(
+                    "from the number_mismatch mark (accepted)", timeout=ACTION_TIMEOUT_MS)
+                page.locator(f".st-key-dismiss-meaning_shift-{budget} button").click()
+                expect(page.locator(f".st-key-link-{budget}")).to_contain_text(
+                    "dismissed: meaning_shift", timeout=ACTION_TIMEOUT_MS)
+
+                # the detector missed rural -> urban: the reviewer selects the words on both
+                # sides and records a major mistranslation with a comment
+                form = f"error-{plan}"
+                page.locator(f".st-key-reject-{plan} button").first.click()
+                page.locator(f".st-key-{form}-src-words button", has_text="rural").click()
+                page.locator(f".st-key-{form}-tgt-words button", has_text="شهری").click()
+                page.locator(f".st-key-{form}-category").click()
+                page.get_by_role("option", name="Accuracy: mistranslation", exact=True).click()
+                page.locator(f".st-key-{form}-severity button", has_text="major").click()
+                page.locator(f".st-key-{form}-comment textarea").fill("rural, not urban")
+                page.locator(f".st-key-{form}-submit button").click()
+                link = page.locator(f".st-key-link-{plan}")
+                expect(link).to_contain_text("rejected: 1 error (worst major)", timeout=ACTION_TIMEOUT_MS)
+                expect(link).to_contain_text("source “rural” ; target “شهری”".replace(" ;", ";"))
+                expect(link).to_contain_text("rural, not urban")
+
+                stored = db.load(info.id).states
+                [number] = stored[1].errors
+                assert (number.category, number.severity, number.mark, number.decision) == \
+                    ("accuracy/mistranslation/number", "major", "number_mismatch", "accepted")
+                assert stored[1].dismissed == ("meaning_shift",)
+                [wrong] = stored[2].errors
+                plan_src = reviewed.alignment.src_text(states[2].link)
+                plan_tgt = reviewed.alignment.tgt_text(states[2].link)
+                assert (wrong.category, wrong.severity, wrong.comment, wrong.mark) == \
+                    ("accuracy/mistranslation", "major", "rural, not urban", "")
+                assert [plan_src[s:e] for s, e in wrong.src_spans] == ["rural"]
+                assert [plan_tgt[s:e] for s, e in wrong.tgt_spans] == ["شهری"]
+
+                # the report's scorecard, by hand: two major errors, 5 points each, on 35 source words
+                with page.expect_download(timeout=ACTION_TIMEOUT_MS) as download:
+                    page.locator(".st-key-export-html button").click()
+                report = Path(download.value.path()).read_text(encoding="utf-8")
+                assert_scorecard(report)
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / "review-mqm.png"), full_page=True)
+        finally:
+            browser.close()

@@ -317,7 +317,8 @@ def _ui(args: argparse.Namespace) -> int:
     say(f"review workbench at http://{host}:{args.port}  (Ctrl+C stops it)")
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", args.host,
                "--server.port", str(args.port), "--server.maxUploadSize", str(MAX_UPLOAD_MB),
-               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+               "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--client.toolbarMode", "minimal"]  # a local review tool: no "Deploy" button
     return subprocess.call(command, env=env)
 
 

@@ -45,16 +45,22 @@ def _numbers(text: str) -> tuple[set[float], set[float]]:
 
 def number_mismatch(src: str, tgt: str) -> tuple[bool, bool]:
     """(changed, one_sided): whether both sides have numbers that disagree, or whether
-    numbers appear on one side only. A number matches the same value on the other side,
-    written in digits, spelled out (up to ten), or inside a name there (آی ۲۴ / i24NEWS)."""
+    numbers appear on one side only (see `unmatched`)."""
+    src_only, tgt_only = unmatched(src, tgt)
+    changed = bool(src_only) and bool(tgt_only)
+    return changed, not changed and bool(src_only or tgt_only)
+
+
+def unmatched(src: str, tgt: str) -> tuple[set[float], set[float]]:
+    """The numbers of each side that the other side does not have: what `number_mismatch`
+    flags, and what the reviewer is told it flagged. A number matches the same value on the
+    other side, written in digits, spelled out (up to ten), or inside a name there
+    (آی ۲۴ / i24NEWS)."""
     src_values, src_glued = _numbers(src)
     tgt_values, tgt_glued = _numbers(tgt)
     src_written = {NUMBER_WORDS[w] for w in map(fold, WORD.findall(src)) if w in NUMBER_WORDS}
     tgt_written = {NUMBER_WORDS[w] for w in map(fold, WORD.findall(tgt)) if w in NUMBER_WORDS}
-    src_only = src_values - tgt_values - tgt_glued - tgt_written
-    tgt_only = tgt_values - src_values - src_glued - src_written
-    changed = bool(src_only) and bool(tgt_only)
-    return changed, not changed and bool(src_only or tgt_only)
+    return src_values - tgt_values - tgt_glued - tgt_written, tgt_values - src_values - src_glued - src_written
 
 
 def number_value(token: str) -> float | None:

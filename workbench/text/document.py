@@ -316,12 +316,15 @@ def load(
     src_lang: str | None = None,
     tgt_lang: str | None = None,
 ) -> Bitext:
-    """Read one bilingual file, or an original and its translation, into a Bitext."""
+    """Read one bilingual file, or an original and its translation, into a Bitext. The
+    notes and messages name each file by its name, not its path: they travel with the
+    alignment into reports, exports and the review page, which need not show where on the
+    server a file was read."""
     return from_texts(
         read_text(input),
         None if translation is None else read_text(translation),
-        name=str(input),
-        translation_name="translation" if translation is None else str(translation),
+        name=Path(input).name,
+        translation_name="translation" if translation is None else Path(translation).name,
         src_lang=src_lang,
         tgt_lang=tgt_lang,
     )

@@ -608,7 +608,8 @@ def link_row(db: Store, reviewed: ReviewedDocument, index: int, score: LinkFidel
     doc_id, key, last = reviewed.info.id, link_key(state), len(reviewed.states) - 1
     colour = LABEL_COLOURS.get(score.label, OTHER_COLOUR) if score else OTHER_COLOUR
     with st.container(border=True, key=f"link-{key}"):
-        st.html(meta_html(index + 1, state, score, focused))
+        st.html(meta_html(index + 1, state, score, focused,
+                          (alignment.src_text(state.link), alignment.tgt_text(state.link))))
         left, right = st.columns(2)
         with left:
             st.html(side_html(alignment.src, state.src, score.src_spans if score else (),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from workbench.fidelity.numbers import unmatched
 from workbench.languages import is_rtl
 from workbench.model import ISSUE_MEANINGS, MQM_CATEGORIES, SEVERITIES, LinkFidelity, LinkState, ReviewError, Segment
 from workbench.output.style import LABEL_COLOURS, OTHER_COLOUR
@@ -22,6 +23,10 @@ LATIN_RUN = re.compile(r"[0-9A-Za-z\u00C0-\u024F]+(?:[ .,:/&+'’\-][0-9A-Za-z\u
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|$~])")
 # a document id as a URL may give it: ASCII digits only, and not many of them
 DOCUMENT_ID = re.compile(r"[0-9]{1,18}")
+# why a link can be faithful and carry an issue chip: the label is the divergence detector's
+# reading of the meaning; the checks (numbers, names, length...) are separate warnings
+FAITHFUL_WITH_CHECKS = ("faithful: the detector reads the same meaning on both sides; the checks "
+                        "beside it flag a detail to look at (they do not change the label)")
 
 STYLE = """<style>
 .wb-meta {font-size: .85rem; color: #444; display: flex; flex-wrap: wrap; gap: .35rem; align-items: center}
@@ -38,6 +43,7 @@ STYLE = """<style>
 .wb-comment {font-size: .85rem; color: #5a1d1d; background: #fdecec; padding: .1rem .5rem; border-radius: .3em}
 .wb-title {margin: 0}
 .wb-notes {font-size: .8rem; color: #6b7280; line-height: 1.4}
+.wb-checks {font-size: .75rem; color: #6b7280; font-style: italic}
 .wb-error {font-size: .85rem; color: #5a1d1d; margin: .1rem 0}
 </style>"""
 
@@ -86,19 +92,25 @@ def side_html(segments: list[Segment], ids: tuple[int, ...], spans: tuple[tuple[
             f'style="border-color: {colour}">{" ".join(parts)}</div>')
 
 
-def meta_html(number: int, state: LinkState, score: LinkFidelity | None, focused: bool) -> str:
-    """The line above a link: number, label, scores, issues, review state."""
+def meta_html(number: int, state: LinkState, score: LinkFidelity | None, focused: bool,
+              texts: tuple[str, str] = ("", "")) -> str:
+    """The line above a link: number, label, scores, issues, review state. `texts`, the
+    link's source and target text, let an issue say what it found (which numbers)."""
     label = score.label if score else "unscored"
+    checks_only = score is not None and label == "faithful" and bool(score.issues)
     items = [f'<b class="{"wb-focus" if focused else ""}">#{number}</b>',
-             f'<span class="wb-chip" style="background: {LABEL_COLOURS.get(label, OTHER_COLOUR)}">'
+             f'<span class="wb-chip" style="background: {LABEL_COLOURS.get(label, OTHER_COLOUR)}"'
+             f'{f" title={chr(34)}{escape(FAITHFUL_WITH_CHECKS)}{chr(34)}" if checks_only else ""}>'
              f'{escape(label)}</span>',
              f"<span>{len(state.src)}-{len(state.tgt)}</span>"]
     if score:
         items.append(f"<span>fidelity {score.fidelity:.2f}</span>")
     if state.similarity is not None:
         items.append(f"<span>similarity {state.similarity:.2f}</span>")
-    items += [f'<span class="wb-issue" title="{escape(ISSUE_MEANINGS.get(issue, ""))}">{escape(issue)}</span>'
+    items += [f'<span class="wb-issue" title="{escape(issue_title(issue, *texts))}">{escape(issue)}</span>'
               for issue in (score.issues if score else ())]
+    if checks_only:
+        items.append(f'<span class="wb-checks">{escape(FAITHFUL_WITH_CHECKS)}</span>')
     if state.pinned:
         items.append("<span>📌 pinned</span>")
     if state.status == "confirmed":
@@ -111,6 +123,20 @@ def meta_html(number: int, state: LinkState, score: LinkFidelity | None, focused
     if state.dismissed:
         items.append(f'<span class="wb-issue">dismissed: {escape(", ".join(state.dismissed))}</span>')
     return f'<div class="wb-meta">{"".join(items)}</div>'
+
+
+def issue_title(issue: str, src_text: str = "", tgt_text: str = "") -> str:
+    """What an issue code means, and for numbers, which ones it found on one side only."""
+    meaning = ISSUE_MEANINGS.get(issue, "")
+    if issue != "number_mismatch" or not (src_text or tgt_text):
+        return meaning
+    found = [f"{', '.join(map(_number_text, sorted(values)))} in the {side} only"
+             for side, values in zip(("source", "target"), unmatched(src_text, tgt_text)) if values]
+    return f"{meaning}: {'; '.join(found)}" if found else meaning
+
+
+def _number_text(value: float) -> str:
+    return f"{value:g}" if value < 1e15 else f"{value:.3g}"
 
 
 def errors_html(errors: tuple[ReviewError, ...], src_text: str, tgt_text: str) -> str:
