@@ -272,4 +272,4 @@ def test_segment_says_how_many_segments_it_cut(tmp_path):
     translation.write_text("یک جمله کوتاه.\n", encoding="utf-8")
     result = workbench("segment", original, translation, "--src-lang", "en", "--tgt-lang", "fa", "--split", "lines")
     assert result.returncode == 0, result.stderr
-    assert f"{original}: 9 segments are pieces of sentences longer than 2,000 characters" in result.stdout
+    assert f"{original.name}: 9 segments are pieces of sentences longer than 2,000 characters" in result.stdout
