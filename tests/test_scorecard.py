@@ -210,7 +210,9 @@ def test_batch_rows_carry_the_scorecard_of_their_reviewed_pair(tmp_path: Path, f
     manifest = tmp_path / "pairs.csv"
     manifest.write_text("original,translation\nen/0.txt,fr/0.txt\nen/1.txt,fr/1.txt\n", encoding="utf-8")
     texts = [(tmp_path / side / "0.txt").read_text(encoding="utf-8") for side in ("en", "fr")]
-    db = Store(tmp_path / "review.sqlite")
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
+    path = tmp_path / "home" / "data" / "review.sqlite"  # the app's database (workbench.paths.database)
+    db = Store(path)
     doc = store_document(db, *texts, name="0.txt + 0.txt")
     db.confirm(doc, 0, who="alice")
     db.reject(doc, 1, "accuracy/omission", "schools dropped", severity="major", who="alice")
@@ -236,9 +238,14 @@ def test_batch_rows_carry_the_scorecard_of_their_reviewed_pair(tmp_path: Path, f
     assert frame["mqm_errors"].dtype == "Int64" and frame["mqm_pass"].dtype == "boolean"
     assert frame["mqm_score"].iloc[0] == 68.75 and pd.isna(frame["mqm_score"].iloc[1])
 
-    # `batch --db`: the same columns, and a rerun that aligns nothing shows the review as it is now
+    # `batch --db PATH`: the same columns, and a rerun that aligns nothing shows the review as it is now
     db.confirm(doc, 2, who="alice")  # 9 more words: 5 / 25 -> 100 x (1 - 5/25) = 80
-    assert batch_command(monkeypatch, fake_encoder, manifest, "--out", out, "--db", tmp_path / "review.sqlite") == 0
+    assert batch_command(monkeypatch, fake_encoder, manifest, "--out", out, "--db", path) == 0
     with (out / "pairs.csv").open(encoding="utf-8-sig", newline="") as handle:
         assert [row["mqm_score"] for row in csv.DictReader(handle)] == ["80.0", ""]
+    # `--db` alone reads the app's database; without it, no scorecard columns are filled
+    for args, scores in ((["--db"], ["80.0", ""]), ([], ["", ""])):
+        assert batch_command(monkeypatch, fake_encoder, manifest, "--out", out, *args) == 0
+        with (out / "pairs.csv").open(encoding="utf-8-sig", newline="") as handle:
+            assert [row["mqm_score"] for row in csv.DictReader(handle)] == scores
     assert batch_command(monkeypatch, fake_encoder, manifest, "--out", out, "--db", tmp_path / "none.sqlite") == 2

@@ -389,8 +389,9 @@ def review_counts(statuses: Iterable[str]) -> dict[str, int]:
 # ----------------------------------------------------------------------------- records
 
 Review = Mapping[int, Mapping[str, Any]]
-"""A review by link index: {"status", "category", "comment", "errors"} (any may be missing);
-"errors" is a sequence of ReviewError, "category" and "comment" say them in one line each."""
+"""A review by link index: {"status", "category", "comment", "errors", "dismissed"} (any may be
+missing); "errors" is a sequence of ReviewError, "category" and "comment" say them in one line
+each, "dismissed" names the detector's marks dismissed on the link (the LQA scorecard counts them)."""
 
 
 def link_records(alignment: Alignment, review: Review | None = None) -> list[dict[str, Any]]:

@@ -25,8 +25,8 @@ The computation, in their names:
   penalty points per Reference Word Count of 1,000 words (`normed_penalty`, `reference_words`);
 - the quality score of the raw scoring model, RQS = MSV x (1 - PWPT) with the Maximum Score
   Value 100: the share of the evaluated text without errors, as a percentage, which is also
-  100 - NPT / 10 at 1,000 reference words (`score`). It has no floor: a short sample with a
-  critical error can score below 0, and is then simply worse than one at 0.
+  100 - NPT / 10 at 1,000 reference words (`score`). It is not clamped at 0 here: a short
+  sample with a critical error can score below 0, and is then told apart from a worse one.
 
 The raw model is the one used here because it needs no calibration: the paper's calibrated
 model rescales the score around a passing threshold and an acceptable penalty agreed per
