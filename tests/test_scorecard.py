@@ -237,6 +237,10 @@ def test_batch_rows_carry_the_scorecard_of_their_reviewed_pair(tmp_path: Path, f
     frame = pd.read_parquet(out / "pairs.parquet")
     assert frame["mqm_errors"].dtype == "Int64" and frame["mqm_pass"].dtype == "boolean"
     assert frame["mqm_score"].iloc[0] == 68.75 and pd.isna(frame["mqm_score"].iloc[1])
+    index = lxml_html.parse(str(out / "index.html"))
+    column = index.xpath('count(//thead/tr/th[.="MQM score"]/preceding-sibling::th)') + 1
+    shown = {row.xpath("string(td[1])"): row.xpath(f"string(td[{column:.0f}])") for row in index.xpath("//tbody/tr")}
+    assert shown == {"en/0.txt": "68.75 FAIL", "en/1.txt": "—"}
 
     # `batch --db PATH`: the same columns, and a rerun that aligns nothing shows the review as it is now
     db.confirm(doc, 2, who="alice")  # 9 more words: 5 / 25 -> 100 x (1 - 5/25) = 80

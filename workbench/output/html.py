@@ -19,7 +19,7 @@ from workbench.output.report import (
     link_lists,
     marks_record,
     metrics_text,
-    passed_text,
+    pass_fail,
     percent,
     scorecard_figures,
     scorecard_of,
@@ -222,7 +222,7 @@ def _scorecard_html(report: dict) -> str:
     card = scorecard_of(report)
     if card is None:
         return ""
-    verdict = passed_text(card)
+    verdict = pass_fail(card["passed"])
     figures = [("MQM score", f"{card['score']:.2f}"), *scorecard_figures(card)]
     figure_html = "".join(
         f'<div class="figure"><div class="value">{escape(value)}</div><div class="name">{escape(name)}</div></div>'
@@ -484,13 +484,16 @@ def index(reports: list[tuple[str, dict]]) -> str:
 
 def corpus(rows: list[CorpusRow]) -> str:
     """A batch's index: the corpus at a glance, the worst pairs first, then the documents left
-    without a counterpart; every pair links to its report and aligned CSV."""
+    without a counterpart; every pair links to its report and aligned CSV. When some pair was
+    reviewed (the batch's --db), a column gives each reviewed pair's MQM score and PASS or FAIL."""
     pairs = sorted((row for row in rows if row.fidelity is not None), key=lambda row: (row.fidelity, row.original))
     alone = [row for row in rows if row.fidelity is None]
     verdicts = Counter(row.verdict for row in rows)
     tally = ", ".join(f"{n} {escape(verdict)}" for verdict, n in verdicts.most_common())
+    reviewed = any(row.mqm_score is not None for row in pairs)
     head = ("<tr><th>original</th><th>translation</th><th>languages</th><th>verdict</th><th>fidelity</th>"
-            "<th>coverage</th><th>links</th><th>omissions</th><th>additions</th><th>match</th><th>files</th></tr>")
+            "<th>coverage</th><th>links</th><th>omissions</th><th>additions</th><th>match</th>"
+            + ("<th>MQM score</th>" if reviewed else "") + "<th>files</th></tr>")
     body_rows = []
     for rank, row in enumerate(pairs):
         colour = VERDICT_COLOURS.get(row.verdict, OTHER_COLOUR)
@@ -502,7 +505,8 @@ def corpus(rows: list[CorpusRow]) -> str:
             f'<td class="num">{row.fidelity:.2f}</td><td class="num">{percent(row.coverage or 0.0)}</td>'
             f'<td class="num">{row.links}</td><td class="num">{row.omissions}</td><td class="num">{row.additions}</td>'
             f'<td class="num">{"given" if row.match_score is None else f"{row.match_score:.2f}"}</td>'
-            f'<td class="num"><a href="{escape(quote(row.report))}">report</a> · '
+            + (_mqm_cell(row) if reviewed else "")
+            + f'<td class="num"><a href="{escape(quote(row.report))}">report</a> · '
             f'<a href="{escape(quote(row.aligned))}">csv</a></td></tr>'
         )
     alone_rows = [
@@ -522,6 +526,14 @@ def corpus(rows: list[CorpusRow]) -> str:
                      "<th>translation</th><th>verdict</th><th>why</th></tr></thead>\n<tbody>\n"
                      + "\n".join(alone_rows) + "\n</tbody>\n</table>")
     return _page("Corpus", "\n".join(parts))
+
+
+def _mqm_cell(row: CorpusRow) -> str:
+    """A pair's MQM score and PASS or FAIL, or a dash for a pair nobody reviewed."""
+    if row.mqm_score is None:
+        return '<td class="num">—</td>'
+    passed = bool(row.mqm_pass)
+    return f'<td class="num">{row.mqm_score:.2f} {_chip(pass_fail(passed), PASS_COLOURS[passed])}</td>'
 
 
 def _corpus_svg(pairs: list[CorpusRow]) -> str:

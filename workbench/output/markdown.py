@@ -15,7 +15,7 @@ from workbench.output.report import (
     link_lists,
     marks_record,
     metrics_text,
-    passed_text,
+    pass_fail,
     percent,
     scorecard_figures,
     scorecard_of,
@@ -61,7 +61,7 @@ def _md_error(error: dict) -> str:
 def _md_scorecard(card: dict) -> list[str]:
     """The scorecard section: score and PASS or FAIL, its figures, the table, the rule, the marks."""
     figures = " · ".join(f"{name} {_md(value)}" for name, value in scorecard_figures(card))
-    lines = ["## Scorecard", "", f"**MQM score {card['score']:.2f}: {passed_text(card)}** · {figures}", ""]
+    lines = ["## Scorecard", "", f"**MQM score {card['score']:.2f}: {pass_fail(card['passed'])}** · {figures}", ""]
     if card["errors"]:
         severities = list(card["by_severity"])
         lines += [

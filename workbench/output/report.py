@@ -141,8 +141,9 @@ def marks_record(card: dict) -> str:
             f"{marks['dismissed']} dismissed")
 
 
-def passed_text(card: dict) -> str:
-    return "PASS" if card["passed"] else "FAIL"
+def pass_fail(passed: bool) -> str:
+    """How a scorecard's verdict is written, in a report and in a batch's index alike."""
+    return "PASS" if passed else "FAIL"
 
 
 def percent(value: float) -> str:
