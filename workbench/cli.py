@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench import __version__
 from workbench.corpus.engines import ENGINES
@@ -22,6 +23,10 @@ from workbench.options import Options
 from workbench.output.formats import LINK_SUFFIXES, REPORT_SUFFIXES, SUFFIXES
 from workbench.text.controls import for_terminal
 from workbench.text.segment import SPLITS
+
+if TYPE_CHECKING:
+    from workbench.corpus.reviews import Key
+    from workbench.review.scorecard import Scorecard
 
 EXIT_USAGE = 2
 EXIT_PARTIAL = 3  # a batch wrote what it could, but skipped some documents (named on stderr)
@@ -124,6 +129,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="local: this process; ray: a Ray cluster (local Ray when --ray-address is not given)")
     sub.add_argument("--ray-address", help="the Ray cluster to join, e.g. ray://head:10001 or auto")
     sub.add_argument("--workers", type=int, help="Ray workers (default: one per core of the cluster)")
+    sub.add_argument("--db", nargs="?", const="", metavar="REVIEW.sqlite",
+                     help="a review database: each pair reviewed there (the same original and translation) "
+                          "gets its MQM scorecard in pairs.csv; --db alone reads the app's "
+                          "(data/review.sqlite under WORKBENCH_HOME)")
 
     sub = add("ui", _ui, "start the review workbench in the browser")
     sub.add_argument("--host", default="127.0.0.1",
@@ -276,9 +285,11 @@ def _batch(args: argparse.Namespace) -> int:
         raise InputError("--workers must be at least 1")
     options = Options(split=args.split, model=args.model, device=args.device,  # a bad code stops here, not per document
                       src_lang=language_code(args.src_lang), tgt_lang=language_code(args.tgt_lang))
+    reviewed = None if args.db is None else _scorecards(args.db)  # a database that cannot be read stops here
     runner = engine(args.engine, options, address=args.ray_address, workers=args.workers)
     try:
-        result = batch.run(plan, args.out, options, runner, threshold=threshold, progress=sys.stderr.isatty())
+        result = batch.run(plan, args.out, options, runner, threshold=threshold, progress=sys.stderr.isatty(),
+                           reviews=reviewed)
     finally:
         runner.close()
     verdicts = Counter(row.verdict for row in result.rows)
@@ -294,6 +305,21 @@ def _batch(args: argparse.Namespace) -> int:
         say(f"error: could not read or align {len(result.unreadable)} of the documents: {names}", sys.stderr)
         return EXIT_PARTIAL
     return 0
+
+
+def _scorecards(db: str) -> dict[Key, Scorecard]:
+    """The scorecards of the reviewed documents in the review database `db` ("": the app's),
+    opened read-only: a batch reads the review, never changes it."""
+    from workbench.corpus.reviews import scorecards
+    from workbench.paths import database
+    from workbench.review.store import Store
+
+    path = Path(db) if db else database()
+    if not path.is_file():
+        raise InputError(f"--db {path}: no such review database")
+    cards = scorecards(Store(path, read_only=True))
+    say(f"{len(cards)} reviewed documents in {path}")
+    return cards
 
 
 def _is_aligned_file(args: argparse.Namespace) -> bool:

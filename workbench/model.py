@@ -249,7 +249,9 @@ class CorpusRow:
     `verdict` is the pair's document verdict (VERDICTS), NO_COUNTERPART or UNREADABLE;
     `match_score` is the matcher's score (None for pairs given by the user); `aligned` and
     `report` are the pair's files, relative to the batch's folder; `note` says why a
-    document was left alone."""
+    document was left alone. The `mqm_` fields are the LQA scorecard of the pair's review in
+    the review database (workbench.review.scorecard: errors, penalty points, penalty per 1,000
+    source words, the raw MQM score and whether it passes), None where it has none."""
 
     original: str
     translation: str
@@ -266,6 +268,11 @@ class CorpusRow:
     report: str = ""
     note: str = ""
     signature: str = ""
+    mqm_errors: int | None = None
+    mqm_penalty: float | None = None
+    mqm_per_1000: float | None = None
+    mqm_score: float | None = None
+    mqm_pass: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -382,8 +389,9 @@ def review_counts(statuses: Iterable[str]) -> dict[str, int]:
 # ----------------------------------------------------------------------------- records
 
 Review = Mapping[int, Mapping[str, Any]]
-"""A review by link index: {"status", "category", "comment", "errors"} (any may be missing);
-"errors" is a sequence of ReviewError, "category" and "comment" say them in one line each."""
+"""A review by link index: {"status", "category", "comment", "errors", "dismissed"} (any may be
+missing); "errors" is a sequence of ReviewError, "category" and "comment" say them in one line
+each, "dismissed" names the detector's marks dismissed on the link (the LQA scorecard counts them)."""
 
 
 def link_records(alignment: Alignment, review: Review | None = None) -> list[dict[str, Any]]:

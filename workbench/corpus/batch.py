@@ -3,7 +3,8 @@ score every pair, and write the corpus's files.
 
 OUT/aligned/NAME.csv and OUT/reports/NAME.html per pair (NAME: the original's file name
 without its extension, told apart from another original's as `_stems` says), then
-OUT/pairs.csv, OUT/pairs.parquet and OUT/index.html over all.
+OUT/pairs.csv, OUT/pairs.parquet and OUT/index.html over all. Given the review database's
+scorecards (workbench.corpus.reviews), a pair that was reviewed gets its LQA columns there.
 
 A long run can be killed and run again: each finished pair is written, then recorded in
 OUT/.batch/done.jsonl under a key of its two texts, its name and the options; a rerun with
@@ -21,7 +22,7 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import count
 from pathlib import Path, PurePosixPath
@@ -31,6 +32,7 @@ from tqdm import tqdm
 from workbench import __version__
 from workbench.corpus import matching
 from workbench.corpus.engines import Engine
+from workbench.corpus.reviews import Key, with_scorecard
 from workbench.corpus.sources import Plan, Source, Text
 from workbench.corpus.worker import Failure, PairJob, PairResult
 from workbench.errors import InputError
@@ -38,6 +40,7 @@ from workbench.model import NO_COUNTERPART, UNREADABLE, CorpusRow
 from workbench.options import Options
 from workbench.output import corpus_files
 from workbench.output.files import atomic_write
+from workbench.review.scorecard import Scorecard
 
 LEDGER = Path(".batch") / "done.jsonl"
 PAIR_FILES = {"aligned": ".csv", "reports": ".html"}  # the folders a batch writes its pairs' files in, and their kind
@@ -63,8 +66,14 @@ class BatchResult:
 
 
 def run(plan: Plan, out: str | os.PathLike, options: Options, engine: Engine, *,
-        threshold: float = matching.THRESHOLD, progress: bool = False) -> BatchResult:
-    """Match (unless `plan` gives the pairs), align and score, and write everything under `out`."""
+        threshold: float = matching.THRESHOLD, progress: bool = False,
+        reviews: Mapping[Key, Scorecard] | None = None) -> BatchResult:
+    """Match (unless `plan` gives the pairs), align and score, and write everything under `out`.
+
+    `reviews` are the review database's scorecards by the texts' digests
+    (`workbench.corpus.reviews.scorecards`): a pair found there gets its `mqm_` columns. They are
+    put on the rows at the end, never into the ledger, so a rerun shows the review as it is now
+    even for the pairs it does not align again."""
     start = time.perf_counter()
     out = Path(out)
     stems = _stems(plan.originals)
@@ -77,6 +86,7 @@ def run(plan: Plan, out: str | os.PathLike, options: Options, engine: Engine, *,
     translations = {s.name: s for s in plan.translations}
     ledger = _ledger(out)
     done: dict[int, CorpusRow] = {}
+    texts: dict[int, Key] = {}  # the digests of each pair's texts, by row
     wanted: list[tuple[int, str, PairJob]] = []
     reused = 0
 
@@ -101,6 +111,7 @@ def run(plan: Plan, out: str | os.PathLike, options: Options, engine: Engine, *,
                 done[k] = CorpusRow(match.original, match.translation or "", match.score, UNREADABLE, note=str(error))
                 bar.update(1)
                 continue
+            texts[k] = (original.digest, "" if translation is None else translation.digest)
             job = PairJob(original, translation, stems[match.original], langs.get((0, match.original)),
                           langs.get((1, match.translation or "")))
             key = _key(job, options)
@@ -125,6 +136,9 @@ def run(plan: Plan, out: str | os.PathLike, options: Options, engine: Engine, *,
             done[k] = row
             bar.update(1)
     rows = [done[k] for k in range(len(matches))] + unreadable
+    if reviews:
+        rows = [with_scorecard(row, reviews[texts[k]]) if texts.get(k) in reviews else row
+                for k, row in enumerate(rows)]
     files = corpus_files.write(rows, out)
     removed = _remove_stale(out, ledger.values(), rows)
     return BatchResult(tuple(rows), aligned, reused, segments, time.perf_counter() - start,

@@ -31,7 +31,13 @@ class Source:
     def read(self) -> Text:
         """The file's text (any encoding `workbench align` reads) with a digest of it."""
         text = document.read_text(self.path)
-        return Text(self.name, text, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+        return Text(self.name, text, digest(text))
+
+
+def digest(text: str) -> str:
+    """A text's fingerprint: what a rerun compares to skip finished pairs, and what tells a
+    pair's texts in the review database (workbench.corpus.reviews)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)

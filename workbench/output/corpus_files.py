@@ -43,10 +43,11 @@ def _parquet(rows: list[CorpusRow]) -> bytes:
     except ImportError as error:
         raise InputError("pairs.parquet needs pandas and pyarrow: pip install pandas pyarrow") from error
     frame = pd.DataFrame([row.to_json() for row in rows], columns=list(COLUMNS))
-    for column in ("match_score", "coverage", "fidelity"):
+    for column in ("match_score", "coverage", "fidelity", "mqm_penalty", "mqm_per_1000", "mqm_score"):
         frame[column] = frame[column].astype("float64")
-    for column in ("links", "omissions", "additions"):
+    for column in ("links", "omissions", "additions", "mqm_errors"):
         frame[column] = frame[column].astype("Int64")
+    frame["mqm_pass"] = frame["mqm_pass"].astype("boolean")
     buffer = io.BytesIO()
     try:
         frame.to_parquet(buffer, index=False)

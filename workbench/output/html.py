@@ -12,8 +12,27 @@ from collections import Counter
 from urllib.parse import quote
 
 from workbench.model import ISSUE_MEANINGS, CorpusRow
-from workbench.output.report import has_review, link_lists, metrics_text, percent
-from workbench.output.style import LABEL_COLOURS, OTHER_COLOUR, STATUS_COLOURS, VERDICT_COLOURS
+from workbench.output.report import (
+    category_label,
+    error_sides,
+    has_review,
+    link_lists,
+    marks_record,
+    metrics_text,
+    pass_fail,
+    percent,
+    scorecard_figures,
+    scorecard_of,
+    scoring_rule,
+)
+from workbench.output.style import (
+    LABEL_COLOURS,
+    OTHER_COLOUR,
+    PASS_COLOURS,
+    SEVERITY_COLOURS,
+    STATUS_COLOURS,
+    VERDICT_COLOURS,
+)
 from workbench.output.text import bcp47, direction, escape, span_runs
 
 UNALIGNED = ("omission", "addition")
@@ -70,6 +89,13 @@ tr.row.major td, tr.row.omission td, tr.row.addition td { background: var(--tint
 .issues { font-size: .82rem; color: #57606a; }
 td.review .category { font-size: .82rem; margin-top: 4px; }
 td.review .comment { font-size: .82rem; color: #57606a; margin-top: 2px; overflow-wrap: anywhere; }
+ul.errors { margin: 4px 0 0; padding-inline-start: 16px; font-size: .82rem; }
+ul.errors li { margin-top: 2px; overflow-wrap: anywhere; }
+.severity { font-weight: 650; }
+table.scores { width: auto; min-width: 50%; margin-top: 14px; }
+table.scores td.num, table.scores th.num { text-align: end; }
+table.scores tr.total td { font-weight: 650; border-top: 1px solid #d8dee4; }
+.rule { margin: 10px 0 0; color: #57606a; font-size: .85rem; }
 .metrics { font-size: .78rem; color: #57606a; font-variant-numeric: tabular-nums; }
 .nothing { color: #8c959f; font-style: italic; margin: 0; }
 a { color: #0b5cad; }
@@ -168,11 +194,65 @@ def _status_chip(status: str, count: int | None = None) -> str:
 
 
 def _review_cell(row: dict) -> str:
-    """The reviewer's status, error category and comment; the comment is the reviewer's own
-    text, in any language and possibly hostile, so it is escaped and gets its own direction."""
+    """The reviewer's status and the link's MQM errors (or, for a review that has none but a
+    category and comment, those); comments and quoted words are text in any language and
+    possibly hostile, so they are escaped and get their own direction."""
+    if row.get("errors"):
+        errors = "".join(_error_item(error) for error in row["errors"])
+        return f'<td class="review">{_status_chip(row["review_status"])}<ul class="errors">{errors}</ul></td>'
     category = f'<div class="category">{escape(row["review_category"])}</div>' if row["review_category"] else ""
     comment = f'<div class="comment" dir="auto">{escape(row["review_comment"])}</div>' if row["review_comment"] else ""
     return f'<td class="review">{_status_chip(row["review_status"])}{category}{comment}</td>'
+
+
+def _error_item(error: dict) -> str:
+    """One error: its severity, its category, the words it concerns (quoted from the link, each
+    isolated so its direction cannot reorder the line) and the reviewer's comment."""
+    sides = error_sides(error)
+    words = "; ".join(f"{side} " + ", ".join(f"“<bdi>{escape(word)}</bdi>”" for word in quotes)
+                      for side, quotes in sides) or "the whole link"
+    comment = f'<div class="comment" dir="auto">{escape(error["comment"])}</div>' if error["comment"] else ""
+    colour = SEVERITY_COLOURS.get(error["severity"], OTHER_COLOUR)
+    return (f'<li><span class="severity" style="color:{colour}">{escape(error["severity"])}</span> '
+            f'<span class="category">{escape(error["label"])}</span>: <span class="words">{words}</span>{comment}</li>')
+
+
+def _scorecard_html(report: dict) -> str:
+    """The LQA scorecard: the score and PASS or FAIL first, then what it is made of."""
+    card = scorecard_of(report)
+    if card is None:
+        return ""
+    verdict = pass_fail(card["passed"])
+    figures = [("MQM score", f"{card['score']:.2f}"), *scorecard_figures(card)]
+    figure_html = "".join(
+        f'<div class="figure"><div class="value">{escape(value)}</div><div class="name">{escape(name)}</div></div>'
+        for name, value in figures
+    )
+    if card["errors"]:
+        severities = list(card["by_severity"])
+        rows = [
+            f"<tr><td>{escape(category_label(category))}</td>"
+            + "".join(f'<td class="num">{counts[severity]}</td>' for severity in severities)
+            + f'<td class="num">{card["by_category"][category]}</td></tr>'
+            for category, counts in card["table"].items()
+        ]
+        rows.append('<tr class="total"><td>all categories</td>'
+                    + "".join(f'<td class="num">{card["by_severity"][severity]}</td>' for severity in severities)
+                    + f'<td class="num">{card["errors"]}</td></tr>')
+        table = (
+            '<table class="scores"><thead><tr><th>error category</th>'
+            + "".join(f'<th class="num">{escape(severity)} ×{card["weights"][severity]:g}</th>' for severity in severities)
+            + '<th class="num">errors</th></tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody></table>"
+        )
+    else:
+        table = '<p class="nothing">No errors recorded on the reviewed links.</p>'
+    return (
+        '<h2>Scorecard</h2>\n<section class="card scorecard" id="scorecard">'
+        f'<div class="headline"><span class="verdict passfail" style="background:{PASS_COLOURS[card["passed"]]}">'
+        f"{verdict}</span>{figure_html}</div>{table}"
+        f'<p class="rule">{escape(scoring_rule(card))}</p>'
+        f'<p class="rule">{escape(marks_record(card))}</p></section>'
+    )
 
 
 def _tick_step(maximum: float, ticks: int = 5) -> int:
@@ -352,6 +432,7 @@ def report(report: dict, title: str) -> str:
         f'<ul class="notes">{notes}</ul>' if notes else "",
         f'<p class="signature">made with <code>{escape(report["signature"])}</code></p>' if report["signature"] else "",
         "</section>",
+        _scorecard_html(report),
     ]
     if links:
         body += [
@@ -403,13 +484,16 @@ def index(reports: list[tuple[str, dict]]) -> str:
 
 def corpus(rows: list[CorpusRow]) -> str:
     """A batch's index: the corpus at a glance, the worst pairs first, then the documents left
-    without a counterpart; every pair links to its report and aligned CSV."""
+    without a counterpart; every pair links to its report and aligned CSV. When some pair was
+    reviewed (the batch's --db), a column gives each reviewed pair's MQM score and PASS or FAIL."""
     pairs = sorted((row for row in rows if row.fidelity is not None), key=lambda row: (row.fidelity, row.original))
     alone = [row for row in rows if row.fidelity is None]
     verdicts = Counter(row.verdict for row in rows)
     tally = ", ".join(f"{n} {escape(verdict)}" for verdict, n in verdicts.most_common())
+    reviewed = any(row.mqm_score is not None for row in pairs)
     head = ("<tr><th>original</th><th>translation</th><th>languages</th><th>verdict</th><th>fidelity</th>"
-            "<th>coverage</th><th>links</th><th>omissions</th><th>additions</th><th>match</th><th>files</th></tr>")
+            "<th>coverage</th><th>links</th><th>omissions</th><th>additions</th><th>match</th>"
+            + ("<th>MQM score</th>" if reviewed else "") + "<th>files</th></tr>")
     body_rows = []
     for rank, row in enumerate(pairs):
         colour = VERDICT_COLOURS.get(row.verdict, OTHER_COLOUR)
@@ -421,7 +505,8 @@ def corpus(rows: list[CorpusRow]) -> str:
             f'<td class="num">{row.fidelity:.2f}</td><td class="num">{percent(row.coverage or 0.0)}</td>'
             f'<td class="num">{row.links}</td><td class="num">{row.omissions}</td><td class="num">{row.additions}</td>'
             f'<td class="num">{"given" if row.match_score is None else f"{row.match_score:.2f}"}</td>'
-            f'<td class="num"><a href="{escape(quote(row.report))}">report</a> · '
+            + (_mqm_cell(row) if reviewed else "")
+            + f'<td class="num"><a href="{escape(quote(row.report))}">report</a> · '
             f'<a href="{escape(quote(row.aligned))}">csv</a></td></tr>'
         )
     alone_rows = [
@@ -441,6 +526,14 @@ def corpus(rows: list[CorpusRow]) -> str:
                      "<th>translation</th><th>verdict</th><th>why</th></tr></thead>\n<tbody>\n"
                      + "\n".join(alone_rows) + "\n</tbody>\n</table>")
     return _page("Corpus", "\n".join(parts))
+
+
+def _mqm_cell(row: CorpusRow) -> str:
+    """A pair's MQM score and PASS or FAIL, or a dash for a pair nobody reviewed."""
+    if row.mqm_score is None:
+        return '<td class="num">—</td>'
+    passed = bool(row.mqm_pass)
+    return f'<td class="num">{row.mqm_score:.2f} {_chip(pass_fail(passed), PASS_COLOURS[passed])}</td>'
 
 
 def _corpus_svg(pairs: list[CorpusRow]) -> str:

@@ -8,7 +8,19 @@ from __future__ import annotations
 import re
 
 from workbench.model import ISSUE_MEANINGS
-from workbench.output.report import has_review, link_lists, metrics_text, percent
+from workbench.output.report import (
+    category_label,
+    error_sides,
+    has_review,
+    link_lists,
+    marks_record,
+    metrics_text,
+    pass_fail,
+    percent,
+    scorecard_figures,
+    scorecard_of,
+    scoring_rule,
+)
 from workbench.output.text import span_runs
 from workbench.text.controls import for_display
 
@@ -27,13 +39,43 @@ def _md_marked(text: str, spans: list[list[int]]) -> str:
 
 
 def _md_review(row: dict) -> str:
-    """"rejected: mistranslation — the reviewer's comment", each part made inert."""
+    """"rejected: mistranslation — the reviewer's comment", or with MQM errors "rejected:
+    major Accuracy: mistranslation, source “words” — comment; minor ...", each part made inert."""
     text = _md(row["review_status"])
+    if row.get("errors"):
+        return f"{text}: " + "; ".join(_md_error(error) for error in row["errors"])
     if row["review_category"]:
         text += f": {_md(row['review_category'])}"
     if row["review_comment"]:
         text += f" — {_md(row['review_comment'])}"
     return text
+
+
+def _md_error(error: dict) -> str:
+    words = "; ".join(f"{side} " + ", ".join(f"“{_md(word)}”" for word in quotes)
+                      for side, quotes in error_sides(error)) or "the whole link"
+    comment = f" — {_md(error['comment'])}" if error["comment"] else ""
+    return f"{_md(error['severity'])} {_md(error['label'])}, {words}{comment}"
+
+
+def _md_scorecard(card: dict) -> list[str]:
+    """The scorecard section: score and PASS or FAIL, its figures, the table, the rule, the marks."""
+    figures = " · ".join(f"{name} {_md(value)}" for name, value in scorecard_figures(card))
+    lines = ["## Scorecard", "", f"**MQM score {card['score']:.2f}: {pass_fail(card['passed'])}** · {figures}", ""]
+    if card["errors"]:
+        severities = list(card["by_severity"])
+        lines += [
+            "| error category | " + " | ".join(f"{_md(s)} ×{card['weights'][s]:g}" for s in severities) + " | errors |",
+            "|---|" + "---:|" * (len(severities) + 1),
+            *(f"| {_md(category_label(category))} | " + " | ".join(str(counts[s]) for s in severities)
+              + f" | {card['by_category'][category]} |" for category, counts in card["table"].items()),
+            "| **all categories** | " + " | ".join(f"**{card['by_severity'][s]}**" for s in severities)
+            + f" | **{card['errors']}** |",
+            "",
+        ]
+    else:
+        lines += ["No errors recorded on the reviewed links.", ""]
+    return lines + [_md(scoring_rule(card)), "", _md(marks_record(card)), ""]
 
 
 def report(report: dict, title: str) -> str:
@@ -67,6 +109,9 @@ def report(report: dict, title: str) -> str:
         lines += ["Notes:", "", *(f"- {_md(note)}" for note in report["notes"]), ""]
     if report["signature"]:
         lines += [f"Made with `{for_display(report['signature']).replace('`', '')}`", ""]
+    card = scorecard_of(report)
+    if card is not None:
+        lines += _md_scorecard(card)
     src, tgt = _md(report["src_lang"]), _md(report["tgt_lang"])
     reviewed = has_review(report)
     for heading, key in link_lists(report):

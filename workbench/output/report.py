@@ -9,21 +9,25 @@ JSON-serialisable dict; the HTML (workbench.output.html) and Markdown
 from __future__ import annotations
 
 from workbench.fidelity.summary import refusal
-from workbench.model import LABELS, METRICS, Review, ScoredAlignment, link_records, review_counts
+from workbench.model import LABELS, METRICS, MQM_CATEGORIES, Review, ScoredAlignment, link_records, review_counts
 from workbench.output.style import METRIC_NAMES
+from workbench.review.scorecard import scorecard
 
 _PER_DOCUMENT = ("src_lang", "tgt_lang", "signature")  # said once for the report, not per link
 _REVIEW_KEYS = ("review_status", "review_category", "review_comment")
+_ERRORS_KEY = "review_errors"  # each link's errors, shown as its `errors` (see `_errors`)
 
 
 def build(alignment: ScoredAlignment, review: Review | None = None) -> dict:
     """The report's data, JSON-serialisable; every output format renders this one dict.
 
-    `review` is the reviewer's verdict per link index, {"status", "category", "comment"} as
-    `workbench.review.store.ReviewedDocument.review` gives it (links missing from it are unreviewed).
-    With it, every link carries `review_status`, `review_category` and `review_comment`, and
-    the report counts the statuses (`review_counts`) and lists the rejected links
-    (`rejected`), so a report exported after review shows what the reviewer decided.
+    `review` is the reviewer's verdict per link index, {"status", "category", "comment",
+    "errors", "dismissed"} as `workbench.review.store.ReviewedDocument.review` gives it (links
+    missing from it are unreviewed). With it, every link carries `review_status`,
+    `review_category`, `review_comment` and its MQM `errors` (see `_errors`), and the report
+    counts the statuses (`review_counts`), lists the rejected links (`rejected`) and holds the
+    LQA `scorecard` (`workbench.review.scorecard`; None while no link is reviewed), so a report
+    exported after review shows what the reviewer decided and what it adds up to.
     """
     if not isinstance(alignment, ScoredAlignment):
         raise ValueError("A fidelity report needs scores: run workbench.fidelity.score(alignment, encoder) first.")
@@ -32,12 +36,15 @@ def build(alignment: ScoredAlignment, review: Review | None = None) -> dict:
     per_link_reference = reference.links if reference is not None else [None] * len(alignment.links)
     links = []
     for record, metrics in zip(link_records(alignment, review), per_link_reference):
-        row = {key: value for key, value in record.items() if key not in _PER_DOCUMENT + _REVIEW_KEYS}
+        row = {key: value for key, value in record.items()
+               if key not in (*_PER_DOCUMENT, *_REVIEW_KEYS, _ERRORS_KEY)}
         row["reference"] = None if metrics is None else dict(zip(METRICS, map(float, metrics)))
         if review is not None:
             row.update({key: record[key] for key in _REVIEW_KEYS})
             row["review_status"] = row["review_status"] or "unreviewed"
+            row["errors"] = _errors(record)
         links.append(row)
+    card = None if review is None else scorecard(alignment, review)
     label_counts = {label: int(summary.label_counts.get(label, 0)) for label in LABELS}
     label_counts.update({k: int(v) for k, v in summary.label_counts.items() if k not in LABELS})
     return {
@@ -71,8 +78,72 @@ def build(alignment: ScoredAlignment, review: Review | None = None) -> dict:
         **({} if review is None else {
             "review_counts": review_counts(row["review_status"] for row in links),
             "rejected": [row["link"] for row in links if row["review_status"] == "rejected"],
+            "scorecard": None if card is None else card.to_json(),
         }),
     }
+
+
+def _errors(record: dict) -> list[dict]:
+    """A link's MQM errors as the report shows them: each error's record (category, severity,
+    spans, comment, the mark it came from), its category's `label`, and the words its spans
+    cover, quoted from the link's text (`src_words`, `tgt_words`; none: the whole link)."""
+    return [{**error, "label": category_label(error["category"]),
+             "src_words": _quoted(record["src_text"], error["src_spans"]),
+             "tgt_words": _quoted(record["tgt_text"], error["tgt_spans"])}
+            for error in record[_ERRORS_KEY]]
+
+
+def category_label(category: str) -> str:
+    """What the reviewer's app calls an MQM category (a category it does not know: its own name)."""
+    return MQM_CATEGORIES.get(category, (category,))[0]
+
+
+def error_sides(error: dict) -> list[tuple[str, list[str]]]:
+    """The words an error concerns, by side: ("source", words), ("target", words), a side
+    without words left out; an empty list means the error is about the whole link."""
+    return [(side, error[f"{key}_words"]) for side, key in (("source", "src"), ("target", "tgt"))
+            if error[f"{key}_words"]]
+
+
+def _quoted(text: str, spans: list[list[int]]) -> list[str]:
+    """The words `spans` cover in `text`, one string a span, clipped to the text and trimmed."""
+    pieces = (text[max(0, start):max(0, end)].strip() for start, end in spans)
+    return [piece for piece in pieces if piece]
+
+
+def scorecard_of(report: dict) -> dict | None:
+    """The report's LQA scorecard: None before review, or while no link is reviewed."""
+    return report.get("scorecard")
+
+
+def scorecard_figures(card: dict) -> list[tuple[str, str]]:
+    """The scorecard's figures after its score, as (name, value), in the order every renderer shows them."""
+    return [
+        ("penalty points", f"{card['penalty']:g}"),
+        (f"per {card['reference_words']:,} source words", f"{card['normed_penalty']:.2f}"),
+        ("source words reviewed", f"{card['words']:,} of {card['document_words']:,}"),
+        ("links reviewed", f"{card['reviewed_links']} of {card['links']}"),
+    ]
+
+
+def scoring_rule(card: dict) -> str:
+    """How the score was made, in one line, for the reader who checks it."""
+    weights = " · ".join(f"{severity} {weight:g}" for severity, weight in card["weights"].items())
+    return (f"MQM raw scoring model: score = 100 × (1 − penalty points / source words reviewed); "
+            f"penalty per error: {weights}, every error type weighing 1; a score of "
+            f"{card['threshold']:g} or more passes.")
+
+
+def marks_record(card: dict) -> str:
+    """What the reviewer made of the detector's marks, in one line."""
+    marks = card["marks"]
+    return (f"Detector marks: {marks['accepted']} taken as suggested · {marks['edited']} taken edited · "
+            f"{marks['dismissed']} dismissed")
+
+
+def pass_fail(passed: bool) -> str:
+    """How a scorecard's verdict is written, in a report and in a batch's index alike."""
+    return "PASS" if passed else "FAIL"
 
 
 def percent(value: float) -> str:
