@@ -25,6 +25,7 @@ from workbench import fidelity
 from workbench.model import LinkFidelity, LinkState, ReviewError, ScoredAlignment, Segment
 from workbench.output import formats
 from workbench.review import marks
+from workbench.review.scorecard import source_words
 from workbench.review.store import DocumentInfo, Store, content_key
 from workbench.ui import scorer
 from workbench.ui.components import (
@@ -150,6 +151,12 @@ def test_load_a_seed_review_it_and_find_the_review_again(db_path: Path) -> None:
         ("rejected", "accuracy/mistranslation/number", "critical", "125 <officials> & not 125 people", ())
     assert [target[start:end] for start, end in error.tgt_spans] == ["۱۲۵"] * len(words) and words
     assert metric(at, "Reviewed") == f"2 / {len(states)}"
+    # the scorecard of the two reviewed links: one critical error, 25 points on their source words
+    alignment = db.load(info.id).alignment
+    words = sum(source_words(alignment.src_text(state.link)) for state in states[:2])
+    assert metric(at, "MQM score") == f"{100 * (1 - 25 / words):.2f}"
+    assert next(m for m in at.metric if m.label == "MQM score").delta == "FAIL"
+    assert metric(at, "source words reviewed") == f"{words} of {sum(source_words(s) for s in [alignment.src_text(st.link) for st in states])}"
     assert "125 &lt;officials&gt; &amp; not 125 people" in page_html(at)
     assert [a.type for a in db.history(info.id)] == ["create", "confirm", "reject"]
 

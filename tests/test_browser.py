@@ -117,6 +117,26 @@ def test_review_in_the_browser(tmp_path: Path) -> None:
 COUNCIL = ROOT / "tests" / "fixtures" / "small" / "council.txt"
 
 
+def assert_scorecard(report: str) -> None:
+    """The HTML report's scorecard after the review below, worked out by hand: two major
+    errors at 5 points each make 10 penalty points on the 35 source words of the 4 links, all
+    reviewed; 10 / 35 x 1,000 = 285.71 points per 1,000 words; the raw score is
+    100 x (1 - 10 / 35) = 71.43, under the default threshold of 99: FAIL. Of the detector's
+    marks, one was taken as suggested and one dismissed."""
+    from lxml import html as lxml_html
+
+    [card] = lxml_html.fromstring(report).xpath('//section[@id="scorecard"]')
+    text = " ".join(card.text_content().split())
+    for shown in ("FAIL", "71.43 MQM score", "10 penalty points", "285.71 per 1,000 source words",
+                  "35 of 35 source words reviewed", "4 of 4 links reviewed",
+                  "Detector marks: 1 taken as suggested · 0 taken edited · 1 dismissed"):
+        assert shown in text, (shown, text)
+    rows = {" ".join(row.text_content().split()) for row in card.xpath(".//tbody/tr")}
+    # category, then minor / major / critical, then all errors of the category
+    assert rows == {"Accuracy: mistranslation 0 1 0 1", "Accuracy: mistranslation of a number 0 1 0 1",
+                    "all categories 0 2 0 2"}, rows
+
+
 def test_an_mqm_review_in_the_browser_ends_in_the_scorecard(tmp_path: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api",
                                    reason="playwright is not installed (pip install playwright)")
@@ -181,7 +201,14 @@ def test_an_mqm_review_in_the_browser_ends_in_the_scorecard(tmp_path: Path) -> N
                 assert [plan_src[s:e] for s, e in wrong.src_spans] == ["rural"]
                 assert [plan_tgt[s:e] for s, e in wrong.tgt_spans] == ["شهری"]
 
-                # the report's scorecard, by hand: two major errors, 5 points each, on 35 source words
+                # the two links without errors are confirmed: the whole document is the sample
+                for clean in (states[0], states[3]):
+                    page.locator(f".st-key-confirm-{key(clean)} button").click()
+                    expect(page.locator(f".st-key-link-{key(clean)}")).to_contain_text(
+                        "confirmed by browser", timeout=ACTION_TIMEOUT_MS)
+                # the page's scorecard, then the report's
+                expect(page.locator(".st-key-scorecard")).to_contain_text("71.43", timeout=ACTION_TIMEOUT_MS)
+                expect(page.locator(".st-key-scorecard")).to_contain_text("FAIL")
                 with page.expect_download(timeout=ACTION_TIMEOUT_MS) as download:
                     page.locator(".st-key-export-html button").click()
                 report = Path(download.value.path()).read_text(encoding="utf-8")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from workbench.fidelity.summary import refusal
 from workbench.model import LABELS, METRICS, MQM_CATEGORIES, Review, ScoredAlignment, link_records, review_counts
 from workbench.output.style import METRIC_NAMES
+from workbench.review.marks import span_words
 from workbench.review.scorecard import scorecard
 
 _PER_DOCUMENT = ("src_lang", "tgt_lang", "signature")  # said once for the report, not per link
@@ -88,8 +89,8 @@ def _errors(record: dict) -> list[dict]:
     spans, comment, the mark it came from), its category's `label`, and the words its spans
     cover, quoted from the link's text (`src_words`, `tgt_words`; none: the whole link)."""
     return [{**error, "label": category_label(error["category"]),
-             "src_words": _quoted(record["src_text"], error["src_spans"]),
-             "tgt_words": _quoted(record["tgt_text"], error["tgt_spans"])}
+             "src_words": span_words(record["src_text"], error["src_spans"]),
+             "tgt_words": span_words(record["tgt_text"], error["tgt_spans"])}
             for error in record[_ERRORS_KEY]]
 
 
@@ -103,12 +104,6 @@ def error_sides(error: dict) -> list[tuple[str, list[str]]]:
     without words left out; an empty list means the error is about the whole link."""
     return [(side, error[f"{key}_words"]) for side, key in (("source", "src"), ("target", "tgt"))
             if error[f"{key}_words"]]
-
-
-def _quoted(text: str, spans: list[list[int]]) -> list[str]:
-    """The words `spans` cover in `text`, one string a span, clipped to the text and trimmed."""
-    pieces = (text[max(0, start):max(0, end)].strip() for start, end in spans)
-    return [piece for piece in pieces if piece]
 
 
 def scorecard_of(report: dict) -> dict | None:

@@ -71,6 +71,13 @@ def selected_spans(words: Sequence[Span], chosen: Sequence[int]) -> tuple[Span, 
     return tuple(spans)
 
 
-def quoted(text: str, spans: Sequence[Span]) -> str:
-    """The words an error concerns, as a reviewer reads them: "…" around each span, joined by " … "."""
-    return " … ".join(f"“{text[start:end]}”" for start, end in spans)
+def span_words(text: str, spans: Sequence[Sequence[int]]) -> list[str]:
+    """The words `spans` cover in `text`, one string a span, clipped to the text and trimmed
+    (an error read back from a file may name spans its text no longer has)."""
+    pieces = (text[max(0, start):max(0, end)].strip() for start, end in spans)
+    return [piece for piece in pieces if piece]
+
+
+def quoted(text: str, spans: Sequence[Sequence[int]]) -> str:
+    """The words an error concerns, as a reviewer reads them: “…” around each span, joined by " … "."""
+    return " … ".join(f"“{words}”" for words in span_words(text, spans))

@@ -53,10 +53,12 @@ from workbench.model import (
 )
 from workbench.options import Options
 from workbench.output import formats
+from workbench.output.report import category_label, marks_record, pass_fail, scorecard_figures, scoring_rule
 from workbench.output.style import LABEL_COLOURS, OTHER_COLOUR, VERDICT_COLOURS
 from workbench.output.text import escape
 from workbench.review import marks
 from workbench.review.edits import relink_partners
+from workbench.review.scorecard import scorecard
 from workbench.review.store import ReviewedDocument, Step, Store, content_key
 from workbench.text import document
 from workbench.text.segment import SPLITS
@@ -467,6 +469,7 @@ def review_page(db: Store, config: Settings, doc_id: int) -> None:
                f'{len(alignment.src)} source and {len(alignment.tgt)} target segments · '
                f'model {escape(alignment.model)}</div>')
     summary_bar(reviewed)
+    scorecard_panel(reviewed)
     if not reviewed.scored:
         st.info("The model is still loading: the links you changed are scored as soon as it is ready.")
         rerun_when_model_ready(config)
@@ -561,6 +564,26 @@ def summary_bar(reviewed: ReviewedDocument) -> None:
         verdict = (f'<span class="wb-chip" style="background: '
                    f'{VERDICT_COLOURS.get(summary.verdict, OTHER_COLOUR)}">{escape(summary.verdict)}</span>')
         st.html(f'<div class="wb-meta">{verdict}{chips}</div>')
+
+
+def scorecard_panel(reviewed: ReviewedDocument) -> None:
+    """The LQA scorecard of the review so far (`workbench.review.scorecard`), as the report
+    shows it: the score and PASS or FAIL, what it is made of, and the rule that made it."""
+    card = scorecard(reviewed.alignment, reviewed.review)
+    with st.expander("Scorecard (MQM)", expanded=card is not None and card.errors > 0):
+        with st.container(key="scorecard"):
+            if card is None:
+                st.caption("Confirm links or record errors: the scorecard is made of the reviewed links.")
+                return
+            figures = card.to_json()
+            cells = st.columns(5)
+            cells[0].metric("MQM score", f"{card.score:.2f}", pass_fail(card.passed))
+            for cell, (name, value) in zip(cells[1:], scorecard_figures(figures)):
+                cell.metric(name, value)
+            if card.errors:
+                st.table({category_label(category): counts for category, counts in card.table.items()})
+            st.caption(markdown_escape(scoring_rule(figures)))
+            st.caption(markdown_escape(marks_record(figures)))
 
 
 def filtered(states: list[LinkState], scores: list[LinkFidelity | None]) -> list[int]:
