@@ -38,6 +38,7 @@ from workbench.ui.components import (
     marked_html,
     meta_html,
     requested_document,
+    shown_spans,
     side_html,
 )
 from workbench.ui.components import link_key as key
@@ -696,3 +697,14 @@ def test_a_faithful_link_with_a_check_says_why_it_is_faithful_and_what_the_check
     assert "125 in the source only; 152 in the target only" in issue_title("number_mismatch", *both)
     plain = meta_html(1, LinkState((0,), (0,)), LinkFidelity(0.3, "major", ("number_mismatch",)), False, both)
     assert "do not change the label" not in plain  # only a faithful link needs the word
+
+
+def test_the_reviewers_words_replace_the_detectors_and_a_dismissed_mark_is_no_longer_highlighted() -> None:
+    score = LinkFidelity(0.2, "major", ("meaning_shift",), src_spans=((0, 3),), tgt_spans=((4, 8),))
+    assert shown_spans(LinkState((0,), (0,)), score, "tgt") == (((4, 8),), False)
+    assert shown_spans(LinkState((0,), (0,), dismissed=("meaning_shift",)), score, "tgt") == ((), False)
+    chosen = LinkState((0,), (0,), status="rejected", errors=(ReviewError("style", "minor", tgt_spans=((9, 12),)),))
+    assert shown_spans(chosen, score, "tgt") == (((9, 12),), True)
+    assert shown_spans(chosen, score, "src") == (((0, 3),), False)  # no words chosen there
+    segments = [seg(0, "abc def ghi")]
+    assert '<mark class="wb-reviewer">ghi</mark>' in side_html(segments, (0,), ((8, 11),), "en", "#000", True)

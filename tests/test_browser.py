@@ -55,7 +55,7 @@ def test_review_in_the_browser(tmp_path: Path) -> None:
                 states = db.load(info.id).states
 
                 # confirm the first link
-                page.locator(f".st-key-confirm-{key(states[0])} button").click()
+                page.locator(f".st-key-confirm-{key(states[0])} button").first.click()
                 link0 = page.locator(f".st-key-link-{key(states[0])}")
                 expect(link0).to_contain_text("confirmed by browser", timeout=ACTION_TIMEOUT_MS)
 
@@ -126,12 +126,12 @@ def assert_scorecard(report: str) -> None:
     from lxml import html as lxml_html
 
     [card] = lxml_html.fromstring(report).xpath('//section[@id="scorecard"]')
-    text = " ".join(card.text_content().split())
+    text = " ".join(" ".join(piece.split()) for piece in card.itertext() if piece.strip())
     for shown in ("FAIL", "71.43 MQM score", "10 penalty points", "285.71 per 1,000 source words",
                   "35 of 35 source words reviewed", "4 of 4 links reviewed",
                   "Detector marks: 1 taken as suggested · 0 taken edited · 1 dismissed"):
         assert shown in text, (shown, text)
-    rows = {" ".join(row.text_content().split()) for row in card.xpath(".//tbody/tr")}
+    rows = {" ".join(piece.strip() for piece in row.itertext() if piece.strip()) for row in card.xpath(".//tbody/tr")}
     # category, then minor / major / critical, then all errors of the category
     assert rows == {"Accuracy: mistranslation 0 1 0 1", "Accuracy: mistranslation of a number 0 1 0 1",
                     "all categories 0 2 0 2"}, rows
@@ -175,8 +175,15 @@ def test_an_mqm_review_in_the_browser_ends_in_the_scorecard(tmp_path: Path) -> N
                 # the detector missed rural -> urban: the reviewer selects the words on both
                 # sides and records a major mistranslation with a comment
                 form = f"error-{plan}"
-                page.locator(f".st-key-reject-{plan} button").first.click()
-                page.locator(f".st-key-{form}-src-words button", has_text="rural").click()
+                rural = page.locator(f".st-key-{form}-src-words button", has_text="rural")
+                for _ in range(3):  # a popover opened while the page reruns closes again: open it again
+                    page.locator(f".st-key-reject-{plan} button").first.click()
+                    try:
+                        rural.wait_for(timeout=15_000)
+                        break
+                    except sync_api.TimeoutError:
+                        continue
+                rural.click()
                 page.locator(f".st-key-{form}-tgt-words button", has_text="شهری").click()
                 page.locator(f".st-key-{form}-category").click()
                 page.get_by_role("option", name="Accuracy: mistranslation", exact=True).click()
@@ -203,7 +210,7 @@ def test_an_mqm_review_in_the_browser_ends_in_the_scorecard(tmp_path: Path) -> N
 
                 # the two links without errors are confirmed: the whole document is the sample
                 for clean in (states[0], states[3]):
-                    page.locator(f".st-key-confirm-{key(clean)} button").click()
+                    page.locator(f".st-key-confirm-{key(clean)} button").first.click()
                     expect(page.locator(f".st-key-link-{key(clean)}")).to_contain_text(
                         "confirmed by browser", timeout=ACTION_TIMEOUT_MS)
                 # the page's scorecard, then the report's
@@ -214,6 +221,9 @@ def test_an_mqm_review_in_the_browser_ends_in_the_scorecard(tmp_path: Path) -> N
                 report = Path(download.value.path()).read_text(encoding="utf-8")
                 assert_scorecard(report)
                 ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(ARTIFACTS / "review-mqm.png"), full_page=True)
+                page.locator(".st-key-back").scroll_into_view_if_needed()
+                page.screenshot(path=str(ARTIFACTS / "review-mqm.png"))
+                page.goto(Path(download.value.path()).as_uri())
+                page.locator("#scorecard").screenshot(path=str(ARTIFACTS / "scorecard.png"))
         finally:
             browser.close()

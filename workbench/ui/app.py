@@ -73,6 +73,7 @@ from workbench.ui.components import (
     markdown_escape,
     meta_html,
     requested_document,
+    shown_spans,
     side_html,
 )
 
@@ -633,13 +634,10 @@ def link_row(db: Store, reviewed: ReviewedDocument, index: int, score: LinkFidel
     with st.container(border=True, key=f"link-{key}"):
         st.html(meta_html(index + 1, state, score, focused,
                           (alignment.src_text(state.link), alignment.tgt_text(state.link))))
-        left, right = st.columns(2)
-        with left:
-            st.html(side_html(alignment.src, state.src, score.src_spans if score else (),
-                              alignment.src_lang, colour))
-        with right:
-            st.html(side_html(alignment.tgt, state.tgt, score.tgt_spans if score else (),
-                              alignment.tgt_lang, colour))
+        for column, side, segments, lang in zip(st.columns(2), ("src", "tgt"), (alignment.src, alignment.tgt),
+                                                (alignment.src_lang, alignment.tgt_lang)):
+            spans, reviewers = shown_spans(state, score, side)
+            column.html(side_html(segments, getattr(state, side), spans, lang, colour, reviewers))
         if state.errors:
             st.html(errors_html(state.errors, alignment.src_text(state.link), alignment.tgt_text(state.link)))
         act = functools.partial(run_action, db, doc_id)

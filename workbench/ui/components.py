@@ -38,6 +38,7 @@ STYLE = """<style>
 .wb-text {font-size: 1.02rem; line-height: 1.75; padding: .25rem .7rem; border-inline-start: 4px solid #ccc}
 .wb-text[dir=rtl] {font-family: Vazirmatn, "Noto Naskh Arabic", Tahoma, sans-serif; text-align: right}
 .wb-text mark {background: #ffe08a; padding: 0 .1em; border-radius: .2em}
+.wb-text mark.wb-reviewer {background: #f8c4c4}
 .wb-id {color: #8a8f98; font-size: .68em; margin-inline-end: .2em}
 .wb-empty {color: #8a8f98; font-style: italic; padding: .25rem .7rem}
 .wb-comment {font-size: .85rem; color: #5a1d1d; background: #fdecec; padding: .1rem .5rem; border-radius: .3em}
@@ -68,14 +69,28 @@ def _piece_html(text: str, rtl: bool) -> str:
     return "".join(out)
 
 
-def marked_html(text: str, spans: list[tuple[int, int]], rtl: bool) -> str:
-    """The text with `spans` (character ranges into it) highlighted, as the report marks them."""
-    return "".join(f"<mark>{_piece_html(piece, rtl)}</mark>" if marked else _piece_html(piece, rtl)
+def marked_html(text: str, spans: list[tuple[int, int]], rtl: bool, reviewer: bool = False) -> str:
+    """The text with `spans` (character ranges into it) highlighted, as the report marks them;
+    the reviewer's own words in their colour, the detector's in its."""
+    opening = '<mark class="wb-reviewer">' if reviewer else "<mark>"
+    return "".join(f"{opening}{_piece_html(piece, rtl)}</mark>" if marked else _piece_html(piece, rtl)
                    for piece, marked in span_runs(text, spans))
 
 
+def shown_spans(state: LinkState, score: LinkFidelity | None, side: str) -> tuple[tuple[tuple[int, int], ...], bool]:
+    """The words to highlight on one side of a link, and whether they are the reviewer's: the
+    words of the reviewer's errors once there are any, else the detector's (unless its mark
+    was dismissed as wrong)."""
+    chosen = tuple(span for error in state.errors for span in getattr(error, f"{side}_spans"))
+    if chosen:
+        return chosen, True
+    if score is None or "meaning_shift" in state.dismissed:
+        return (), False
+    return getattr(score, f"{side}_spans"), False
+
+
 def side_html(segments: list[Segment], ids: tuple[int, ...], spans: tuple[tuple[int, int], ...],
-              lang: str, colour: str) -> str:
+              lang: str, colour: str, reviewer: bool = False) -> str:
     """One side of a link: its segments (numbered), spans into the joined text highlighted."""
     rtl = is_rtl(lang)
     if not ids:
@@ -86,7 +101,7 @@ def side_html(segments: list[Segment], ids: tuple[int, ...], spans: tuple[tuple[
         local = [(max(s, offset) - offset, min(e, offset + len(text)) - offset)
                  for s, e in spans if s < offset + len(text) and e > offset]
         parts.append(f'<span class="wb-seg"><sup class="wb-id">{k}</sup>'
-                     f'{marked_html(text, local, rtl)}</span>')
+                     f'{marked_html(text, local, rtl, reviewer)}</span>')
         offset += len(text) + 1
     return (f'<div class="wb-text" dir="{"rtl" if rtl else "ltr"}" lang="{escape(lang)}" '
             f'style="border-color: {colour}">{" ".join(parts)}</div>')
