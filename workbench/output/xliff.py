@@ -347,10 +347,16 @@ def _mark_2(segment: etree._Element, judgement: _Judgement, ids: set[str]) -> No
         for start, end in spans:
             marker = _fresh("workbench-lqi-", ids)
             ids.add(marker)
-            _insert_at(target, end, etree.Element(f"{{{ns}}}em", startRef=marker), after=True)
             sm = etree.Element(f"{{{ns}}}sm", {"id": marker, "type": "its:generic", **_lqi(error, qualified=True)},
                                nsmap={"its": ITS})
-            _insert_at(target, start, sm, after=False)
+            em = etree.Element(f"{{{ns}}}em", startRef=marker)
+            if start < end:
+                _insert_at(target, end, em, after=True)
+                _insert_at(target, start, sm, after=False)
+            else:  # a target of nothing but whitespace: the pair side by side, marking the place
+                _insert_at(target, start, sm, after=False)
+                em.tail, sm.tail = sm.tail, None
+                sm.addnext(em)
 
 
 def _lqi(error: ReviewError, qualified: bool) -> dict[str, str]:
