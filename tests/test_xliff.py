@@ -373,6 +373,39 @@ def test_a_merged_link_maps_its_review_back_onto_each_unit(tmp_path, fake, name)
     assert marked(after.units[2].target) == f"{second[:at]}⟦{word}⟧{second[at + len(word):]}"
 
 
+CROSSING = {
+    "1.2": ("""<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2"><file original="x" datatype="html"
+ source-language="en" target-language="fr"><body><trans-unit id="t"><source>A bold text.</source>
+ <target>Un   <g id="1">texte
+   gras</g>  ici.</target></trans-unit></body></file></xliff>""", "1.2-strict"),
+    "2.1": ("""<xliff version="2.1" xmlns="urn:oasis:names:tc:xliff:document:2.0" srcLang="en" trgLang="fr"><file id="f">
+ <unit id="t"><segment><source>A bold text.</source><target>Un   <pc id="1">texte
+   gras</pc>  ici.</target></segment></unit></file></xliff>""", "2.1"),
+}
+
+
+@pytest.mark.parametrize("version", CROSSING)
+def test_an_error_across_an_inline_code_and_collapsed_whitespace_marks_exactly_its_words(fake, version):
+    """The target reads "Un texte gras ici." (whitespace collapsed); an error on "gras ici"
+    starts inside the paired code and ends outside it: 2.x puts <sm/> and <em/> where the
+    words are, 1.2 wraps each text node's part in a <mrk> pointing to one standoff issue."""
+    text, key = CROSSING[version]
+    alignment = pipeline.run_xliff(text, "t.xlf", encoder=fake)
+    assert alignment.tgt_text(alignment.links[0]) == "Un texte gras ici."
+    error = ReviewError("accuracy/mistranslation", "major", tgt_spans=((9, 17),))
+    data = xliff_out.into_original(text, alignment, {0: {"status": "rejected", "errors": (error,)}})
+    assert_valid(data, key)
+    [unit] = xliff.parse_tree(data.decode("utf-8"), "t.xlf").units
+    assert xliff.inline_text(unit.target).text == "Un texte gras ici."
+    if version == "1.2":
+        assert marked(unit.target) == "Un texte ⟦gras⟧⟦ ici⟧."
+        refs = {node.get(f"{{{ITS}}}locQualityIssuesRef") for node in unit.target.iter() if ours(node) == "wrapper"}
+        assert len(refs) == 1 and len(unit.unit.findall(f"{{{ITS}}}locQualityIssues")) == 1
+    else:
+        assert marked(unit.target) == "Un texte ⟦gras ici⟧."
+        assert [etree.QName(node).localname for node in unit.target.iter()][1:] == ["pc", "sm", "em"]
+
+
 def test_an_alignment_not_made_from_the_file_is_refused(fake):
     text, alignment = scored_fixture("symfony-dumper-1.2.xlf", fake)
     other, _ = scored_fixture("symfony-dumper-2.0.xlf", fake)

@@ -87,8 +87,9 @@ def into_original(original: str, alignment: Alignment, review: Review | None = N
     """`original` (an XLIFF file's text) with the states, notes and quality issues of the
     alignment made from it (link k = unit k, as merged and split since) and of its review."""
     parsed = parse_tree(original, "the original XLIFF file")
-    units = parsed.units
+    units, review = parsed.units, review or {}
     held = _held(alignment, units)
+    unit_ids = [unit.id for unit in units]
     ids_12 = {node.get(XML_ID) for node in parsed.tree.iter() if isinstance(node.tag, str)} - {None}
     cleared: set[int] = set()
     for number, unit in enumerate(units):
@@ -97,8 +98,7 @@ def into_original(original: str, alignment: Alignment, review: Review | None = N
             cleared.add(id(unit.unit))
         if not held[number] or unit.target is None:
             continue  # an empty pair has no segment to judge
-        judgement = _judge(alignment, review or {}, held[number], number, inline_text(unit.target).text,
-                           [unit.id for unit in units])
+        judgement = _judge(alignment, review, held[number], number, inline_text(unit.target).text, unit_ids)
         if parsed.namespace == NS_12:
             _write_12(unit, judgement, ids_12)
         else:
@@ -115,7 +115,7 @@ def new_file(alignment: Alignment, review: Review | None = None) -> bytes:
     addition but no tool asks to translate it. The signature, model and the alignment's notes
     are notes of the <file>. Texts keep their whitespace (xml:space="preserve").
     """
-    ns = NS_20
+    ns, review = NS_20, review or {}
     root = etree.Element(f"{{{ns}}}xliff", {"version": "2.1", "srcLang": bcp47(alignment.src_lang),
                                             "trgLang": bcp47(alignment.tgt_lang), f"{{{ITS}}}version": "2.0"},
                          nsmap={None: ns, "its": ITS})
@@ -132,9 +132,8 @@ def new_file(alignment: Alignment, review: Review | None = None) -> bytes:
             unit.set("translate", "no")
         src_text, tgt_text = alignment.src_text(link), alignment.tgt_text(link)
         errors = tuple((error, _xml_spans(tgt_text, _clean_spans(tgt_text, error.tgt_spans or ((0, len(tgt_text)),))))
-                       for error in _errors((review or {}).get(index) or {}))
-        judgement = _Judgement(_status(alignment, review or {}, [index]),
-                               _link_notes(alignment, review or {}, index, ()), errors)
+                       for error in _errors(review.get(index) or {}))
+        judgement = _Judgement(_status(alignment, review, [index]), _link_notes(alignment, review, index, ()), errors)
         kind = ["omission: nothing in the translation corresponds to this source"] if not link.tgt else []
         kind += ["addition: this translation has no counterpart in the original"] if not link.src else []
         if judgement.notes or kind:
