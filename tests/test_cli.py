@@ -292,7 +292,7 @@ def test_export_writes_any_format_by_its_suffix_and_refuses_an_unknown_one_befor
     assert cli.main(["export", "seed000", "--db", str(db.path), "--out", str(tmp_path / "reviewed.pdf")]) == 2
     [line] = capsys.readouterr().err.splitlines()
     assert line == ("error: Cannot write reviewed.pdf: unknown extension; use one of "
-                    ".csv, .jsonl, .tmx, .xlsx, .html, .json, .md.")
+                    ".csv, .jsonl, .tmx, .xlsx, .xlf, .xliff, .html, .json, .md.")
     assert not (tmp_path / "reviewed.pdf").exists()
 
 

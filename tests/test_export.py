@@ -28,6 +28,7 @@ SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_e5fe0829ebe86db2.txt
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SIGNATURE = Options().signature("multilingual-e5-small", "en", "fa")
 FORMATS = (".csv", ".jsonl", ".tmx", ".xlsx")
+XLIFF = (".xlf", ".xliff")  # links too, written by workbench.output.xliff (tests/test_xliff.py)
 
 
 def segments(parts: list[tuple[int, str]]) -> list[Segment]:
@@ -289,7 +290,7 @@ def test_xlsx_sheets_styles_and_values(tmp_path):
 def test_unknown_extension_names_the_supported_ones(tmp_path):
     with pytest.raises(InputError) as error:
         export.write(seed_alignment(), tmp_path / "seed.docx")
-    assert all(suffix in str(error.value) for suffix in FORMATS)
+    assert all(suffix in str(error.value) for suffix in (*FORMATS, *XLIFF))
     assert not (tmp_path / "seed.docx").exists()
 
 
@@ -304,8 +305,8 @@ def test_one_table_picks_every_file_a_reviewed_document_is_written_as(tmp_path):
     """`formats`: the CLI's export and the app's download buttons name a file, and its suffix,
     in any case, picks the table of links or the report, with the review in either."""
     alignment = seed_alignment()
-    assert formats.SUFFIXES == (*FORMATS, ".html", ".json", ".md")
-    assert formats.LINK_SUFFIXES == FORMATS and formats.REPORT_SUFFIXES == (".html", ".json", ".md")
+    assert formats.SUFFIXES == (*FORMATS, *XLIFF, ".html", ".json", ".md")
+    assert formats.LINK_SUFFIXES == (*FORMATS, *XLIFF) and formats.REPORT_SUFFIXES == (".html", ".json", ".md")
     for suffix in formats.SUFFIXES:
         path = formats.write(alignment, tmp_path / f"Seed{suffix.upper()}", REVIEW)
         family = report_files if suffix in formats.REPORT_SUFFIXES else export
@@ -316,8 +317,8 @@ def test_one_table_picks_every_file_a_reviewed_document_is_written_as(tmp_path):
     assert "names differ" in (tmp_path / "Seed.MD").read_text(encoding="utf-8")  # the review is in the report
     assert formats.format_of("a.tmx").media_type == "application/x-tmx+xml"
     assert formats.format_of("a.html").label == "HTML report"
-    # each family makes exactly the suffixes the table gives it
-    assert formats.LINK_SUFFIXES == tuple(export._WRITERS)
+    # each family makes exactly the suffixes the table gives it (export hands XLIFF to its own writer)
+    assert formats.LINK_SUFFIXES == (*export._WRITERS, *XLIFF)
     assert formats.REPORT_SUFFIXES == tuple(report_files._RENDERERS)
 
 
@@ -325,7 +326,7 @@ def test_an_unknown_suffix_names_every_supported_one_and_writes_nothing(tmp_path
     with pytest.raises(InputError) as error:
         formats.write(seed_alignment(), tmp_path / "seed.docx")
     assert str(error.value) == ("Cannot write seed.docx: unknown extension; use one of "
-                                ".csv, .jsonl, .tmx, .xlsx, .html, .json, .md.")
+                                ".csv, .jsonl, .tmx, .xlsx, .xlf, .xliff, .html, .json, .md.")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -90,10 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--out", required=True, help="output file; its extension picks the format")
 
     sub = add("score", _score, "score pairs that are already aligned (.csv with src_text, tgt_text; "
-                               "two-column .tsv; .tmx), one output row per pair, in input order")
+                               "two-column .tsv; .tmx; XLIFF 1.2/2.x .xlf/.xliff, each unit one pair with its id), "
+                               "one output row per pair, in input order; an XLIFF scored to .xlf is a copy of it "
+                               "with the scores in")
     sub.add_argument("pairs", help="the pairs file")
-    sub.add_argument("--src-lang", help="language of the sources (default: from the TMX, or detected)")
-    sub.add_argument("--tgt-lang", help="language of the targets (default: from the TMX, or detected)")
+    sub.add_argument("--src-lang", help="language of the sources (default: from the TMX or XLIFF, or detected)")
+    sub.add_argument("--tgt-lang", help="language of the targets (default: from the TMX or XLIFF, or detected)")
     sub.add_argument("--model", help="a sentence-transformers model, as for align")
     device(sub)
     sub.add_argument("--out", required=True, help=f"output file ({' '.join(LINK_SUFFIXES)})")
@@ -192,7 +194,7 @@ def _score(args: argparse.Namespace) -> int:
     table = read_pairs(args.pairs, args.src_lang, args.tgt_lang)
     options = Options(split="lines", model=args.model, device=args.device, src_lang=table.src_lang, tgt_lang=table.tgt_lang)
     scored = pipeline.score_pairs(table, options, progress=sys.stderr.isatty())
-    path = export.write(scored, args.out, extra=table.extra)
+    path = export.write(scored, args.out, extra=table.extra, original=table.xliff)
     counts = scored.summary.label_counts
     say(f"{len(table.src)} {table.src_lang}-{table.tgt_lang} pairs: "
           + ", ".join(f"{n} {label}" for label, n in counts.items() if n))
@@ -352,6 +354,7 @@ def _export(args: argparse.Namespace) -> int:
     from workbench import embed, fidelity
     from workbench.output import formats
     from workbench.review.store import Store
+    from workbench.text.xliff import is_xliff_name
 
     formats.format_of(args.out)  # an unknown suffix is said before a model loads
     db = Store(args.db)
@@ -360,7 +363,10 @@ def _export(args: argparse.Namespace) -> int:
     if not reviewed.scored:
         encoder = embed.load_encoder(args.model, args.device)  # links were edited since they were scored
         reviewed = db.rescore(doc_id, lambda alignment, known: fidelity.rescore(alignment, encoder, known))
-    path = formats.write(reviewed.alignment, args.out, review=reviewed.review)
+    # a document read from an XLIFF file keeps that file as its source text: export into a copy of it
+    from_xliff = reviewed.translation_text is None and is_xliff_name(reviewed.info.name)
+    path = formats.write(reviewed.alignment, args.out, review=reviewed.review,
+                         original=reviewed.source_text if from_xliff else None)
     say(f"wrote {path}")
     return 0
 

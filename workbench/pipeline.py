@@ -21,7 +21,7 @@ from workbench.model import MAX_LINK_SEGMENTS, Alignment, Link, ScoredAlignment,
 from workbench.options import Options
 from workbench.text import document
 from workbench.text.document import Bitext
-from workbench.text.pairs import PairTable
+from workbench.text.pairs import PairTable, xliff_pairs
 from workbench.text.segment import MAX_SEGMENT_CHARS, cut_note, segment
 
 
@@ -76,6 +76,17 @@ def score_pairs(table: PairTable, options: Options = Options(), *, progress: boo
     A pair with one side empty is an omission or an addition. Nothing is re-aligned."""
     encoder = encoder or load_encoder(options.model, options.device)
     return fidelity.score(pairs_alignment(table, options, encoder, progress=progress), encoder)
+
+
+def run_xliff(text: str, name: str, options: Options = Options(), *, progress: bool = False,
+              encoder: TextEncoder | None = None) -> ScoredAlignment:
+    """An XLIFF file's text (an upload in the UI) scored as its author paired it: unit k (2.x:
+    segment k) is link k, nothing re-aligned (`score_pairs`); languages as the options give
+    them, else the file's. Keep `text` as the document's source text (and its name ending in
+    .xlf or .xliff): an XLIFF export then writes the review into a copy of it."""
+    table = xliff_pairs(text, name, options.src_lang, options.tgt_lang)
+    options = dataclasses.replace(options, src_lang=table.src_lang, tgt_lang=table.tgt_lang)
+    return score_pairs(table, options, progress=progress, encoder=encoder)
 
 
 def pairs_alignment(table: PairTable, options: Options, encoder: TextEncoder, *, progress: bool = False) -> Alignment:

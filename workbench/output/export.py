@@ -1,10 +1,13 @@
-"""Export an alignment as CSV, JSONL, TMX or XLSX, and read CSV/JSONL exports back.
+"""Export an alignment as CSV, JSONL, TMX, XLSX or XLIFF, and read CSV/JSONL exports back.
 
 Every format is built from the same `rows()`, so the columns a reviewer sees in Excel, the
 fields a script reads from JSONL and the links `evaluate` scores are one and the same; and
 `read_alignment` turns a CSV/JSONL export back into a scored alignment, so a report can be
 made from a file aligned earlier without aligning again. Every row ends with the languages
-and the signature of how the alignment was made. Files are written with `atomic_write`.
+and the signature of how the alignment was made. XLIFF, the CAT tools' file, has a shape of
+its own (units, states, quality issues): `workbench.output.xliff` writes it from the alignment
+and review, into a copy of the XLIFF the links came from when there is one. Files are written
+with `atomic_write`.
 Document text is untrusted: every CSV text cell goes through `csv_cell`, so a sentence that
 starts with "=" is never run as a spreadsheet formula, and `read_rows` undoes it exactly.
 """
@@ -33,12 +36,14 @@ from workbench.model import (
     link_records,
     scored,
 )
+from workbench.output import xliff
 from workbench.output.files import atomic_write
 from workbench.output.text import bcp47
 from workbench.review.marks import quoted
 from workbench.text.controls import for_xml
 from workbench.text.document import csv_reader
 from workbench.text.segment import normalise
+from workbench.text.xliff import XLIFF_SUFFIXES
 
 BASE_COLUMNS = ("link", "src_ids", "tgt_ids", "kind", "src_text", "tgt_text", "similarity")
 SCORE_COLUMNS = ("fidelity", "label", "issues", "src_spans", "tgt_spans")
@@ -93,27 +98,32 @@ def error_line(error: ReviewError, src_text: str, tgt_text: str) -> str:
 
 
 def write(alignment: Alignment, path: str | os.PathLike, review: Review | None = None,
-          extra: Sequence[Mapping[str, str]] = ()) -> Path:
+          extra: Sequence[Mapping[str, str]] = (), original: str | None = None) -> Path:
     """Write the alignment to `path` in the format its extension names (see `encoded`); return
     the path. The whole file is built in memory first, then written with `atomic_write`: it
     appears complete or not at all."""
     path = Path(path)
-    atomic_write(path, encoded(alignment, path.name, review, extra))
+    atomic_write(path, encoded(alignment, path.name, review, extra, original))
     return path
 
 
 def encoded(alignment: Alignment, name: str, review: Review | None = None,
-            extra: Sequence[Mapping[str, str]] = ()) -> bytes:
-    """The bytes of the export named `name` (.csv .jsonl .tmx .xlsx), made where the alignment
-    was (a batch's worker) and written where the files are.
+            extra: Sequence[Mapping[str, str]] = (), original: str | None = None) -> bytes:
+    """The bytes of the export named `name` (.csv .jsonl .tmx .xlsx .xlf .xliff), made where the
+    alignment was (a batch's worker) and written where the files are.
 
     `extra`: one mapping per link of columns to keep beside ours (the other columns of scored
     pairs, `workbench score`), written first; a column named like one of ours is left out.
-    TMX has no place for them.
+    TMX and XLIFF have no place for them. `original`: the text of the XLIFF file the links were
+    read from (pair k = unit k), if they were; an XLIFF export is then a copy of that file with
+    the scores and review written in (`workbench.output.xliff`). Other formats ignore it.
     """
-    writer = _WRITERS.get(Path(name).suffix.lower())
+    suffix = Path(name).suffix.lower()
+    if suffix in XLIFF_SUFFIXES:
+        return xliff.encoded(alignment, review, original)
+    writer = _WRITERS.get(suffix)
     if writer is None:
-        supported = ", ".join(_WRITERS)
+        supported = ", ".join([*_WRITERS, *XLIFF_SUFFIXES])
         raise InputError(f"Cannot export to {name}: unknown extension; use one of {supported}.")
     table = rows(alignment, review)
     header = columns(isinstance(alignment, ScoredAlignment), review is not None)

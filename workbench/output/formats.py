@@ -1,7 +1,7 @@
 """Every file a document is written as, in one table, and the one place a name picks its file.
 
-Two families make them: `export`, a table of the links (.csv .jsonl .tmx .xlsx; `align` and
-`score` write these, and `report` and `evaluate` read CSV and JSONL back), and `report_files`,
+Two families make them: `export`, the links (.csv .jsonl .tmx .xlsx, and the CAT tools' .xlf /
+.xliff; `align` and `score` write these, and `report` and `evaluate` read CSV and JSONL back), and `report_files`,
 the fidelity report (.html .json .md; `report` writes these). A reviewed document may be
 written as either, with the reviewer's decisions: `python -m workbench export` and the review
 app's download buttons both go through `encoded` / `write`, so a suffix means the same file
@@ -37,6 +37,8 @@ FORMATS: dict[str, Format] = {f.suffix: f for f in (
     Format(".jsonl", "JSONL", "application/jsonl", export.encoded),
     Format(".tmx", "TMX", "application/x-tmx+xml", export.encoded),
     Format(".xlsx", "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", export.encoded),
+    Format(".xlf", "XLIFF", "application/xliff+xml", export.encoded),
+    Format(".xliff", "XLIFF", "application/xliff+xml", export.encoded),
     Format(".html", "HTML report", "text/html", report_files.encoded),
     Format(".json", "JSON report", "application/json", report_files.encoded),
     Format(".md", "Markdown report", "text/markdown", report_files.encoded),
@@ -54,14 +56,21 @@ def format_of(name: str | os.PathLike) -> Format:
     return found
 
 
-def encoded(alignment: ScoredAlignment, name: str, review: Review | None = None) -> bytes:
+def encoded(alignment: ScoredAlignment, name: str, review: Review | None = None,
+            original: str | None = None) -> bytes:
     """The bytes of the file named `name`, in the format its suffix names; with `review`, the
-    reviewer's decisions are in it."""
-    return format_of(name).encode(alignment, name, review)
+    reviewer's decisions are in it. `original`: the text of the XLIFF file the document was
+    read from, if it was (the review store keeps it as the document's source text); an XLIFF
+    export is then a copy of that file with the review written in. Other formats ignore it."""
+    found = format_of(name)
+    if found.encode is export.encoded:
+        return export.encoded(alignment, name, review, original=original)
+    return found.encode(alignment, name, review)
 
 
-def write(alignment: ScoredAlignment, path: str | os.PathLike, review: Review | None = None) -> Path:
+def write(alignment: ScoredAlignment, path: str | os.PathLike, review: Review | None = None,
+          original: str | None = None) -> Path:
     """Write the file `path` names (see `encoded`) with `atomic_write`; return the path."""
     path = Path(path)
-    atomic_write(path, encoded(alignment, path.name, review))
+    atomic_write(path, encoded(alignment, path.name, review, original))
     return path

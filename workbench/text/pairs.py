@@ -1,9 +1,10 @@
 """Pairs that are already aligned: a translation memory, a CAT tool's export, a test set.
 
 `read_pairs` reads a CSV with `src_text` and `tgt_text` columns (its other columns are kept
-and written back beside the scores), a TSV of two columns (source, target; no header), or a
-TMX (the first two languages of each translation unit). Scoring such pairs re-aligns
-nothing: pair k is link k, in input order.
+and written back beside the scores), a TSV of two columns (source, target; no header), a
+TMX (the first two languages of each translation unit), or an XLIFF file (each unit, or 2.x
+segment, one pair; its id kept as the column `id`; see `workbench.text.xliff`). Scoring such
+pairs re-aligns nothing: pair k is link k, in input order.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.errors import InputError
+from workbench.text import xliff
 from workbench.text.document import csv_reader, detect_language, read_text
 
 SRC_COLUMN, TGT_COLUMN = "src_text", "tgt_text"
@@ -30,12 +32,17 @@ class PairTable:
     tgt_lang: str
     extra_columns: tuple[str, ...] = ()
     extra: tuple[dict[str, str], ...] = field(default=())  # one per pair: the input's other columns
+    # the text of the XLIFF file the pairs came from: a scored XLIFF is written into a copy of it
+    xliff: str | None = None
 
 
 def read_pairs(path: str | Path, src_lang: str | None = None, tgt_lang: str | None = None) -> PairTable:
-    """The pairs in `path` (.csv, .tsv/.txt or .tmx); languages as given, from the TMX, or detected."""
+    """The pairs in `path` (.csv, .tsv/.txt, .tmx, .xlf/.xliff); languages as given, from the
+    TMX or XLIFF, or detected."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix in xliff.XLIFF_SUFFIXES:
+        return xliff_pairs(read_text(path), path.name, src_lang, tgt_lang)
     if suffix == ".tmx":
         src, tgt, langs = _read_tmx(path)
         extra_columns, extra = (), ()
@@ -46,12 +53,29 @@ def read_pairs(path: str | Path, src_lang: str | None = None, tgt_lang: str | No
         src, tgt = _read_tsv(read_text(path), path.name)
         extra_columns, extra = (), ()
     else:
-        raise InputError(f"{path.name}: pairs must be a .csv (src_text, tgt_text columns), a two-column .tsv or a .tmx")
+        raise InputError(f"{path.name}: pairs must be a .csv (src_text, tgt_text columns), a two-column .tsv, "
+                         "a .tmx or an XLIFF file (.xlf, .xliff)")
+    return _table(path.name, src, tgt, src_lang, tgt_lang, extra_columns, extra)
+
+
+def xliff_pairs(text: str, name: str, src_lang: str | None = None, tgt_lang: str | None = None) -> PairTable:
+    """The pairs of an XLIFF file's text (a file on disk, or an upload): one per unit (2.x:
+    per segment), in document order, each with its id; languages as given, else the file's,
+    else detected. The table keeps the text, for writing the scores back into a copy of it."""
+    document = xliff.parse(text, name)
+    return _table(name, [unit.source for unit in document.units], [unit.target for unit in document.units],
+                  src_lang or document.src_lang, tgt_lang or document.tgt_lang, ("id",),
+                  [{"id": unit.id} for unit in document.units], text)
+
+
+def _table(name: str, src: list[str], tgt: list[str], src_lang: str | None, tgt_lang: str | None,
+           extra_columns: tuple[str, ...], extra, original: str | None = None) -> PairTable:
+    """The pairs as a table, once some pair has text on both sides; missing languages detected."""
     if not any(s.strip() and t.strip() for s, t in zip(src, tgt)):
-        raise InputError(f"{path.name}: no pair has text on both sides")
-    src_lang = src_lang or _detected(src, path.name, "source")
-    tgt_lang = tgt_lang or _detected(tgt, path.name, "target")
-    return PairTable(path.name, tuple(src), tuple(tgt), src_lang, tgt_lang, extra_columns, tuple(extra))
+        raise InputError(f"{name}: no pair has text on both sides")
+    src_lang = src_lang or _detected(src, name, "source")
+    tgt_lang = tgt_lang or _detected(tgt, name, "target")
+    return PairTable(name, tuple(src), tuple(tgt), src_lang, tgt_lang, extra_columns, tuple(extra), original)
 
 
 def _detected(texts: list[str], name: str, role: str) -> str:
