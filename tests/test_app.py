@@ -708,3 +708,42 @@ def test_the_reviewers_words_replace_the_detectors_and_a_dismissed_mark_is_no_lo
     assert shown_spans(chosen, score, "src") == (((0, 3),), False)  # no words chosen there
     segments = [seg(0, "abc def ghi")]
     assert '<mark class="wb-reviewer">ghi</mark>' in side_html(segments, (0,), ((8, 11),), "en", "#000", True)
+
+
+@pytest.mark.model
+def test_an_uploaded_xliff_is_reviewed_unit_by_unit_and_exported_into_a_copy_of_it(db_path: Path) -> None:
+    """A CAT tool's bilingual file (Angular's, through xliffmerge, XLIFF 2.0): the app makes one
+    link a unit, re-aligning nothing, and its XLIFF export is the reviewed copy of that file."""
+    from test_xliff import FIXTURES, assert_valid, issues_of
+
+    from workbench.output import xliff as xliff_out
+    from workbench.text import xliff
+
+    name = "xliffmerge-translated-2.0.xlf"
+    data = (FIXTURES / name).read_bytes()
+    units = xliff.parse(data.decode("utf-8"), name).units
+    at = start()
+    at.file_uploader(key="upload-first").set_value((name, data, "application/xliff+xml"))
+    at.button(key="FormSubmitter:upload-Align upload").click().run()
+    assert not at.exception and not at.error
+    db = Store(db_path)
+    [info] = db.documents()
+    reviewed = db.load(info.id)
+    assert info.name == name and reviewed.xliff == data.decode("utf-8")
+    assert [(s.src, s.tgt) for s in reviewed.states] == [((k,), (k,)) for k in range(len(units))]
+    assert [s.text for s in reviewed.alignment.src] == [unit.source for unit in units]
+
+    db.reject(info.id, 1, "accuracy/mistranslation", "says <more>", severity="minor", tgt_spans=((0, 4),),
+              who="tester")
+    from workbench.ui import app
+
+    exported = app.export_bytes(db, info.id, "reviewed.xlf", app.score_with(app.settings([])), app.Exports())
+    reviewed = db.load(info.id)
+    assert exported == xliff_out.into_original(data.decode("utf-8"), reviewed.alignment, reviewed.review)
+    assert_valid(exported, "2.1")
+    after = xliff.parse_tree(exported.decode("utf-8"), name)
+    assert [(u.id, u.source, u.target) for u in xliff.parse(exported.decode("utf-8"), name).units] == \
+        [(u.id, u.source, u.target) for u in units]
+    [issue] = issues_of(after.units[1])
+    assert issue["locQualityIssueComment"].endswith(": says <more>") and issue["locQualityIssueType"] == "mistranslation"
+    assert issue["locQualityIssueSeverity"] == "10"  # minor

@@ -354,7 +354,6 @@ def _export(args: argparse.Namespace) -> int:
     from workbench import embed, fidelity
     from workbench.output import formats
     from workbench.review.store import Store
-    from workbench.text.xliff import is_xliff_name
 
     formats.format_of(args.out)  # an unknown suffix is said before a model loads
     db = Store(args.db)
@@ -363,10 +362,7 @@ def _export(args: argparse.Namespace) -> int:
     if not reviewed.scored:
         encoder = embed.load_encoder(args.model, args.device)  # links were edited since they were scored
         reviewed = db.rescore(doc_id, lambda alignment, known: fidelity.rescore(alignment, encoder, known))
-    # a document read from an XLIFF file keeps that file as its source text: export into a copy of it
-    from_xliff = reviewed.translation_text is None and is_xliff_name(reviewed.info.name)
-    path = formats.write(reviewed.alignment, args.out, review=reviewed.review,
-                         original=reviewed.source_text if from_xliff else None)
+    path = formats.write(reviewed.alignment, args.out, review=reviewed.review, original=reviewed.xliff)
     say(f"wrote {path}")
     return 0
 

@@ -73,6 +73,7 @@ from workbench.model import (
 )
 from workbench.review import edits
 from workbench.review.edits import Direction, Side
+from workbench.text.xliff import is_xliff_name
 
 Step = Literal["undo", "redo"]
 # the payload keys by which an undo / a redo names the edit it takes back / re-applies
@@ -289,6 +290,12 @@ class ReviewedDocument:
     def scored(self) -> bool:
         """Whether every link's score and the summary are current (else `Store.rescore`)."""
         return isinstance(self.alignment, ScoredAlignment)
+
+    @property
+    def xliff(self) -> str | None:
+        """The XLIFF file the document was read from (its links are the file's units), else
+        None: an XLIFF export writes the review into a copy of it."""
+        return self.source_text if self.translation_text is None and is_xliff_name(self.info.name) else None
 
     @property
     def review(self) -> dict[int, dict[str, str]]:

@@ -62,6 +62,7 @@ from workbench.review.scorecard import scorecard
 from workbench.review.store import ReviewedDocument, Step, Store, content_key
 from workbench.text import document
 from workbench.text.segment import SPLITS
+from workbench.text.xliff import is_xliff_name
 from workbench.ui import MAX_UPLOAD_MB, scorer
 from workbench.ui.components import (
     STYLE,
@@ -79,7 +80,7 @@ from workbench.ui.components import (
 
 PAGE_SIZE = 20
 EXPORT_WATCH = 600  # seconds the page watches a clicked export (it may wait for the model to load)
-EXPORTS = (".csv", ".tmx", ".xlsx", ".html")  # the files the sidebar offers (see workbench.output.formats)
+EXPORTS = (".csv", ".tmx", ".xlsx", ".xlf", ".html")  # the files the sidebar offers (see workbench.output.formats)
 STATUS_FILTERS = ("all", "unreviewed", "confirmed", "rejected", "flagged by the engine")
 ORDERS = ("document order", "least faithful first")  # how the link list is ordered
 
@@ -321,7 +322,7 @@ def export_bytes(db: Store, doc_id: int, name: str, score, exports: Exports) -> 
         reviewed = db.load(doc_id)
         if not reviewed.scored:
             reviewed = db.rescore(doc_id, score)
-        return formats.encoded(reviewed.alignment, name, reviewed.review)
+        return formats.encoded(reviewed.alignment, name, reviewed.review, original=reviewed.xliff)
     except (InputError, OSError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         with exports.lock:
@@ -399,7 +400,8 @@ def upload_form(db: Store, config: Settings) -> None:
     layout = st.radio("What do you upload?", ("One bilingual file", "An original and its translation"),
                       horizontal=True, key="upload-layout")
     with st.form("upload", border=True):
-        first = st.file_uploader("Bilingual file" if layout.startswith("One") else "Original",
+        first = st.file_uploader("Bilingual file (text, or a CAT tool's XLIFF)" if layout.startswith("One")
+                                 else "Original",
                                  key="upload-first", max_upload_size=MAX_UPLOAD_MB)
         second = (st.file_uploader("Translation", key="upload-second", max_upload_size=MAX_UPLOAD_MB)
                   if not layout.startswith("One") else None)
@@ -431,10 +433,14 @@ def upload_form(db: Store, config: Settings) -> None:
                       tgt_lang=tgt_lang.strip() or None)
     key = content_key(text, translation, **options.input_key())
     stored = db.find(key)
-    if stored is None:
+    if stored is None and translation is None and is_xliff_name(first.name):
+        # a CAT tool's bilingual file: its units are the links, as its author paired them
+        aligned = run_alignment(lambda: pipeline.run_xliff(text, display_name(first.name), options))
+    elif stored is None:
         aligned = run_alignment(lambda: pipeline.run_texts(
             text, translation, options, name=display_name(first.name),
             translation_name=display_name(second.name) if second else "translation"))
+    if stored is None:
         if aligned is None:
             return
         stored = db.save(aligned, name=name, key=key, source_text=text,
