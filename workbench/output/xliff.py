@@ -26,9 +26,10 @@ What a unit gets:
   their own, so the file reads back with the same texts.
 
 The issue type is the MQM category's ITS type (`workbench.model.MQM_CATEGORIES`); the severity,
-0-100 in ITS, is MQM's penalty weight times ten (minor 1, major 5, critical 10: 10, 50, 100),
-named by `its:locQualityIssueProfileRef` (the MQM typology), without which ITS says a severity
-means nothing to another tool.
+0-100 in ITS, is 10 for minor, 50 for major and 100 for critical: ITS fixes only the scale
+(100 the most severe), so the three MQM levels sit low, in the middle and at the top of it; the
+scorecard's penalty weights (1, 5, 25) are a separate matter. `its:locQualityIssueProfileRef` names the MQM typology, without
+which ITS says a severity means nothing to another tool.
 """
 
 from __future__ import annotations
