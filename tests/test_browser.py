@@ -216,14 +216,21 @@ def test_an_mqm_review_in_the_browser_ends_in_the_scorecard(tmp_path: Path) -> N
                 # the page's scorecard, then the report's
                 expect(page.locator(".st-key-scorecard")).to_contain_text("71.43", timeout=ACTION_TIMEOUT_MS)
                 expect(page.locator(".st-key-scorecard")).to_contain_text("FAIL")
-                with page.expect_download(timeout=ACTION_TIMEOUT_MS) as download:
-                    page.locator(".st-key-export-html button").click()
-                report = Path(download.value.path()).read_text(encoding="utf-8")
-                assert_scorecard(report)
                 ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                report_file = ARTIFACTS / "scorecard-report.html"
+                for attempt in range(3):  # a click that lands while the page reruns is lost: click again
+                    try:
+                        with page.expect_download(timeout=120_000) as download:
+                            page.locator(".st-key-export-html button").click()
+                        break
+                    except sync_api.TimeoutError:
+                        if attempt == 2:
+                            raise
+                download.value.save_as(report_file)
+                assert_scorecard(report_file.read_text(encoding="utf-8"))
                 page.locator(".st-key-back").scroll_into_view_if_needed()
                 page.screenshot(path=str(ARTIFACTS / "review-mqm.png"))
-                page.goto(Path(download.value.path()).as_uri())
+                page.goto(report_file.as_uri())
                 page.locator("#scorecard").screenshot(path=str(ARTIFACTS / "scorecard.png"))
         finally:
             browser.close()
