@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from workbench import embed, fidelity, paths, pipeline
@@ -54,7 +55,7 @@ from workbench.model import (
 from workbench.options import Options
 from workbench.output import formats
 from workbench.output.report import category_label, marks_record, pass_fail, scorecard_figures, scoring_rule
-from workbench.output.style import LABEL_COLOURS, OTHER_COLOUR, VERDICT_COLOURS
+from workbench.output.style import LABEL_COLOURS, OTHER_COLOUR, PASS_COLOURS, VERDICT_COLOURS
 from workbench.output.text import escape
 from workbench.review import marks
 from workbench.review.edits import relink_partners
@@ -584,11 +585,13 @@ def scorecard_panel(reviewed: ReviewedDocument) -> None:
                 return
             figures = card.to_json()
             cells = st.columns(5)
-            cells[0].metric("MQM score", f"{card.score:.2f}", pass_fail(card.passed))
+            cells[0].metric("MQM score", f"{card.score:.2f}")
+            cells[0].html(f'<span class="wb-chip" style="background: {PASS_COLOURS[card.passed]}">'
+                          f'{pass_fail(card.passed)}</span>')
             for cell, (name, value) in zip(cells[1:], scorecard_figures(figures)):
                 cell.metric(name, value)
-            if card.errors:
-                st.table({category_label(category): counts for category, counts in card.table.items()})
+            if card.errors:  # a row a category, a column a severity, as in the report
+                st.table(pd.DataFrame.from_dict(card.table, orient="index").rename(index=category_label))
             st.caption(markdown_escape(scoring_rule(figures)))
             st.caption(markdown_escape(marks_record(figures)))
 
