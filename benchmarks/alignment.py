@@ -6,7 +6,7 @@ udhr, fragments and quran are the development sets the aligner's settings were c
 textberg is the test set, never tuned on.
 
 Predictions go to data/runs/ (git-ignored); the table printed at the end is what the
-README quotes.
+benchmarks/README.md quotes.
 """
 
 from __future__ import annotations

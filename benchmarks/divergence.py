@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    python -m benchmarks.divergence               # the README's table, on REFreSD's test half
+    python -m benchmarks.divergence               # benchmarks/README.md's table, on REFreSD's test half
     python -m benchmarks.divergence --half dev    # the same on the development half
     python -m benchmarks.divergence --calibrate   # fit FIDELITY_MODEL and TAG_MIN on the dev half
 
@@ -137,7 +137,7 @@ def _encode_first(pairs: list[Judged]) -> None:
 
 
 def table(pairs: list[Judged], rows: list[dict], seconds: float) -> list[tuple[str, str]]:
-    """The README's measures."""
+    """The measures benchmarks/README.md reports."""
     from sklearn.metrics import roc_auc_score
 
     fidelity = np.array([float(r["fidelity"]) for r in rows])

@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    python benchmarks/fidelity_bench.py          # the table for the README
+    python benchmarks/fidelity_bench.py          # the table for benchmarks/README.md
 
 Positives are the gold links of real translations: the UDHR development set (en-fa, en-ar,
 en-tr, benchmarks/udhr/) and four documents of Text+Berg de-fr (benchmarks/textberg-defr/,

@@ -30,7 +30,7 @@ import numpy as np
 from workbench.embed.centre import unit
 
 CANDIDATES = 6  # nearest documents per document, each way (Thompson & Koehn: a handful suffices)
-# Chosen on the matching benchmark's sets (benchmarks/matching.py; the README says how):
+# Chosen on the matching benchmark's sets (benchmarks/matching.py; benchmarks/README.md says how):
 # the least sentence evidence of a match (unrelated texts score 0-0.1, translations 0.2-0.7);
 THRESHOLD = 0.2
 # the document vectors' weight in a pair's score, beside the sentence evidence;
