@@ -5,7 +5,7 @@
 udhr, fragments and quran are the development sets the aligner's settings were chosen on;
 textberg is the test set, never tuned on.
 
-Predictions go to data/runs/ (git-ignored); the table printed at the end is what the
+Predictions go to data/runs/ (git-ignored); the table printed at the end is what
 benchmarks/README.md quotes.
 """
 
