@@ -289,10 +289,11 @@ def test_each_xliff_2_segment_is_a_pair_with_the_unit_and_segment_ids(version, n
         ("1/a", "Ein fetter Text.", "A bold text."), ("1/2", "Zweite", "Second")]
 
 
-def test_a_doctype_without_entities_is_read_and_never_fetched():
+def test_a_doctype_pointing_outside_is_refused_and_a_bare_one_read():
     doctype = '<!DOCTYPE xliff PUBLIC "-//XLIFF//DTD XLIFF//EN" "http://127.0.0.1:9/xliff.dtd">\n'
-    text = XLIFF_12.replace("?>\n", "?>\n" + doctype, 1)
-    assert len(xliff.parse(text, "t.xlf").units) == 3
+    with pytest.raises(InputError, match=r"points to a DTD outside the file \(http://127.0.0.1:9/xliff.dtd\)"):
+        xliff.parse(XLIFF_12.replace("?>\n", "?>\n" + doctype, 1), "t.xlf")
+    assert len(xliff.parse(XLIFF_12.replace("?>\n", "?>\n<!DOCTYPE xliff>\n", 1), "t.xlf").units) == 3
 
 
 # ----------------------------------------------------------------------------- exporting a review
@@ -537,6 +538,9 @@ HOSTILE = {
     "billion laughs": (BILLION_LAUGHS, r"^error: bad\.xlf: refused: the file declares XML entities in its DOCTYPE"),
     "external entity": (EXTERNAL_ENTITY, r"^error: bad\.xlf: refused: the file declares XML entities in its DOCTYPE"),
     "external DTD": (EXTERNAL_DTD, r"^error: bad\.xlf: refused: the file declares XML entities in its DOCTYPE"),
+    "DTD outside the file": (EXTERNAL_ENTITY.replace('[<!ENTITY secret SYSTEM "file:///etc/passwd">]',
+                                                     'SYSTEM "file:///etc/xliff.dtd"').replace("&secret;", "b"),
+                             r"^error: bad\.xlf: refused: its DOCTYPE points to a DTD outside the file"),
     "no unit": ('<xliff version="2.1" xmlns="urn:oasis:names:tc:xliff:document:2.0" srcLang="en"><file id="f"/></xliff>',
                 r"^error: bad\.xlf: the XLIFF file has no translation unit$"),
 }

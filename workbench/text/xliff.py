@@ -13,7 +13,8 @@ a unit's text comes from: reader and writer cut the same text the same way.
 
 An XLIFF file is untrusted XML. The parser never loads a DTD, never reaches the network,
 expands no entity and refuses huge trees; a DOCTYPE that declares entities (a billion-laughs
-bomb, an external entity reading a local file) is refused outright, since XLIFF needs none.
+bomb, an external entity reading a local file) or points to a DTD outside the file is refused
+outright, since XLIFF 1.2 and 2.x need neither (a DTD was XLIFF 1.0's).
 Every refusal is one `InputError` line naming the file.
 """
 
@@ -155,6 +156,10 @@ def parse_tree(text: str, name: str) -> Parsed:
     except etree.XMLSyntaxError as error:
         raise InputError(f"{name}: not an XLIFF file: not well-formed XML ({_one_line(error.msg)})") from None
     tree = root.getroottree()
+    if tree.docinfo.system_url or tree.docinfo.public_id:
+        raise InputError(f"{name}: refused: its DOCTYPE points to a DTD outside the file "
+                         f"({_one_line(tree.docinfo.system_url or tree.docinfo.public_id)}), which XLIFF 1.2 and "
+                         "2.x never use (they are defined by schemas); it was not fetched")
     dtd = tree.docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.entities()):
         raise InputError(f"{name}: refused: the file declares XML entities in its DOCTYPE, which XLIFF never "
