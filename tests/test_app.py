@@ -406,8 +406,8 @@ def test_the_sidebar_offers_the_files_of_the_output_layers_table(db_path: Path, 
     at, db, doc = open_stored(db_path, fake_aligned)
     db.reject(doc, 1, "number", "say how many", who="tester")
     stem = SEED.stem
-    assert [b.label for b in at.sidebar.get("download_button")] == ["CSV", "TMX", "XLSX", "HTML report"]
-    assert sorted(downloads) == sorted(f"{stem}{suffix}" for suffix in (".csv", ".tmx", ".xlsx", ".html"))
+    assert [b.label for b in at.sidebar.get("download_button")] == ["CSV", "TMX", "XLSX", "XLIFF", "HTML report"]
+    assert sorted(downloads) == sorted(f"{stem}{suffix}" for suffix in (".csv", ".tmx", ".xlsx", ".xlf", ".html"))
     reviewed = db.load(doc)
     for name, (make, media_type) in downloads.items():
         assert media_type == formats.format_of(name).media_type
