@@ -36,6 +36,21 @@ pytestmark = [
 ]
 
 
+def open_popover(page, button: str, inside: str) -> None:
+    """Open the popover `button` opens until `inside` shows: a popover opened while the page
+    reruns (after the last action) closes again with the rerun."""
+    from playwright.sync_api import TimeoutError as Timeout
+
+    for attempt in range(3):
+        page.locator(button).first.click()
+        try:
+            page.locator(inside).first.wait_for(timeout=15_000)
+            return
+        except Timeout:
+            if attempt == 2:
+                raise
+
+
 def test_review_in_the_browser(tmp_path: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api",
                                    reason="playwright is not installed (pip install playwright)")
@@ -59,15 +74,15 @@ def test_review_in_the_browser(tmp_path: Path) -> None:
                 link0 = page.locator(f".st-key-link-{key(states[0])}")
                 expect(link0).to_contain_text("confirmed by browser", timeout=ACTION_TIMEOUT_MS)
 
-                # reject the second with a category and a comment
+                # record an error on the second, for the whole link, with a category and a comment
                 second = key(states[1])
-                page.locator(f".st-key-reject-{second} button").first.click()
-                page.locator(f".st-key-category-{second}").click()
-                page.get_by_role("option", name="mistranslation").click()
-                page.locator(f".st-key-comment-{second} textarea").fill("Says 125 were arrested, not who.")
-                page.locator(f".st-key-reject-submit-{second} button").click()
+                open_popover(page, f".st-key-reject-{second} button", f".st-key-error-{second}-category")
+                page.locator(f".st-key-error-{second}-category").click()
+                page.get_by_role("option", name="Accuracy: mistranslation", exact=True).click()
+                page.locator(f".st-key-error-{second}-comment textarea").fill("Says 125 were arrested, not who.")
+                page.locator(f".st-key-error-{second}-submit button").click()
                 link1 = page.locator(f".st-key-link-{second}")
-                expect(link1).to_contain_text("rejected (mistranslation)", timeout=ACTION_TIMEOUT_MS)
+                expect(link1).to_contain_text("rejected: 1 error (worst major)", timeout=ACTION_TIMEOUT_MS)
                 expect(link1).to_contain_text("Says 125 were arrested, not who.")
 
                 # merge the third link with the fourth
@@ -88,7 +103,7 @@ def test_review_in_the_browser(tmp_path: Path) -> None:
                 assert len(rows) == len(states) - 1
                 assert (rows[0]["review_status"], rows[0]["review_category"]) == ("confirmed", "")
                 assert (rows[1]["review_status"], rows[1]["review_category"], rows[1]["review_comment"]) \
-                    == ("rejected", "mistranslation", "Says 125 were arrested, not who.")
+                    == ("rejected", "accuracy/mistranslation", "Says 125 were arrested, not who.")
                 assert rows[2]["src_ids"] == " ".join(map(str, merged.src))
                 assert rows[2]["review_status"] == "unreviewed" and rows[2]["label"]
                 assert rows[1]["tgt_text"] == db.load(info.id).alignment.tgt_text(states[1].link)
@@ -175,15 +190,9 @@ def test_an_mqm_review_in_the_browser_ends_in_the_scorecard(tmp_path: Path) -> N
                 # the detector missed rural -> urban: the reviewer selects the words on both
                 # sides and records a major mistranslation with a comment
                 form = f"error-{plan}"
-                rural = page.locator(f".st-key-{form}-src-words button", has_text="rural")
-                for _ in range(3):  # a popover opened while the page reruns closes again: open it again
-                    page.locator(f".st-key-reject-{plan} button").first.click()
-                    try:
-                        rural.wait_for(timeout=15_000)
-                        break
-                    except sync_api.TimeoutError:
-                        continue
-                rural.click()
+                rural = f".st-key-{form}-src-words button"
+                open_popover(page, f".st-key-reject-{plan} button", rural)
+                page.locator(rural, has_text="rural").click()
                 page.locator(f".st-key-{form}-tgt-words button", has_text="شهری").click()
                 page.locator(f".st-key-{form}-category").click()
                 page.get_by_role("option", name="Accuracy: mistranslation", exact=True).click()
