@@ -157,6 +157,8 @@ def test_load_a_seed_review_it_and_find_the_review_again(db_path: Path) -> None:
     words = sum(source_words(alignment.src_text(state.link)) for state in states[:2])
     assert metric(at, "MQM score") == f"{100 * (1 - 25 / words):.2f}"
     assert ">FAIL</span>" in page_html(at)
+    at.number_input(key="mqm-threshold").set_value(0.0).run()  # the passing score is the reviewer's to set
+    assert ">PASS</span>" in page_html(at) and ">FAIL</span>" not in page_html(at)
     assert at.table[0].value.loc["Accuracy: mistranslation of a number", "critical"] == 1
     assert metric(at, "source words reviewed") == f"{words} of {sum(source_words(s) for s in [alignment.src_text(st.link) for st in states])}"
     assert "125 &lt;officials&gt; &amp; not 125 people" in page_html(at)

@@ -7,6 +7,7 @@ fails before any model loads, and the `ui` command's checks are fast tier.
 
 import csv
 import importlib.util
+import json
 import sqlite3
 import subprocess
 import sys
@@ -288,6 +289,15 @@ def test_export_writes_any_format_by_its_suffix_and_refuses_an_unknown_one_befor
         assert out.read_bytes() == formats.encoded(db.load(doc).alignment, out.name, db.load(doc).review)
         assert capsys.readouterr().out == f"wrote {out}\n"
     assert "Review: " in (tmp_path / "reviewed.md").read_text(encoding="utf-8")  # the report has the review
+    # the scorecard's passing score is an option: one major error fails at 99 and passes at 0
+    for threshold, passed in (("99", False), ("0", True)):
+        out = tmp_path / f"reviewed-{threshold}.json"
+        assert cli.main(["export", "seed000", "--db", str(db.path), "--out", str(out), "--threshold", threshold]) == 0
+        card = json.loads(out.read_text(encoding="utf-8"))["scorecard"]
+        assert (card["threshold"], card["passed"]) == (float(threshold), passed)
+    capsys.readouterr()
+    assert cli.main(["export", "seed000", "--db", str(db.path), "--out", str(out), "--threshold", "150"]) == 2
+    assert "--threshold must be an MQM score between 0 and 100, not 150" in capsys.readouterr().err
     db.merge(doc, 2, "next", who="tester")  # now exporting it needs the model: the suffix is refused first
     assert cli.main(["export", "seed000", "--db", str(db.path), "--out", str(tmp_path / "reviewed.pdf")]) == 2
     [line] = capsys.readouterr().err.splitlines()

@@ -304,7 +304,7 @@ def test_a_review_exported_into_the_original_keeps_it_and_carries_the_review(tmp
     schema_key = CASES[name][0]
     text, alignment = scored_fixture(name, fake)
     review, confirmed, rejected, unreviewed, span = a_review(alignment)
-    path = formats.write(alignment, tmp_path / "reviewed.xlf", review, original=text)
+    path = formats.write(alignment, tmp_path / "reviewed.xlf", review, formats.Context(original=text))
     data = path.read_bytes()
 
     assert_valid(data, schema_key)

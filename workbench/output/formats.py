@@ -19,6 +19,26 @@ from workbench.errors import InputError
 from workbench.model import Review, ScoredAlignment
 from workbench.output import export, report_files
 from workbench.output.files import atomic_write
+from workbench.review.scorecard import DEFAULT_THRESHOLD
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a reviewed document's file may need besides its links and review: `original`, the
+    text of the XLIFF file the document was read from, if it was (the review store keeps it as
+    the document's source text; an XLIFF export is then a copy of it with the review written
+    in), and `threshold`, the least MQM score that passes (a report's scorecard states it)."""
+
+    original: str | None = None
+    threshold: float = DEFAULT_THRESHOLD
+
+
+def _links(alignment: ScoredAlignment, name: str, review: Review | None, context: Context) -> bytes:
+    return export.encoded(alignment, name, review, original=context.original)
+
+
+def _report(alignment: ScoredAlignment, name: str, review: Review | None, context: Context) -> bytes:
+    return report_files.encoded(alignment, name, review, threshold=context.threshold)
 
 
 @dataclass(frozen=True)
@@ -29,23 +49,23 @@ class Format:
     suffix: str
     label: str
     media_type: str
-    encode: Callable[[ScoredAlignment, str, Review | None], bytes]
+    encode: Callable[[ScoredAlignment, str, Review | None, Context], bytes]
 
 
 FORMATS: dict[str, Format] = {f.suffix: f for f in (
-    Format(".csv", "CSV", "text/csv", export.encoded),
-    Format(".jsonl", "JSONL", "application/jsonl", export.encoded),
-    Format(".tmx", "TMX", "application/x-tmx+xml", export.encoded),
-    Format(".xlsx", "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", export.encoded),
-    Format(".xlf", "XLIFF", "application/xliff+xml", export.encoded),
-    Format(".xliff", "XLIFF", "application/xliff+xml", export.encoded),
-    Format(".html", "HTML report", "text/html", report_files.encoded),
-    Format(".json", "JSON report", "application/json", report_files.encoded),
-    Format(".md", "Markdown report", "text/markdown", report_files.encoded),
+    Format(".csv", "CSV", "text/csv", _links),
+    Format(".jsonl", "JSONL", "application/jsonl", _links),
+    Format(".tmx", "TMX", "application/x-tmx+xml", _links),
+    Format(".xlsx", "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _links),
+    Format(".xlf", "XLIFF", "application/xliff+xml", _links),
+    Format(".xliff", "XLIFF", "application/xliff+xml", _links),
+    Format(".html", "HTML report", "text/html", _report),
+    Format(".json", "JSON report", "application/json", _report),
+    Format(".md", "Markdown report", "text/markdown", _report),
 )}
 SUFFIXES = tuple(FORMATS)
-LINK_SUFFIXES = tuple(s for s, f in FORMATS.items() if f.encode is export.encoded)  # align, score
-REPORT_SUFFIXES = tuple(s for s, f in FORMATS.items() if f.encode is report_files.encoded)  # report
+LINK_SUFFIXES = tuple(s for s, f in FORMATS.items() if f.encode is _links)  # align, score
+REPORT_SUFFIXES = tuple(s for s, f in FORMATS.items() if f.encode is _report)  # report
 
 
 def format_of(name: str | os.PathLike) -> Format:
@@ -57,20 +77,15 @@ def format_of(name: str | os.PathLike) -> Format:
 
 
 def encoded(alignment: ScoredAlignment, name: str, review: Review | None = None,
-            original: str | None = None) -> bytes:
+            context: Context = Context()) -> bytes:
     """The bytes of the file named `name`, in the format its suffix names; with `review`, the
-    reviewer's decisions are in it. `original`: the text of the XLIFF file the document was
-    read from, if it was (the review store keeps it as the document's source text); an XLIFF
-    export is then a copy of that file with the review written in. Other formats ignore it."""
-    found = format_of(name)
-    if found.encode is export.encoded:
-        return export.encoded(alignment, name, review, original=original)
-    return found.encode(alignment, name, review)
+    reviewer's decisions are in it; `context` as `Context` says (each family takes what it needs)."""
+    return format_of(name).encode(alignment, name, review, context)
 
 
 def write(alignment: ScoredAlignment, path: str | os.PathLike, review: Review | None = None,
-          original: str | None = None) -> Path:
+          context: Context = Context()) -> Path:
     """Write the file `path` names (see `encoded`) with `atomic_write`; return the path."""
     path = Path(path)
-    atomic_write(path, encoded(alignment, path.name, review, original))
+    atomic_write(path, encoded(alignment, path.name, review, context))
     return path

@@ -12,14 +12,14 @@ from workbench.fidelity.summary import refusal
 from workbench.model import LABELS, METRICS, MQM_CATEGORIES, Review, ScoredAlignment, link_records, review_counts
 from workbench.output.style import METRIC_NAMES
 from workbench.review.marks import span_words
-from workbench.review.scorecard import scorecard
+from workbench.review.scorecard import DEFAULT_THRESHOLD, scorecard
 
 _PER_DOCUMENT = ("src_lang", "tgt_lang", "signature")  # said once for the report, not per link
 _REVIEW_KEYS = ("review_status", "review_category", "review_comment")
 _ERRORS_KEY = "review_errors"  # each link's errors, shown as its `errors` (see `_errors`)
 
 
-def build(alignment: ScoredAlignment, review: Review | None = None) -> dict:
+def build(alignment: ScoredAlignment, review: Review | None = None, *, threshold: float = DEFAULT_THRESHOLD) -> dict:
     """The report's data, JSON-serialisable; every output format renders this one dict.
 
     `review` is the reviewer's verdict per link index, {"status", "category", "comment",
@@ -28,7 +28,8 @@ def build(alignment: ScoredAlignment, review: Review | None = None) -> dict:
     `review_category`, `review_comment` and its MQM `errors` (see `_errors`), and the report
     counts the statuses (`review_counts`), lists the rejected links (`rejected`) and holds the
     LQA `scorecard` (`workbench.review.scorecard`; None while no link is reviewed), so a report
-    exported after review shows what the reviewer decided and what it adds up to.
+    exported after review shows what the reviewer decided and what it adds up to; `threshold`
+    is the least MQM score that passes.
     """
     if not isinstance(alignment, ScoredAlignment):
         raise ValueError("A fidelity report needs scores: run workbench.fidelity.score(alignment, encoder) first.")
@@ -45,7 +46,7 @@ def build(alignment: ScoredAlignment, review: Review | None = None) -> dict:
             row["review_status"] = row["review_status"] or "unreviewed"
             row["errors"] = _errors(record)
         links.append(row)
-    card = None if review is None else scorecard(alignment, review)
+    card = None if review is None else scorecard(alignment, review, threshold=threshold)
     label_counts = {label: int(summary.label_counts.get(label, 0)) for label in LABELS}
     label_counts.update({k: int(v) for k, v in summary.label_counts.items() if k not in LABELS})
     return {

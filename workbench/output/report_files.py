@@ -19,23 +19,27 @@ from workbench.output import html, markdown
 from workbench.output.export import csv_cell
 from workbench.output.files import atomic_write
 from workbench.output.report import build
+from workbench.review.scorecard import DEFAULT_THRESHOLD
 
 
-def write(alignment: ScoredAlignment, path: str | os.PathLike, review: Review | None = None) -> Path:
+def write(alignment: ScoredAlignment, path: str | os.PathLike, review: Review | None = None, *,
+          threshold: float = DEFAULT_THRESHOLD) -> Path:
     """Write the report as .html, .json or .md (chosen by the extension), atomically;
-    with `review`, it shows the reviewer's decisions too (see `build`)."""
+    with `review`, it shows the reviewer's decisions too, and their scorecard against
+    `threshold` (see `build`)."""
     path = Path(path)
-    atomic_write(path, encoded(alignment, path.name, review))
+    atomic_write(path, encoded(alignment, path.name, review, threshold=threshold))
     return path
 
 
-def encoded(alignment: ScoredAlignment, name: str, review: Review | None = None) -> bytes:
+def encoded(alignment: ScoredAlignment, name: str, review: Review | None = None, *,
+            threshold: float = DEFAULT_THRESHOLD) -> bytes:
     """The bytes of the report file named `name` (.html, .json or .md); its stem is the title."""
     render = _RENDERERS.get(Path(name).suffix.lower())
     if render is None:
         *most, last = _RENDERERS
         raise InputError(f"Cannot write a report to {name}: the name must end in {', '.join(most)} or {last}.")
-    return render(build(alignment, review), Path(name).stem).encode("utf-8")
+    return render(build(alignment, review, threshold=threshold), Path(name).stem).encode("utf-8")
 
 
 def write_batch(alignments: list[tuple[str, ScoredAlignment]], out_dir: str | os.PathLike) -> Path:

@@ -59,7 +59,7 @@ from workbench.output.style import LABEL_COLOURS, OTHER_COLOUR, PASS_COLOURS, VE
 from workbench.output.text import escape
 from workbench.review import marks
 from workbench.review.edits import relink_partners
-from workbench.review.scorecard import scorecard
+from workbench.review.scorecard import DEFAULT_THRESHOLD, scorecard
 from workbench.review.store import ReviewedDocument, Step, Store, content_key
 from workbench.text import document
 from workbench.text.segment import SPLITS
@@ -313,7 +313,8 @@ def export_failures(exports: Exports) -> list[str]:
     return failures
 
 
-def export_bytes(db: Store, doc_id: int, name: str, score, exports: Exports) -> bytes:
+def export_bytes(db: Store, doc_id: int, name: str, score, exports: Exports,
+                 threshold: float = DEFAULT_THRESHOLD) -> bytes:
     """The document's current reviewed state as the file `name` (its suffix picks the format;
     its stem titles a report), made in memory when the button is clicked, every link scored
     with `score` (see score_with): an edit made while the model was still loading is scored now.
@@ -323,7 +324,8 @@ def export_bytes(db: Store, doc_id: int, name: str, score, exports: Exports) -> 
         reviewed = db.load(doc_id)
         if not reviewed.scored:
             reviewed = db.rescore(doc_id, score)
-        return formats.encoded(reviewed.alignment, name, reviewed.review, original=reviewed.xliff)
+        return formats.encoded(reviewed.alignment, name, reviewed.review,
+                               formats.Context(original=reviewed.xliff, threshold=threshold))
     except (InputError, OSError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         with exports.lock:
@@ -577,8 +579,11 @@ def summary_bar(reviewed: ReviewedDocument) -> None:
 def scorecard_panel(reviewed: ReviewedDocument) -> None:
     """The LQA scorecard of the review so far (`workbench.review.scorecard`), as the report
     shows it: the score and PASS or FAIL, what it is made of, and the rule that made it."""
-    card = scorecard(reviewed.alignment, reviewed.review)
+    card = scorecard(reviewed.alignment, reviewed.review, threshold=passing_score())
     with st.expander("Scorecard (MQM)", expanded=card is not None and card.errors > 0):
+        st.number_input("Passing score", 0.0, 100.0, DEFAULT_THRESHOLD, 0.5, key="mqm-threshold",
+                        help="The least MQM score a document passes with (this session; the HTML report "
+                             "downloaded here uses it too).")
         with st.container(key="scorecard"):
             if card is None:
                 st.caption("Confirm links or record errors: the scorecard is made of the reviewed links.")
@@ -594,6 +599,11 @@ def scorecard_panel(reviewed: ReviewedDocument) -> None:
                 st.table(pd.DataFrame.from_dict(card.table, orient="index").rename(index=category_label))
             st.caption(markdown_escape(scoring_rule(figures)))
             st.caption(markdown_escape(marks_record(figures)))
+
+
+def passing_score() -> float:
+    """The scorecard's passing score this session uses (the panel's "Passing score")."""
+    return float(st.session_state.get("mqm-threshold", DEFAULT_THRESHOLD))
 
 
 def filtered(states: list[LinkState], scores: list[LinkFidelity | None]) -> list[int]:
@@ -755,7 +765,7 @@ def sidebar(db: Store, config: Settings, reviewed: ReviewedDocument) -> None:
         for suffix in EXPORTS:
             name, file = f"{stem}{suffix}", formats.FORMATS[suffix]
             st.download_button(file.label, data=functools.partial(export_bytes, db, reviewed.info.id, name, score,
-                                                                  exports),
+                                                                  exports, passing_score()),
                                file_name=name, mime=file.media_type, key=f"export-{suffix[1:]}",
                                on_click=export_clicked, args=(exports,))
         if exporting(exports):
