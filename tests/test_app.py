@@ -750,3 +750,24 @@ def test_an_uploaded_xliff_is_reviewed_unit_by_unit_and_exported_into_a_copy_of_
     [issue] = issues_of(after.units[1])
     assert issue["locQualityIssueComment"].endswith(": says <more>") and issue["locQualityIssueType"] == "mistranslation"
     assert issue["locQualityIssueSeverity"] == "10"  # minor
+
+
+def test_a_detector_mark_edited_before_it_is_taken_is_recorded_as_edited(db_path: Path, fake_aligned,
+                                                                          model_gate) -> None:
+    at, db, doc = open_stored(db_path, fake_aligned)
+    states = db.load(doc).states
+    index = next(i for i, score in enumerate(fake_aligned.scores)
+                 if i < 20 and marks.open_marks(score, states[i]))  # on the first page
+    suggested = marks.open_marks(fake_aligned.scores[index], states[index])[0]
+    form = f"edit-form-{suggested.mark}-{key(states[index])}"
+    severity = next(s for s in ("minor", "major", "critical") if s != suggested.severity)
+    at.button_group(key=f"{form}-severity").set_value(severity)
+    at.text_area(key=f"{form}-comment").input("worse than it says")
+    at.button(key=f"{form}-submit").click().run()
+    assert not at.exception and not at.error
+    [error] = db.load(doc).states[index].errors
+    assert (error.mark, error.decision, error.severity, error.category, error.comment) == \
+        (suggested.mark, "edited", severity, suggested.category, "worse than it says")
+    assert (error.src_spans, error.tgt_spans) == (suggested.src_spans, suggested.tgt_spans)  # its words kept
+    # the mark is no longer offered; accepting another one as it is records "accepted"
+    assert f"accept-{suggested.mark}-{key(states[index])}" not in [b.key for b in at.button]

@@ -48,3 +48,9 @@ def test_selected_words_become_spans_with_neighbours_joined() -> None:
     assert marks.selected_spans(words, []) == ()
     persian = "نیروهای باتجربه خود را تقسیم کردند"
     assert [persian[s:e] for s, e in marks.word_spans(persian)][:2] == ["نیروهای", "باتجربه"]
+
+
+def test_a_repeated_word_is_told_apart_by_its_occurrence() -> None:
+    text = "in the house in the garden"
+    assert marks.word_labels(text, marks.word_spans(text)) == \
+        ["in (1)", "the (1)", "house", "in (2)", "the (2)", "garden"]

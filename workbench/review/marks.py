@@ -10,6 +10,7 @@ link (`LinkState.dismissed`): it is the record that later tells how often the ma
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from workbench.model import MARK_CATEGORIES, LinkFidelity, LinkState, ReviewError, Span
@@ -56,6 +57,18 @@ def decision(suggested: ReviewError, category: str, severity: str, src_spans: Se
 def word_spans(text: str) -> list[Span]:
     """The words of a link's text a reviewer can select, as character spans into it."""
     return [(m.start(), m.end()) for m in WORD.finditer(text)]
+
+
+def word_labels(text: str, words: Sequence[Span]) -> list[str]:
+    """What a reviewer is shown for each word to pick: the word, and where a word occurs more
+    than once, which occurrence ("در (2)"), so two choices never look (or are taken) alike."""
+    texts = [text[start:end] for start, end in words]
+    seen: Counter[str] = Counter()
+    labels = []
+    for word in texts:
+        seen[word] += 1
+        labels.append(f"{word} ({seen[word]})" if texts.count(word) > 1 else word)
+    return labels
 
 
 def selected_spans(words: Sequence[Span], chosen: Sequence[int]) -> tuple[Span, ...]:

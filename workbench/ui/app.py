@@ -704,9 +704,10 @@ def error_form(db: Store, reviewed: ReviewedDocument, index: int, state: LinkSta
             spans = getattr(suggested, f"{side}_spans", ())
             chosen = [k for k, (start, end) in enumerate(words) if any(s <= start and end <= e for s, e in spans)]
             if words:
+                labels = marks.word_labels(text, words)  # unique: the widget tells its options by their labels
                 st.pills(f"{'Source' if side == 'src' else 'Target'} words (none: the whole link)", range(len(words)),
                          selection_mode="multi", default=chosen, key=f"{form}-{side}-words",
-                         format_func=lambda k, text=text, words=words: text[words[k][0]:words[k][1]])
+                         format_func=labels.__getitem__)
         category = suggested.category if suggested else CATEGORIES[0]
         st.selectbox("Category", CATEGORIES, index=CATEGORIES.index(category), key=f"{form}-category",
                      format_func=lambda c: MQM_CATEGORIES[c][0])
