@@ -1,8 +1,8 @@
 """Properties of the review store under any sequence of reviewer actions (hypothesis).
 
 On a stored document (tests/tiny_document.py: every kind of link), a random sequence of
-actions, valid or not (confirm, reject, pin, merge, split, move, unlink, relink, re-align,
-undo, redo; indices out of range, unknown categories, sides and directions, and clicks
+actions, valid or not (confirm, reject (record an error), remove an error, dismiss a mark,
+pin, merge, split, move, unlink, relink, re-align, undo, redo; indices out of range, unknown categories, sides and directions, and clicks
 from a stale tab that saw the document as it was created), must:
 
 - change nothing when it is refused (InputError, ConflictError among them);
@@ -29,7 +29,7 @@ from workbench.model import CATEGORIES, Link, LinkState
 from workbench.review.edits import relink_partners
 from workbench.review.store import Store
 
-EDITS = ["confirm", "reject", "pin", "merge", "split", "move", "unlink", "relink"]
+EDITS = ["confirm", "reject", "remove_error", "dismiss", "pin", "merge", "split", "move", "unlink", "relink"]
 NAMES = [*EDITS, *EDITS, "realign", "undo", "undo", "redo"]  # re-aligning unlinks much: not too often
 DIRECTION = st.sampled_from(["next", "previous", "sideways"])
 SIDE = st.sampled_from(["src", "tgt", "both"])
@@ -50,6 +50,10 @@ def draw_action(data: st.DataObject, states: list[LinkState], start: list[LinkSt
     link = states[index] if 0 <= index < len(states) else LinkState((), ())
     if name == "reject":
         rest = (data.draw(st.sampled_from([*CATEGORIES[:3], "typo"])), data.draw(st.text(max_size=8)))
+    elif name == "remove_error":
+        rest = (data.draw(st.integers(-1, len(link.errors))),)  # -1 and len: no such error
+    elif name == "dismiss":
+        rest = (data.draw(st.sampled_from(["meaning_shift", "number_mismatch", *link.dismissed])),)
     elif name == "pin":
         rest = (data.draw(st.booleans()),)
     elif name == "merge":
