@@ -5,13 +5,15 @@ task; Thompson & Koehn 2020, "Exploiting Sentence Order in Document Alignment"):
 1. **candidates** from document vectors: each document's vector is the mean of its
    sentences' unit vectors, centred on its edition and language (what all of them share:
    language, site, genre), so the nearest documents are those about the same things. Each
-   original's and each translation's few nearest in another language become candidates;
+   original's and each translation's few nearest in another language become candidates,
+   found exactly but a block of documents at a time, so memory does not grow as N x M;
 2. **a score that uses sentence order**: the aligner's first pass (a monotone DP over the
    sentences, workbench.align.linked_similarity) gives the share of each document that it links
    with confidence. A rewrite of the same story, or an article on the same topic, shares
    words and names but not a sentence-by-sentence order, and scores far lower;
 3. **a global one-to-one assignment with a threshold**: competitive linking, the best
-   scoring candidate pair first, each document used once; pairs under the threshold, or no
+   ranked candidate pair first (its sentence evidence plus half its document cosine), each
+   document used once; pairs under the threshold, or no
    clearer than a rival candidate of either document, are no match, and so are texts in the
    same language (a rewrite is not a translation).
 Candidates are scored with 1-1 links only; close calls (`contested`) again with every link
@@ -30,12 +32,15 @@ import numpy as np
 from workbench.embed.centre import unit
 
 CANDIDATES = 6  # nearest documents per document, each way (Thompson & Koehn: a handful suffices)
+# The candidate search's similarity block (float32, a block of one side's documents against all
+# of the other's): the search's working memory is two to three times this, whatever the edition's size.
+BLOCK_BYTES = 32 * 2**20
 # Chosen on the matching benchmark's sets (benchmarks/matching.py; benchmarks/README.md says how):
 # the least sentence evidence of a match (unrelated texts score 0-0.1, translations 0.2-0.7);
 THRESHOLD = 0.2
-# the document vectors' weight in a pair's score, beside the sentence evidence;
+# the document vectors' weight in a pair's ranking, beside the sentence evidence;
 DOCUMENT_WEIGHT = 0.5
-# and how far a pair's score must stand above every other candidate of either document: an
+# and how far a pair's ranking must stand above every other candidate of either document: an
 # original whose translation is missing must not take the nearest look-alike.
 MARGIN = 0.02
 # A decision this close (a document's two best candidates, or its best one and the threshold)
@@ -57,7 +62,10 @@ class Profile:
 @dataclass(frozen=True)
 class Match:
     """A matched pair (both names) or a document with no counterpart (one name None), with
-    the pair's score (None when unmatched) and, when unmatched, why."""
+    the pair's score (None when unmatched) and, when unmatched, why. The score is the pair's
+    sentence evidence (`Evidence.sentences`, 0 to 1: how much of the two texts the aligner
+    links, weighted by how close the links are), the number `threshold` applies to, so that a
+    user can read it; the ranking (`Evidence.ranking`) also weighs the document cosine."""
 
     original: str | None
     translation: str | None
@@ -66,21 +74,61 @@ class Match:
 
 
 def candidates(originals: Sequence[Profile], translations: Sequence[Profile],
-               per_document: int = CANDIDATES) -> dict[tuple[int, int], float]:
+               per_document: int = CANDIDATES, block_bytes: int = BLOCK_BYTES) -> dict[tuple[int, int], float]:
     """Pairs (original index, translation index) worth scoring, with the cosine of their
     centred document vectors: for every document, its `per_document` nearest on the other
-    side, in another language."""
+    side, in another language (among equally near ones, the first in input order).
+
+    Exact, but never the whole originals x translations matrix, which grows as N x M (40 GB at
+    100,000 a side): each side is searched against the other a block of rows at a time
+    (`_nearest`), so what is held is the two sides' vectors, the candidates and one block."""
     if not originals or not translations:
         return {}
-    similarity = _centred(originals) @ _centred(translations).T
-    different = np.array([o.lang for o in originals])[:, None] != np.array([t.lang for t in translations])[None, :]
-    similarity = np.where(different, similarity, -np.inf)
-    pairs: set[tuple[int, int]] = set()
-    for i, row in enumerate(similarity):
-        pairs.update((i, int(j)) for j in np.argsort(-row)[:per_document] if np.isfinite(row[j]))
-    for j, column in enumerate(similarity.T):
-        pairs.update((int(i), j) for i in np.argsort(-column)[:per_document] if np.isfinite(column[i]))
-    return {pair: float(similarity[pair]) for pair in sorted(pairs)}
+    sources, targets = _centred(originals), _centred(translations)
+    codes = {lang: code for code, lang in enumerate(sorted({p.lang for p in (*originals, *translations)}))}
+    source_langs = np.array([codes[p.lang] for p in originals])
+    target_langs = np.array([codes[p.lang] for p in translations])
+    forward = _nearest(sources, targets, source_langs, target_langs, per_document, block_bytes)
+    backward = _nearest(targets, sources, target_langs, source_langs, per_document, block_bytes)
+    # one key a pair, originals' rows first: a pair found both ways keeps its forward cosine
+    pairs, first = np.unique(np.concatenate([forward[0] * len(targets) + forward[1],
+                                             backward[1] * len(targets) + backward[0]]), return_index=True)
+    rows, columns = np.divmod(pairs, len(targets))
+    cosines = np.concatenate([forward[2], backward[2]])[first]
+    return {(int(i), int(j)): float(c) for i, j, c in zip(rows, columns, cosines)}
+
+
+def _nearest(queries: np.ndarray, keys: np.ndarray, query_langs: np.ndarray, key_langs: np.ndarray,
+             per_query: int, block_bytes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(query index, key index, cosine) of each query's `per_query` most similar keys in another
+    language, as three arrays. The queries go a block at a time, as many as make a similarity
+    block of about `block_bytes` (at least one row): memory is bounded by the block, whatever
+    the edition's size, and one matrix product a block keeps the time close to the dense one."""
+    rows = max(1, block_bytes // (keys.itemsize * len(keys)))
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for start in range(0, len(queries), rows):
+        similarity = queries[start:start + rows] @ keys.T
+        np.putmask(similarity, query_langs[start:start + rows, None] == key_langs[None, :], -np.inf)
+        block_queries, block_keys = _top(similarity, per_query)
+        found.append((block_queries + start, block_keys, similarity[block_queries, block_keys]))
+    found_queries, found_keys, cosines = (np.concatenate(part) for part in zip(*found))
+    return found_queries, found_keys, cosines
+
+
+def _top(similarity: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of each row's `k` largest finite entries, ties going to the lower column,
+    so that the candidates do not depend on how the search is cut into blocks. A partition,
+    not a sort: linear in the row's length."""
+    width = similarity.shape[1]
+    if width <= k:
+        return np.nonzero(np.isfinite(similarity))
+    kth = np.partition(similarity, width - k, axis=1)[:, [width - k]]  # each row's k-th largest (a copy)
+    keep = similarity > kth  # fewer than k a row; when kth is -inf, all the row's finite entries
+    ties = (similarity == kth) & np.isfinite(kth)
+    wanted = k - keep.sum(axis=1)
+    for row in np.flatnonzero(ties.sum(axis=1) > wanted):  # more entries equal the k-th than fit
+        ties[row, np.flatnonzero(ties[row])[wanted[row]:]] = False
+    return np.nonzero(keep | ties)
 
 
 def _centred(profiles: Sequence[Profile]) -> np.ndarray:
@@ -119,9 +167,10 @@ class Evidence:
     document: float
 
     @property
-    def score(self) -> float:
+    def ranking(self) -> float:
         """What pairs are ranked by: the sentence evidence, with the document vectors breaking
-        near ties among look-alikes (articles of one genre that share their first sentence)."""
+        near ties among look-alikes (articles of one genre that share their first sentence).
+        From -0.5 to 1.5, on no scale a user can read: the pairs' score is `sentences`."""
         return self.sentences + DOCUMENT_WEIGHT * self.document
 
 
@@ -144,7 +193,7 @@ def contested(found: Mapping[tuple[int, int], Evidence], threshold: float = THRE
 def assign(originals: Sequence[Profile], translations: Sequence[Profile],
            found: Mapping[tuple[int, int], Evidence], threshold: float = THRESHOLD) -> list[Match]:
     """One to one by competitive linking over the scored candidates, best first. A pair is
-    taken if its sentence evidence reaches `threshold` and its score beats every other
+    taken if its sentence evidence reaches `threshold` and its ranking beats every other
     candidate of either document by MARGIN. Every document comes out once, matched or with a
     note on why not: in original order, then the translations with no original."""
     ranked = _ranked(found)
@@ -159,30 +208,30 @@ def assign(originals: Sequence[Profile], translations: Sequence[Profile],
             return f"every {role} is in {own.lang}, as this document is: a rewrite is not a translation"
         if (side, index) not in ranked:
             return f"no {role} is near it"
-        score, pair = ranked[(side, index)][0]
+        pair = ranked[(side, index)][0][1]
         best, sentences = others[pair[1 - side]], found[pair].sentences
         if sentences < threshold:
             return f"best candidate {best.name}: sentence evidence {sentences:.2f}, under {threshold:g}"
-        return (f"best candidate {best.name} ({score:.2f}) is no clearer a match than another "
-                f"candidate, or went to a better-scoring document")
+        return (f"best candidate {best.name} (sentence evidence {sentences:.2f}) is no clearer a match than "
+                f"another candidate, or went to a better-scoring document")
 
     def rival(pair: tuple[int, int]) -> float:
-        """The best score of another candidate of either of the pair's documents."""
-        return max((score for key in ((0, pair[0]), (1, pair[1])) for score, other in ranked[key][:2] if other != pair),
+        """The best ranking of another candidate of either of the pair's documents."""
+        return max((ranking for key in ((0, pair[0]), (1, pair[1])) for ranking, other in ranked[key][:2] if other != pair),
                    default=0.0)
 
     taken_src: dict[int, tuple[int, float]] = {}
     taken_tgt: set[int] = set()
-    for (i, j), item in sorted(found.items(), key=lambda pair: (-pair[1].score, pair[0])):
-        if i in taken_src or j in taken_tgt or item.sentences < threshold or item.score - rival((i, j)) < MARGIN:
+    for (i, j), item in sorted(found.items(), key=lambda pair: (-pair[1].ranking, pair[0])):
+        if i in taken_src or j in taken_tgt or item.sentences < threshold or item.ranking - rival((i, j)) < MARGIN:
             continue
-        taken_src[i] = (j, item.score)
+        taken_src[i] = (j, item.sentences)
         taken_tgt.add(j)
     matches = []
     for i, original in enumerate(originals):
         if i in taken_src:
-            j, score = taken_src[i]
-            matches.append(Match(original.name, translations[j].name, round(score, 4)))
+            j, sentences = taken_src[i]
+            matches.append(Match(original.name, translations[j].name, round(sentences, 4)))
         else:
             matches.append(Match(original.name, None, None, why(0, i)))
     matches += [Match(None, t.name, None, why(1, j)) for j, t in enumerate(translations) if j not in taken_tgt]
@@ -190,12 +239,12 @@ def assign(originals: Sequence[Profile], translations: Sequence[Profile],
 
 
 def _ranked(found: Mapping[tuple[int, int], Evidence]) -> dict[tuple[int, int], list[tuple[float, tuple[int, int]]]]:
-    """Each document's candidates, best first, as (score, pair), by (side, index): side 0 the
+    """Each document's candidates, best first, as (ranking, pair), by (side, index): side 0 the
     originals, 1 the translations."""
     ranked: dict[tuple[int, int], list[tuple[float, tuple[int, int]]]] = {}
     for pair, item in found.items():
         for key in ((0, pair[0]), (1, pair[1])):
-            ranked.setdefault(key, []).append((item.score, pair))
+            ranked.setdefault(key, []).append((item.ranking, pair))
     for candidates in ranked.values():
         candidates.sort(reverse=True)
     return ranked
