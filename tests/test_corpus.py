@@ -109,7 +109,7 @@ def test_the_chunked_search_gives_the_dense_candidates_ties_and_all(seed):
     unit = [matching.Profile(p.name, p.lang, 3, p.vector / 2) for p in (*originals, *translations)]
     wanted = _dense_candidates(unit[:len(originals)], unit[len(originals):], matching.CANDIDATES)
     row = 4 * len(translations)
-    for block_bytes in (1, 3 * row, matching.BLOCK_BYTES):  # a row a block, three, all at once
+    for block_bytes in (1, 3 * row, 8 * row, matching.BLOCK_BYTES):  # a row a block, three, eight, all
         found = matching.candidates(originals, translations, block_bytes=block_bytes)
         assert set(found) == wanted
         assert all(found[i, j] == float(unit[i].vector @ unit[len(originals) + j].vector) for i, j in found)
@@ -129,14 +129,15 @@ def test_top_breaks_every_tie_to_the_lower_column():
 
 def test_the_candidate_search_holds_a_block_not_the_matrix():
     """Memory follows the block, not originals x translations: 6,000 a side would be a
-    144 MB matrix; searched in 1 MB blocks, the whole call (its dict of candidates included)
-    stays under a quarter of that."""
+    144 MB matrix; searched in 4 MB blocks, the whole call (its dict of candidates included)
+    stays under a quarter of that, the first blocks too (where every entry is a column's best
+    so far)."""
     rng = np.random.default_rng(0)
     side = [matching.Profile(str(k), "en", 3, vector) for k, vector in enumerate(rng.standard_normal((6000, 4)))]
     other = [matching.Profile(str(k), "fr", 3, vector) for k, vector in enumerate(rng.standard_normal((6000, 4)))]
     tracemalloc.start()
     try:
-        found = matching.candidates(side, other, block_bytes=2**20)
+        found = matching.candidates(side, other, block_bytes=4 * 2**20)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -80,39 +80,70 @@ def candidates(originals: Sequence[Profile], translations: Sequence[Profile],
     side, in another language (among equally near ones, the first in input order).
 
     Exact, but never the whole originals x translations matrix, which grows as N x M (40 GB at
-    100,000 a side): each side is searched against the other a block of rows at a time
-    (`_nearest`), so what is held is the two sides' vectors, the candidates and one block."""
+    100,000 a side): the originals are compared with every translation a block at a time
+    (`_search`), so what is held is the two sides' vectors, the candidates and one block."""
     if not originals or not translations:
         return {}
-    sources, targets = _centred(originals), _centred(translations)
     codes = {lang: code for code, lang in enumerate(sorted({p.lang for p in (*originals, *translations)}))}
-    source_langs = np.array([codes[p.lang] for p in originals])
-    target_langs = np.array([codes[p.lang] for p in translations])
-    forward = _nearest(sources, targets, source_langs, target_langs, per_document, block_bytes)
-    backward = _nearest(targets, sources, target_langs, source_langs, per_document, block_bytes)
-    # one key a pair, originals' rows first: a pair found both ways keeps its forward cosine
-    pairs, first = np.unique(np.concatenate([forward[0] * len(targets) + forward[1],
-                                             backward[1] * len(targets) + backward[0]]), return_index=True)
-    rows, columns = np.divmod(pairs, len(targets))
-    cosines = np.concatenate([forward[2], backward[2]])[first]
-    return {(int(i), int(j)): float(c) for i, j, c in zip(rows, columns, cosines)}
+    rows, columns, cosines = _search(_centred(originals), _centred(translations),
+                                     np.array([codes[p.lang] for p in originals]),
+                                     np.array([codes[p.lang] for p in translations]), per_document, block_bytes)
+    pairs, first = np.unique(rows * len(translations) + columns, return_index=True)  # found both ways: once
+    return {(int(i), int(j)): float(c) for i, j, c in zip(*np.divmod(pairs, len(translations)), cosines[first])}
 
 
-def _nearest(queries: np.ndarray, keys: np.ndarray, query_langs: np.ndarray, key_langs: np.ndarray,
-             per_query: int, block_bytes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(query index, key index, cosine) of each query's `per_query` most similar keys in another
-    language, as three arrays. The queries go a block at a time, as many as make a similarity
-    block of about `block_bytes` (at least one row): memory is bounded by the block, whatever
-    the edition's size, and one matrix product a block keeps the time close to the dense one."""
-    rows = max(1, block_bytes // (keys.itemsize * len(keys)))
+def _search(sources: np.ndarray, targets: np.ndarray, source_langs: np.ndarray, target_langs: np.ndarray,
+            k: int, block_bytes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(source index, target index, cosine) of each source's `k` most similar targets in another
+    language and each target's `k` most similar sources, as three arrays (a pair found both
+    ways is there twice). One pass over the sources, as many a block as make a similarity
+    block of about `block_bytes` (at least one): a block's rows give its sources' nearest
+    (`_top`), its columns update each target's nearest so far (`_fold`). Memory is bounded
+    by the block whatever the edition's size; each similarity is computed once, a block's
+    matrix product at a time, so the time stays that of the dense product."""
+    step = max(1, block_bytes // (targets.itemsize * len(targets)))
+    best = np.full((k, len(targets)), -np.inf, np.float32)  # each target's k nearest so far: cosines,
+    best_rows = np.full((k, len(targets)), -1)  # and sources
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    for start in range(0, len(queries), rows):
-        similarity = queries[start:start + rows] @ keys.T
-        np.putmask(similarity, query_langs[start:start + rows, None] == key_langs[None, :], -np.inf)
-        block_queries, block_keys = _top(similarity, per_query)
-        found.append((block_queries + start, block_keys, similarity[block_queries, block_keys]))
-    found_queries, found_keys, cosines = (np.concatenate(part) for part in zip(*found))
-    return found_queries, found_keys, cosines
+    for start in range(0, len(sources), step):
+        similarity = sources[start:start + step] @ targets.T
+        np.putmask(similarity, source_langs[start:start + step, None] == target_langs[None, :], -np.inf)
+        rows, columns = _top(similarity, k)
+        found.append((rows + start, columns, similarity[rows, columns]))
+        _fold(best, best_rows, similarity, start)
+    slots, columns = np.nonzero(np.isfinite(best))
+    found.append((best_rows[slots, columns], columns, best[slots, columns]))
+    rows, columns, cosines = (np.concatenate(part) for part in zip(*found))
+    return rows, columns, cosines
+
+
+def _fold(best: np.ndarray, best_rows: np.ndarray, similarity: np.ndarray, start: int) -> None:
+    """Fold a block of rows (the sources from `start` on) into each column's `len(best)` best
+    so far, in place. An entry must beat a column's k-th best strictly: one equal to it came
+    in an earlier row, and ties go to the first. Few do once the first blocks are in, so only
+    those are sorted; while many do (a column not yet full takes every finite entry), only a
+    column's k best of the block are, to keep the sort within the block's size."""
+    k = len(best)
+    beating = similarity > best.min(axis=0)
+    if np.count_nonzero(beating) > k * similarity.shape[1]:
+        columns, rows = _top(similarity.T, k)
+        within = np.zeros_like(beating)
+        within[rows, columns] = True
+        beating &= within
+    rows, columns = np.nonzero(beating)
+    if not len(rows):
+        return
+    touched = np.unique(columns)
+    where = np.concatenate([np.tile(touched, k), columns])
+    values = np.concatenate([best[:, touched].ravel(), similarity[rows, columns]])
+    origins = np.concatenate([best_rows[:, touched].ravel(), rows + start])
+    order = np.lexsort((origins, -values, where))  # by column, then best first, then first in input order
+    where, values, origins = where[order], values[order], origins[order]
+    rank = np.arange(len(where)) - np.searchsorted(where, where)
+    kept = rank < k
+    best[:, touched], best_rows[:, touched] = -np.inf, -1
+    best[rank[kept], where[kept]] = values[kept]
+    best_rows[rank[kept], where[kept]] = origins[kept]
 
 
 def _top(similarity: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
