@@ -119,31 +119,32 @@ def _search(sources: np.ndarray, targets: np.ndarray, source_langs: np.ndarray, 
 
 def _fold(best: np.ndarray, best_rows: np.ndarray, similarity: np.ndarray, start: int) -> None:
     """Fold a block of rows (the sources from `start` on) into each column's `len(best)` best
-    so far, in place. An entry must beat a column's k-th best strictly: one equal to it came
-    in an earlier row, and ties go to the first. Few do once the first blocks are in, so only
-    those are sorted; while many do (a column not yet full takes every finite entry), only a
-    column's k best of the block are, to keep the sort within the block's size."""
+    so far, in place: `best` holds them best first (ties: the first in input order first),
+    so its last row is what an entry must beat. Strictly: an entry equal to it came in a
+    later row, and ties go to the first. Few entries do once the first blocks are in, and
+    each goes in by insertion, a column at most once a step; while many do (a column not yet
+    full takes every finite entry), only a column's k best of the block are tried, so that
+    the work stays within the block's size."""
     k = len(best)
-    beating = similarity > best.min(axis=0)
+    beating = similarity > best[-1]
     if np.count_nonzero(beating) > k * similarity.shape[1]:
         columns, rows = _top(similarity.T, k)
         within = np.zeros_like(beating)
         within[rows, columns] = True
         beating &= within
     rows, columns = np.nonzero(beating)
-    if not len(rows):
-        return
-    touched = np.unique(columns)
-    where = np.concatenate([np.tile(touched, k), columns])
-    values = np.concatenate([best[:, touched].ravel(), similarity[rows, columns]])
-    origins = np.concatenate([best_rows[:, touched].ravel(), rows + start])
-    order = np.lexsort((origins, -values, where))  # by column, then best first, then first in input order
-    where, values, origins = where[order], values[order], origins[order]
-    rank = np.arange(len(where)) - np.searchsorted(where, where)
-    kept = rank < k
-    best[:, touched], best_rows[:, touched] = -np.inf, -1
-    best[rank[kept], where[kept]] = values[kept]
-    best_rows[rank[kept], where[kept]] = origins[kept]
+    order = np.argsort(columns, kind="stable")  # by column, each column's entries in input order
+    rows, columns = rows[order], columns[order]
+    turn = np.arange(len(columns)) - np.searchsorted(columns, columns)  # an entry's place among its column's
+    for step in range(int(turn.max(initial=-1)) + 1):
+        row, column = rows[turn == step], columns[turn == step]
+        value = similarity[row, column]
+        place = np.count_nonzero(best[:, column] >= value, axis=0)  # after the better and the equal
+        row, column, value, place = row[place < k], column[place < k], value[place < k], place[place < k]
+        for slot in range(k - 1, 0, -1):  # the entries from `place` on move down one
+            moving = column[place < slot]
+            best[slot, moving], best_rows[slot, moving] = best[slot - 1, moving], best_rows[slot - 1, moving]
+        best[place, column], best_rows[place, column] = value, row + start
 
 
 def _top(similarity: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
