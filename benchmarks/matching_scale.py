@@ -188,7 +188,7 @@ def plot(rows: list[dict], path: Path) -> None:
             coords = " ".join("{:.1f},{:.1f}".format(*point(s, v)) for s, v in zip(sizes, line))
             out.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-dasharray="4 3"/>')
             x, y = point(sizes[-1], line[-1])
-            out.append(f'<text x="{x - 4:.1f}" y="{y - 4:.1f}" text-anchor="end" fill="{colour}">{name}</text>')
+            out.append(f'<text x="{x - 6:.1f}" y="{y + 14:.1f}" text-anchor="end" fill="{colour}">{name}</text>')
         coords = " ".join("{:.1f},{:.1f}".format(*point(s, v)) for s, v in zip(sizes, values))
         out.append(f'<polyline points="{coords}" fill="none" stroke="#1f5fbf" stroke-width="2"/>')
         out += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#1f5fbf"/>'
