@@ -13,9 +13,9 @@ task; Thompson & Koehn 2020, "Exploiting Sentence Order in Document Alignment"):
    words and names but not a sentence-by-sentence order, and scores far lower;
 3. **a global one-to-one assignment with a threshold**: competitive linking, the best
    ranked candidate pair first (its sentence evidence plus half its document cosine), each
-   document used once; pairs under the threshold, or no
-   clearer than a rival candidate of either document, are no match, and so are texts in the
-   same language (a rewrite is not a translation).
+   document used once; pairs under the threshold, or no clearer than a rival candidate of
+   either document, are no match, and so are texts in the same language (a rewrite is not a
+   translation). A pair's score, as the user sees it, is its sentence evidence alone (0 to 1).
 Candidates are scored with 1-1 links only; close calls (`contested`) again with every link
 type and the aligner's second pass, which encodes the runs of sentences around uncertain links:
 a sentence translated as two is judged on the pair's own vectors, not on an estimate. For
@@ -120,11 +120,11 @@ def _search(sources: np.ndarray, targets: np.ndarray, source_langs: np.ndarray, 
 def _fold(best: np.ndarray, best_rows: np.ndarray, similarity: np.ndarray, start: int) -> None:
     """Fold a block of rows (the sources from `start` on) into each column's `len(best)` best
     so far, in place: `best` holds them best first (ties: the first in input order first),
-    so its last row is what an entry must beat. Strictly: an entry equal to it came in a
-    later row, and ties go to the first. Few entries do once the first blocks are in, and
-    each goes in by insertion, a column at most once a step; while many do (a column not yet
-    full takes every finite entry), only a column's k best of the block are tried, so that
-    the work stays within the block's size."""
+    so its last row is what an entry must beat, strictly: an entry equal to it comes from a
+    later row, and ties go to the first in input order. Few entries do once the first blocks
+    are in, and each goes in by insertion, a column at most once a step; while many do (a
+    column not yet full takes every finite entry), only a column's k best of the block are
+    tried, so that the work stays within the block's size."""
     k = len(best)
     beating = similarity > best[-1]
     if np.count_nonzero(beating) > k * similarity.shape[1]:
