@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import tracemalloc
 
 import numpy as np
 import pandas as pd
@@ -67,6 +68,100 @@ def test_candidates_pair_only_documents_in_different_languages():
     note = next(m.note for m in matches if m.translation == "rewrite")
     assert note.startswith("every original is in en") and "a rewrite is not a translation" in note
     assert next(m.note for m in matches if m.translation == "x") == "no original is near it"
+
+
+def _dense_candidates(originals: list[matching.Profile], translations: list[matching.Profile],
+                      per_document: int) -> set[tuple[int, int]]:
+    """The candidates as the whole similarity matrix gives them (what the search replaced),
+    with ties to the lower index: each row's and each column's best in another language."""
+    similarity = np.stack([p.vector for p in originals]) @ np.stack([p.vector for p in translations]).T
+    different = np.array([p.lang for p in originals])[:, None] != np.array([p.lang for p in translations])[None, :]
+    similarity = np.where(different, similarity, -np.inf)
+    pairs = set()
+    for i, row in enumerate(similarity):
+        pairs |= {(i, int(j)) for j in np.argsort(-row, kind="stable")[:per_document] if np.isfinite(row[j])}
+    for j, column in enumerate(similarity.T):
+        pairs |= {(int(i), j) for i in np.argsort(-column, kind="stable")[:per_document] if np.isfinite(column[i])}
+    return pairs
+
+
+def _exact_side(rng: np.random.Generator, langs: list[str], per_lang: int) -> list[matching.Profile]:
+    """Documents whose centred unit vectors are exact in float32, so that equal cosines are
+    equal to the bit and ties are real: four entries of +-1 (length 2), and each vector's
+    negation in its language, so that centring takes away exactly nothing."""
+    vectors = []
+    for lang in langs:
+        for _ in range(per_lang):
+            vector = np.zeros(8, np.float32)
+            vector[rng.choice(8, 4, replace=False)] = rng.choice([-1.0, 1.0], 4)
+            vectors += [(lang, vector), (lang, -vector)]
+    order = rng.permutation(len(vectors))
+    return [matching.Profile(f"{vectors[k][0]}{n}", vectors[k][0], 3, vectors[k][1]) for n, k in enumerate(order)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_chunked_search_gives_the_dense_candidates_ties_and_all(seed):
+    """The search that never holds the whole matrix gives every document's nearest as the
+    matrix did, ties going to the first in input order, however it is cut into blocks."""
+    rng = np.random.default_rng(seed)
+    originals = _exact_side(rng, ["en", "de"], 9)
+    translations = _exact_side(rng, ["fr", "en"], 11)
+    unit = [matching.Profile(p.name, p.lang, 3, p.vector / 2) for p in (*originals, *translations)]
+    wanted = _dense_candidates(unit[:len(originals)], unit[len(originals):], matching.CANDIDATES)
+    row = 4 * len(translations)
+    for block_bytes in (1, 3 * row, 8 * row, matching.BLOCK_BYTES):  # a row a block, three, eight, all
+        found = matching.candidates(originals, translations, block_bytes=block_bytes)
+        assert set(found) == wanted
+        assert all(found[i, j] == float(unit[i].vector @ unit[len(originals) + j].vector) for i, j in found)
+
+
+def test_top_breaks_every_tie_to_the_lower_column():
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        similarity = rng.integers(-2, 3, (5, int(rng.integers(1, 12)))).astype(np.float32)
+        similarity[rng.random(similarity.shape) < 0.3] = -np.inf  # same-language pairs
+        k = int(rng.integers(1, 5))
+        rows, columns = matching._top(similarity, k)
+        wanted = {(i, int(j)) for i, row in enumerate(similarity)
+                  for j in np.argsort(-row, kind="stable")[:k] if np.isfinite(row[j])}
+        assert set(zip(rows.tolist(), columns.tolist())) == wanted
+
+
+def test_the_candidate_search_holds_a_block_not_the_matrix():
+    """Memory follows the block, not originals x translations: 6,000 a side would be a
+    144 MB matrix; searched in 4 MB blocks, the whole call (its dict of candidates included)
+    stays under a quarter of that, the first blocks too (where every entry is a column's best
+    so far)."""
+    rng = np.random.default_rng(0)
+    side = [matching.Profile(str(k), "en", 3, vector) for k, vector in enumerate(rng.standard_normal((6000, 4)))]
+    other = [matching.Profile(str(k), "fr", 3, vector) for k, vector in enumerate(rng.standard_normal((6000, 4)))]
+    tracemalloc.start()
+    try:
+        found = matching.candidates(side, other, block_bytes=4 * 2**20)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert 6000 * matching.CANDIDATES <= len(found) <= 2 * 6000 * matching.CANDIDATES
+    assert peak < 6000 * 6000 * 4 / 4
+
+
+def test_match_score_is_the_sentence_evidence_between_0_and_1():
+    """What pairs.csv shows is on [0, 1] and is the number --min-match applies to; the
+    ranking (which adds half the document cosine, up to 1.5) decides, and is not shown."""
+    rng = np.random.default_rng(0)
+    originals = [profile(f"o{i}", "en", [1, 0]) for i in range(40)]
+    translations = [profile(f"t{j}", "fa", [0, 1]) for j in range(40)]
+    found = {(i, j): matching.Evidence(float(rng.random()), float(rng.uniform(-1, 1)))
+             for i in range(40) for j in rng.choice(40, 3, replace=False)}
+    found[(0, 0)] = matching.Evidence(1.0, 1.0)  # the most a pair can have: its ranking is 1.5
+    matches = matching.assign(originals, translations, found)
+    scored = [m for m in matches if m.score is not None]
+    assert len(scored) > 10 and all(0 <= m.score <= 1 for m in scored)
+    index = {m.original: m for m in scored}
+    assert index["o0"].score == 1.0
+    assert all(m.score == round(found[int(m.original[1:]), int(m.translation[1:])].sentences, 4) for m in scored)
+    notes = [m.note for m in matches if "no clearer" in m.note]
+    assert notes and all("sentence evidence" in note for note in notes)
 
 
 def test_edition_means_weigh_documents_by_their_segments():

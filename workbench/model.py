@@ -247,11 +247,13 @@ class CorpusRow:
     other (or given as such), or one document with no counterpart (the other side empty).
 
     `verdict` is the pair's document verdict (VERDICTS), NO_COUNTERPART or UNREADABLE;
-    `match_score` is the matcher's score (None for pairs given by the user); `aligned` and
-    `report` are the pair's files, relative to the batch's folder; `note` says why a
-    document was left alone. The `mqm_` fields are the LQA scorecard of the pair's review in
-    the review database (workbench.review.scorecard: errors, penalty points, penalty per 1,000
-    source words, the raw MQM score and whether it passes), None where it has none."""
+    `match_score` is the matcher's score, 0 to 1: the pair's sentence evidence (how much of the
+    two texts the aligner links, weighted by how close the links are; `--min-match` applies to
+    it), None for pairs given by the user; `aligned` and `report` are the pair's files,
+    relative to the batch's folder; `note` says why a document was left alone. The `mqm_`
+    fields are the LQA scorecard of the pair's review in the review database
+    (workbench.review.scorecard: errors, penalty points, penalty per 1,000 source words, the raw
+    MQM score and whether it passes), None where it has none."""
 
     original: str
     translation: str

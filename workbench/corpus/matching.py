@@ -5,15 +5,17 @@ task; Thompson & Koehn 2020, "Exploiting Sentence Order in Document Alignment"):
 1. **candidates** from document vectors: each document's vector is the mean of its
    sentences' unit vectors, centred on its edition and language (what all of them share:
    language, site, genre), so the nearest documents are those about the same things. Each
-   original's and each translation's few nearest in another language become candidates;
+   original's and each translation's few nearest in another language become candidates,
+   found exactly but a block of documents at a time, so memory does not grow as N x M;
 2. **a score that uses sentence order**: the aligner's first pass (a monotone DP over the
    sentences, workbench.align.linked_similarity) gives the share of each document that it links
    with confidence. A rewrite of the same story, or an article on the same topic, shares
    words and names but not a sentence-by-sentence order, and scores far lower;
 3. **a global one-to-one assignment with a threshold**: competitive linking, the best
-   scoring candidate pair first, each document used once; pairs under the threshold, or no
-   clearer than a rival candidate of either document, are no match, and so are texts in the
-   same language (a rewrite is not a translation).
+   ranked candidate pair first (its sentence evidence plus half its document cosine), each
+   document used once; pairs under the threshold, or no clearer than a rival candidate of
+   either document, are no match, and so are texts in the same language (a rewrite is not a
+   translation). A pair's score, as the user sees it, is its sentence evidence alone (0 to 1).
 Candidates are scored with 1-1 links only; close calls (`contested`) again with every link
 type and the aligner's second pass, which encodes the runs of sentences around uncertain links:
 a sentence translated as two is judged on the pair's own vectors, not on an estimate. For
@@ -30,12 +32,15 @@ import numpy as np
 from workbench.embed.centre import unit
 
 CANDIDATES = 6  # nearest documents per document, each way (Thompson & Koehn: a handful suffices)
+# The candidate search's similarity block (float32, a block of one side's documents against all
+# of the other's): the search's working memory is two to three times this, whatever the edition's size.
+BLOCK_BYTES = 32 * 2**20
 # Chosen on the matching benchmark's sets (benchmarks/matching.py; benchmarks/README.md says how):
 # the least sentence evidence of a match (unrelated texts score 0-0.1, translations 0.2-0.7);
 THRESHOLD = 0.2
-# the document vectors' weight in a pair's score, beside the sentence evidence;
+# the document vectors' weight in a pair's ranking, beside the sentence evidence;
 DOCUMENT_WEIGHT = 0.5
-# and how far a pair's score must stand above every other candidate of either document: an
+# and how far a pair's ranking must stand above every other candidate of either document: an
 # original whose translation is missing must not take the nearest look-alike.
 MARGIN = 0.02
 # A decision this close (a document's two best candidates, or its best one and the threshold)
@@ -57,7 +62,10 @@ class Profile:
 @dataclass(frozen=True)
 class Match:
     """A matched pair (both names) or a document with no counterpart (one name None), with
-    the pair's score (None when unmatched) and, when unmatched, why."""
+    the pair's score (None when unmatched) and, when unmatched, why. The score is the pair's
+    sentence evidence (`Evidence.sentences`, 0 to 1: how much of the two texts the aligner
+    links, weighted by how close the links are), the number `threshold` applies to, so that a
+    user can read it; the ranking (`Evidence.ranking`) also weighs the document cosine."""
 
     original: str | None
     translation: str | None
@@ -66,21 +74,93 @@ class Match:
 
 
 def candidates(originals: Sequence[Profile], translations: Sequence[Profile],
-               per_document: int = CANDIDATES) -> dict[tuple[int, int], float]:
+               per_document: int = CANDIDATES, block_bytes: int = BLOCK_BYTES) -> dict[tuple[int, int], float]:
     """Pairs (original index, translation index) worth scoring, with the cosine of their
     centred document vectors: for every document, its `per_document` nearest on the other
-    side, in another language."""
+    side, in another language (among equally near ones, the first in input order).
+
+    Exact, but never the whole originals x translations matrix, which grows as N x M (40 GB at
+    100,000 a side): the originals are compared with every translation a block at a time
+    (`_search`), so what is held is the two sides' vectors, the candidates and one block."""
     if not originals or not translations:
         return {}
-    similarity = _centred(originals) @ _centred(translations).T
-    different = np.array([o.lang for o in originals])[:, None] != np.array([t.lang for t in translations])[None, :]
-    similarity = np.where(different, similarity, -np.inf)
-    pairs: set[tuple[int, int]] = set()
-    for i, row in enumerate(similarity):
-        pairs.update((i, int(j)) for j in np.argsort(-row)[:per_document] if np.isfinite(row[j]))
-    for j, column in enumerate(similarity.T):
-        pairs.update((int(i), j) for i in np.argsort(-column)[:per_document] if np.isfinite(column[i]))
-    return {pair: float(similarity[pair]) for pair in sorted(pairs)}
+    codes = {lang: code for code, lang in enumerate(sorted({p.lang for p in (*originals, *translations)}))}
+    rows, columns, cosines = _search(_centred(originals), _centred(translations),
+                                     np.array([codes[p.lang] for p in originals]),
+                                     np.array([codes[p.lang] for p in translations]), per_document, block_bytes)
+    pairs, first = np.unique(rows * len(translations) + columns, return_index=True)  # found both ways: once
+    return {(int(i), int(j)): float(c) for i, j, c in zip(*np.divmod(pairs, len(translations)), cosines[first])}
+
+
+def _search(sources: np.ndarray, targets: np.ndarray, source_langs: np.ndarray, target_langs: np.ndarray,
+            k: int, block_bytes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(source index, target index, cosine) of each source's `k` most similar targets in another
+    language and each target's `k` most similar sources, as three arrays (a pair found both
+    ways is there twice). One pass over the sources, as many a block as make a similarity
+    block of about `block_bytes` (at least one): a block's rows give its sources' nearest
+    (`_top`), its columns update each target's nearest so far (`_fold`). Memory is bounded
+    by the block whatever the edition's size; each similarity is computed once, a block's
+    matrix product at a time, so the time stays that of the dense product."""
+    step = max(1, block_bytes // (targets.itemsize * len(targets)))
+    best = np.full((k, len(targets)), -np.inf, np.float32)  # each target's k nearest so far: cosines,
+    best_rows = np.full((k, len(targets)), -1)  # and sources
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for start in range(0, len(sources), step):
+        similarity = sources[start:start + step] @ targets.T
+        np.putmask(similarity, source_langs[start:start + step, None] == target_langs[None, :], -np.inf)
+        rows, columns = _top(similarity, k)
+        found.append((rows + start, columns, similarity[rows, columns]))
+        _fold(best, best_rows, similarity, start)
+    slots, columns = np.nonzero(np.isfinite(best))
+    found.append((best_rows[slots, columns], columns, best[slots, columns]))
+    rows, columns, cosines = (np.concatenate(part) for part in zip(*found))
+    return rows, columns, cosines
+
+
+def _fold(best: np.ndarray, best_rows: np.ndarray, similarity: np.ndarray, start: int) -> None:
+    """Fold a block of rows (the sources from `start` on) into each column's `len(best)` best
+    so far, in place: `best` holds them best first (ties: the first in input order first),
+    so its last row is what an entry must beat, strictly: an entry equal to it comes from a
+    later row, and ties go to the first in input order. Few entries do once the first blocks
+    are in, and each goes in by insertion, a column at most once a step; while many do (a
+    column not yet full takes every finite entry), only a column's k best of the block are
+    tried, so that the work stays within the block's size."""
+    k = len(best)
+    beating = similarity > best[-1]
+    if np.count_nonzero(beating) > k * similarity.shape[1]:
+        columns, rows = _top(similarity.T, k)
+        within = np.zeros_like(beating)
+        within[rows, columns] = True
+        beating &= within
+    rows, columns = np.nonzero(beating)
+    order = np.argsort(columns, kind="stable")  # by column, each column's entries in input order
+    rows, columns = rows[order], columns[order]
+    turn = np.arange(len(columns)) - np.searchsorted(columns, columns)  # an entry's place among its column's
+    for step in range(int(turn.max(initial=-1)) + 1):
+        row, column = rows[turn == step], columns[turn == step]
+        value = similarity[row, column]
+        place = np.count_nonzero(best[:, column] >= value, axis=0)  # after the better and the equal
+        row, column, value, place = row[place < k], column[place < k], value[place < k], place[place < k]
+        for slot in range(k - 1, 0, -1):  # the entries from `place` on move down one
+            moving = column[place < slot]
+            best[slot, moving], best_rows[slot, moving] = best[slot - 1, moving], best_rows[slot - 1, moving]
+        best[place, column], best_rows[place, column] = value, row + start
+
+
+def _top(similarity: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of each row's `k` largest finite entries, ties going to the lower column,
+    so that the candidates do not depend on how the search is cut into blocks. A partition,
+    not a sort: linear in the row's length."""
+    width = similarity.shape[1]
+    if width <= k:
+        return np.nonzero(np.isfinite(similarity))
+    kth = np.partition(similarity, width - k, axis=1)[:, [width - k]]  # each row's k-th largest (a copy)
+    keep = similarity > kth  # fewer than k a row; when kth is -inf, all the row's finite entries
+    ties = (similarity == kth) & np.isfinite(kth)
+    wanted = k - keep.sum(axis=1)
+    for row in np.flatnonzero(ties.sum(axis=1) > wanted):  # more entries equal the k-th than fit
+        ties[row, np.flatnonzero(ties[row])[wanted[row]:]] = False
+    return np.nonzero(keep | ties)
 
 
 def _centred(profiles: Sequence[Profile]) -> np.ndarray:
@@ -119,9 +199,10 @@ class Evidence:
     document: float
 
     @property
-    def score(self) -> float:
+    def ranking(self) -> float:
         """What pairs are ranked by: the sentence evidence, with the document vectors breaking
-        near ties among look-alikes (articles of one genre that share their first sentence)."""
+        near ties among look-alikes (articles of one genre that share their first sentence).
+        From -0.5 to 1.5, on no scale a user can read: the pairs' score is `sentences`."""
         return self.sentences + DOCUMENT_WEIGHT * self.document
 
 
@@ -144,7 +225,7 @@ def contested(found: Mapping[tuple[int, int], Evidence], threshold: float = THRE
 def assign(originals: Sequence[Profile], translations: Sequence[Profile],
            found: Mapping[tuple[int, int], Evidence], threshold: float = THRESHOLD) -> list[Match]:
     """One to one by competitive linking over the scored candidates, best first. A pair is
-    taken if its sentence evidence reaches `threshold` and its score beats every other
+    taken if its sentence evidence reaches `threshold` and its ranking beats every other
     candidate of either document by MARGIN. Every document comes out once, matched or with a
     note on why not: in original order, then the translations with no original."""
     ranked = _ranked(found)
@@ -159,30 +240,30 @@ def assign(originals: Sequence[Profile], translations: Sequence[Profile],
             return f"every {role} is in {own.lang}, as this document is: a rewrite is not a translation"
         if (side, index) not in ranked:
             return f"no {role} is near it"
-        score, pair = ranked[(side, index)][0]
+        pair = ranked[(side, index)][0][1]
         best, sentences = others[pair[1 - side]], found[pair].sentences
         if sentences < threshold:
             return f"best candidate {best.name}: sentence evidence {sentences:.2f}, under {threshold:g}"
-        return (f"best candidate {best.name} ({score:.2f}) is no clearer a match than another "
-                f"candidate, or went to a better-scoring document")
+        return (f"best candidate {best.name} (sentence evidence {sentences:.2f}) is no clearer a match than "
+                f"another candidate, or went to a better-scoring document")
 
     def rival(pair: tuple[int, int]) -> float:
-        """The best score of another candidate of either of the pair's documents."""
-        return max((score for key in ((0, pair[0]), (1, pair[1])) for score, other in ranked[key][:2] if other != pair),
+        """The best ranking of another candidate of either of the pair's documents."""
+        return max((ranking for key in ((0, pair[0]), (1, pair[1])) for ranking, other in ranked[key][:2] if other != pair),
                    default=0.0)
 
     taken_src: dict[int, tuple[int, float]] = {}
     taken_tgt: set[int] = set()
-    for (i, j), item in sorted(found.items(), key=lambda pair: (-pair[1].score, pair[0])):
-        if i in taken_src or j in taken_tgt or item.sentences < threshold or item.score - rival((i, j)) < MARGIN:
+    for (i, j), item in sorted(found.items(), key=lambda pair: (-pair[1].ranking, pair[0])):
+        if i in taken_src or j in taken_tgt or item.sentences < threshold or item.ranking - rival((i, j)) < MARGIN:
             continue
-        taken_src[i] = (j, item.score)
+        taken_src[i] = (j, item.sentences)
         taken_tgt.add(j)
     matches = []
     for i, original in enumerate(originals):
         if i in taken_src:
-            j, score = taken_src[i]
-            matches.append(Match(original.name, translations[j].name, round(score, 4)))
+            j, sentences = taken_src[i]
+            matches.append(Match(original.name, translations[j].name, round(sentences, 4)))
         else:
             matches.append(Match(original.name, None, None, why(0, i)))
     matches += [Match(None, t.name, None, why(1, j)) for j, t in enumerate(translations) if j not in taken_tgt]
@@ -190,12 +271,12 @@ def assign(originals: Sequence[Profile], translations: Sequence[Profile],
 
 
 def _ranked(found: Mapping[tuple[int, int], Evidence]) -> dict[tuple[int, int], list[tuple[float, tuple[int, int]]]]:
-    """Each document's candidates, best first, as (score, pair), by (side, index): side 0 the
+    """Each document's candidates, best first, as (ranking, pair), by (side, index): side 0 the
     originals, 1 the translations."""
     ranked: dict[tuple[int, int], list[tuple[float, tuple[int, int]]]] = {}
     for pair, item in found.items():
         for key in ((0, pair[0]), (1, pair[1])):
-            ranked.setdefault(key, []).append((item.score, pair))
+            ranked.setdefault(key, []).append((item.ranking, pair))
     for candidates in ranked.values():
         candidates.sort(reverse=True)
     return ranked
