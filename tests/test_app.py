@@ -126,6 +126,7 @@ def test_load_a_seed_review_it_and_find_the_review_again(db_path: Path) -> None:
     [info] = db.documents()
     states = db.load(info.id).states
     assert metric(at, "Reviewed") == f"0 / {len(states)}"
+    assert not at.button(key="realign").disabled  # two texts aligned: re-aligning is offered
     assert metric(at, "Verdict") == db.load(info.id).alignment.summary.verdict
     html = page_html(at)
     assert 'dir="rtl" lang="fa"' in html and 'dir="ltr" lang="en"' in html
@@ -735,6 +736,7 @@ def test_an_uploaded_xliff_is_reviewed_unit_by_unit_and_exported_into_a_copy_of_
     assert info.name == name and reviewed.xliff == data.decode("utf-8")
     assert [(s.src, s.tgt) for s in reviewed.states] == [((k,), (k,)) for k in range(len(units))]
     assert [s.text for s in reviewed.alignment.src] == [unit.source for unit in units]
+    assert at.button(key="realign").disabled  # its units are the links: nothing to re-align
 
     db.reject(info.id, 1, "accuracy/mistranslation", "says <more>", severity="minor", tgt_spans=((0, 4),),
               who="tester")

@@ -491,8 +491,10 @@ def review_page(db: Store, config: Settings, doc_id: int) -> None:
         st.button("Undo last action", key="undo", on_click=step_action, args=(db, doc_id, "undo", "Undid"))
         st.button("Redo", key="redo", on_click=step_action, args=(db, doc_id, "redo", "Redid"),
                   help="Re-apply what was undone last, until something new is done.")
-    if tools[1].button("Re-align unpinned links", key="realign",
-                       help="Align again around the pinned links; decisions on unchanged links are kept."):
+    from_xliff = reviewed.xliff is not None
+    if tools[1].button("Re-align unpinned links", key="realign", disabled=from_xliff,
+                       help="A CAT tool's file is reviewed as its units pair it: merge, split or move to fix a unit."
+                       if from_xliff else "Align again around the pinned links; decisions on unchanged links are kept."):
         with st.spinner("Re-aligning around the pinned links…"):
             try:
                 outcome = db.realign(doc_id, align_with(config), who=reviewer())
