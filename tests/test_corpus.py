@@ -222,6 +222,11 @@ def test_output_names_are_the_originals_file_names_flat_and_distinct():
     assert stems == {"a.txt": "a.txt", "a.md": "a.md", "b.txt": "b", "../../etc/c.txt": "c", "sub/d.txt": "d",
                      "/data/udhr/en-de/src.txt": "en-de_src", "/data/udhr/en-fr/src.txt": "en-fr_src",
                      "News.txt": "News.txt", "x/news.txt": "x_news", "p/../q/r.txt": "r-1", "p/q/r.txt": "r-2"}
+    # as Windows can store them too: its forbidden characters, trailing dots and device names
+    awkward = ['what? "now": a|b*<c>.txt', "CON.txt", "notes. .txt", "tab\there.txt"]
+    stems = batch._stems(tuple(sources.Source(None, name) for name in awkward))
+    assert stems == {'what? "now": a|b*<c>.txt': "what_ _now__ a_b__c_", "CON.txt": "_CON",
+                     "notes. .txt": "notes", "tab\there.txt": "tab_here"}
 
 
 def test_a_manifest_of_absolute_paths_names_its_outputs_after_the_files(tmp_path, fake_encoder):

@@ -20,6 +20,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -237,6 +238,10 @@ def _finished(match: matching.Match, job: PairJob, result: PairResult | Failure,
                      result.tgt_lang, aligned, report, signature=result.signature)
 
 
+_FORBIDDEN_IN_NAMES = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
+_DEVICE_NAMES = re.compile(r"(?i)(con|prn|aux|nul|com[0-9]|lpt[0-9])")
+
+
 def _stems(originals: tuple[Source, ...]) -> dict[str, str]:
     """Each original's output name, short and flat (no folders: nothing climbs out of
     aligned/ or reports/, wherever the original lies): its file name without the extension.
@@ -261,11 +266,21 @@ def _stems(originals: tuple[Source, ...]) -> dict[str, str]:
 
 def _names(name: str) -> list[str]:
     """An original's output names, shortest first: its file name without the extension, then
-    with one more of its folders at a time, then whole with the extension."""
+    with one more of its folders at a time, then whole with the extension; each written as
+    every system can store it (`_portable`)."""
     *folders, file = [part for part in PurePosixPath(name.replace("\\", "/")).parts
                       if part not in ("", ".", "..", "/")] or ["document"]
     stem = PurePosixPath(file).stem
-    return ["_".join([*folders[len(folders) - k:], stem]) for k in range(len(folders) + 1)] + ["_".join([*folders, file])]
+    names = ["_".join([*folders[len(folders) - k:], stem]) for k in range(len(folders) + 1)] + ["_".join([*folders, file])]
+    return [_portable(name) for name in names]
+
+
+def _portable(name: str) -> str:
+    """`name` as a file name Windows accepts too (an output folder is often copied there): the
+    characters it forbids (< > : " | ? * and controls) become "_", trailing dots and spaces
+    go, and a device name (CON, NUL, COM1...) gets a "_" in front."""
+    name = _FORBIDDEN_IN_NAMES.sub("_", name).rstrip(". ") or "document"
+    return f"_{name}" if _DEVICE_NAMES.fullmatch(name.split(".")[0]) else name
 
 
 def _key(job: PairJob, options: Options) -> str:
