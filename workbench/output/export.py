@@ -39,7 +39,7 @@ from workbench.model import (
 from workbench.output import xliff
 from workbench.output.files import atomic_write
 from workbench.output.text import bcp47
-from workbench.review.marks import quoted
+from workbench.review.marks import error_words
 from workbench.text.controls import for_xml
 from workbench.text.document import csv_reader
 from workbench.text.segment import normalise
@@ -91,9 +91,7 @@ def _flat(record: dict) -> dict:
 def error_line(error: ReviewError, src_text: str, tgt_text: str) -> str:
     """A reviewer's error in one line, as a spreadsheet cell or a report shows it:
     `major accuracy/mistranslation (source “…”; target “…”): comment`."""
-    words = "; ".join(f"{side} {quoted(text, spans)}" for side, text, spans in
-                      (("source", src_text, error.src_spans), ("target", tgt_text, error.tgt_spans)) if spans)
-    return f"{error.severity} {error.category} ({words or 'the whole link'})" + \
+    return f"{error.severity} {error.category} ({error_words(error, src_text, tgt_text) or 'the whole link'})" + \
         (f": {error.comment}" if error.comment else "")
 
 

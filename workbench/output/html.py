@@ -13,7 +13,6 @@ from urllib.parse import quote
 
 from workbench.model import ISSUE_MEANINGS, CorpusRow
 from workbench.output.report import (
-    category_label,
     error_sides,
     has_review,
     link_lists,
@@ -34,6 +33,7 @@ from workbench.output.style import (
     VERDICT_COLOURS,
 )
 from workbench.output.text import bcp47, direction, escape, span_runs
+from workbench.review.marks import category_label
 
 UNALIGNED = ("omission", "addition")
 

@@ -9,7 +9,6 @@ import re
 
 from workbench.model import ISSUE_MEANINGS
 from workbench.output.report import (
-    category_label,
     error_sides,
     has_review,
     link_lists,
@@ -22,6 +21,7 @@ from workbench.output.report import (
     scoring_rule,
 )
 from workbench.output.text import span_runs
+from workbench.review.marks import category_label
 from workbench.text.controls import for_display
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|&~])")

@@ -9,9 +9,9 @@ JSON-serialisable dict; the HTML (workbench.output.html) and Markdown
 from __future__ import annotations
 
 from workbench.fidelity.summary import refusal
-from workbench.model import LABELS, METRICS, MQM_CATEGORIES, Review, ScoredAlignment, link_records, review_counts
+from workbench.model import LABELS, METRICS, Review, ScoredAlignment, link_records, review_counts
 from workbench.output.style import METRIC_NAMES
-from workbench.review.marks import span_words
+from workbench.review.marks import category_label, span_words
 from workbench.review.scorecard import DEFAULT_THRESHOLD, scorecard
 
 _PER_DOCUMENT = ("src_lang", "tgt_lang", "signature")  # said once for the report, not per link
@@ -93,11 +93,6 @@ def _errors(record: dict) -> list[dict]:
              "src_words": span_words(record["src_text"], error["src_spans"]),
              "tgt_words": span_words(record["tgt_text"], error["tgt_spans"])}
             for error in record[_ERRORS_KEY]]
-
-
-def category_label(category: str) -> str:
-    """What the reviewer's app calls an MQM category (a category it does not know: its own name)."""
-    return MQM_CATEGORIES.get(category, (category,))[0]
 
 
 def error_sides(error: dict) -> list[tuple[str, list[str]]]:

@@ -49,7 +49,6 @@ from workbench.model import (
     ReviewError,
     ScoredAlignment,
     Span,
-    legacy_error,
 )
 from workbench.output.text import bcp47
 from workbench.text.controls import for_xml
@@ -197,12 +196,9 @@ def _status(alignment: Alignment, review: Review, links: list[int]) -> str:
 
 
 def _errors(entry: dict) -> tuple[ReviewError, ...]:
-    """A link's review errors; a rejection recorded before errors existed (a category and a
-    comment) stands for one major error, as the review store reads it."""
-    errors = tuple(entry.get("errors") or ())
-    if not errors and entry.get("status") == "rejected" and (entry.get("category") or entry.get("comment")):
-        errors = (legacy_error(str(entry.get("category") or ""), str(entry.get("comment") or ""), "", ""),)
-    return errors
+    """A link's review errors (the review store has already read a rejection of before errors
+    existed as one: `LinkState.from_json`, the schema-2 migration)."""
+    return tuple(entry.get("errors") or ())
 
 
 def _link_notes(alignment: Alignment, review: Review, index: int, units: tuple[int, ...]) -> tuple[str, ...]:

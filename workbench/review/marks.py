@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from workbench.model import MARK_CATEGORIES, LinkFidelity, LinkState, ReviewError, Span
+from workbench.model import MARK_CATEGORIES, MQM_CATEGORIES, LinkFidelity, LinkState, ReviewError, Span
 from workbench.text.words import WORD
 
 # the severity a mark suggests, by the link's label: a link the detector calls faithful may
@@ -63,11 +63,11 @@ def word_labels(text: str, words: Sequence[Span]) -> list[str]:
     """What a reviewer is shown for each word to pick: the word, and where a word occurs more
     than once, which occurrence ("در (2)"), so two choices never look (or are taken) alike."""
     texts = [text[start:end] for start, end in words]
-    seen: Counter[str] = Counter()
+    totals, seen = Counter(texts), Counter[str]()
     labels = []
     for word in texts:
         seen[word] += 1
-        labels.append(f"{word} ({seen[word]})" if texts.count(word) > 1 else word)
+        labels.append(f"{word} ({seen[word]})" if totals[word] > 1 else word)
     return labels
 
 
@@ -94,3 +94,15 @@ def span_words(text: str, spans: Sequence[Sequence[int]]) -> list[str]:
 def quoted(text: str, spans: Sequence[Sequence[int]]) -> str:
     """The words an error concerns, as a reviewer reads them: “…” around each span, joined by " … "."""
     return " … ".join(f"“{words}”" for words in span_words(text, spans))
+
+
+def error_words(error: ReviewError, src_text: str, tgt_text: str) -> str:
+    """The words an error concerns on each side of its link, in one line
+    (`source “…”; target “…”`), or "" for an error about the whole link."""
+    return "; ".join(f"{side} {quoted(text, spans)}" for side, text, spans in
+                     (("source", src_text, error.src_spans), ("target", tgt_text, error.tgt_spans)) if spans)
+
+
+def category_label(category: str) -> str:
+    """What the reviewer's app calls an MQM category (a category it does not know: its own name)."""
+    return MQM_CATEGORIES.get(category, (category,))[0]

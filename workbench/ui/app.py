@@ -43,22 +43,23 @@ from workbench.errors import InputError
 from workbench.model import (
     CATEGORIES,
     LABELS,
-    MQM_CATEGORIES,
     SEVERITIES,
     Alignment,
     LinkFidelity,
     LinkState,
     ReviewError,
     ScoredAlignment,
+    Span,
     review_counts,
 )
 from workbench.options import Options
 from workbench.output import formats
-from workbench.output.report import category_label, marks_record, pass_fail, scorecard_figures, scoring_rule
+from workbench.output.report import marks_record, pass_fail, scorecard_figures, scoring_rule
 from workbench.output.style import LABEL_COLOURS, OTHER_COLOUR, PASS_COLOURS, VERDICT_COLOURS
 from workbench.output.text import escape
 from workbench.review import marks
 from workbench.review.edits import relink_partners
+from workbench.review.marks import category_label
 from workbench.review.scorecard import DEFAULT_THRESHOLD, scorecard
 from workbench.review.store import ReviewedDocument, Step, Store, content_key
 from workbench.text import document
@@ -215,14 +216,12 @@ def run_action(db: Store, doc_id: int, name: str, index: int, state: LinkState, 
 
 
 def error_action(db: Store, doc_id: int, index: int, state: LinkState, form: str,
-                 suggested: ReviewError | None) -> None:
-    """Record the error the form `form` describes: the words chosen on each side, the
-    category, severity and comment; from a detector mark, whether the reviewer changed it."""
-    alignment = db.load(doc_id).alignment
-    src_spans = marks.selected_spans(marks.word_spans(alignment.src_text(state.link)),
-                                     st.session_state.get(f"{form}-src-words") or [])
-    tgt_spans = marks.selected_spans(marks.word_spans(alignment.tgt_text(state.link)),
-                                     st.session_state.get(f"{form}-tgt-words") or [])
+                 suggested: ReviewError | None, words: dict[str, list[Span]]) -> None:
+    """Record the error the form `form` describes: the words chosen on each side (`words`,
+    the spans the form offered), the category, severity and comment; from a detector mark,
+    whether the reviewer changed it."""
+    src_spans, tgt_spans = (marks.selected_spans(words[side], st.session_state.get(f"{form}-{side}-words") or [])
+                            for side in ("src", "tgt"))
     category, severity = st.session_state[f"{form}-category"], st.session_state[f"{form}-severity"]
     origin = {} if suggested is None else {
         "mark": suggested.mark, "decision": marks.decision(suggested, category, severity, src_spans, tgt_spans)}
@@ -687,7 +686,7 @@ def mark_row(db: Store, reviewed: ReviewedDocument, index: int, state: LinkState
     key, doc_id = f"{suggested.mark}-{link_key(state)}", reviewed.info.id
     with st.container(horizontal=True, key=f"mark-{key}", vertical_alignment="center"):
         st.caption(markdown_escape(f"Detector: {suggested.mark} suggests {suggested.severity} "
-                                   f"{MQM_CATEGORIES[suggested.category][0]}"))
+                                   f"{category_label(suggested.category)}"))
         st.button("Accept", key=f"accept-{key}", on_click=accept_action, args=(db, doc_id, index, state, suggested))
         with st.popover("Edit…", key=f"edit-{key}"):
             error_form(db, reviewed, index, state, f"edit-form-{key}", suggested)
@@ -700,24 +699,25 @@ def error_form(db: Store, reviewed: ReviewedDocument, index: int, state: LinkSta
     """The MQM error form: words on either side (none: the whole link), category, severity,
     comment; filled with a detector mark's suggestion when it edits one."""
     alignment = reviewed.alignment
+    texts = {"src": alignment.src_text(state.link), "tgt": alignment.tgt_text(state.link)}
+    words = {side: marks.word_spans(text) for side, text in texts.items()}
     with st.form(form, border=False):
-        for side, text in (("src", alignment.src_text(state.link)), ("tgt", alignment.tgt_text(state.link))):
-            words = marks.word_spans(text)
+        for side, text in texts.items():
             spans = getattr(suggested, f"{side}_spans", ())
-            chosen = [k for k, (start, end) in enumerate(words) if any(s <= start and end <= e for s, e in spans)]
-            if words:
-                labels = marks.word_labels(text, words)  # unique: the widget tells its options by their labels
-                st.pills(f"{'Source' if side == 'src' else 'Target'} words (none: the whole link)", range(len(words)),
-                         selection_mode="multi", default=chosen, key=f"{form}-{side}-words",
-                         format_func=labels.__getitem__)
+            chosen = [k for k, (start, end) in enumerate(words[side]) if any(s <= start and end <= e for s, e in spans)]
+            if words[side]:
+                labels = marks.word_labels(text, words[side])  # unique: the widget tells its options by their labels
+                st.pills(f"{'Source' if side == 'src' else 'Target'} words (none: the whole link)",
+                         range(len(words[side])), selection_mode="multi", default=chosen,
+                         key=f"{form}-{side}-words", format_func=labels.__getitem__)
         category = suggested.category if suggested else CATEGORIES[0]
         st.selectbox("Category", CATEGORIES, index=CATEGORIES.index(category), key=f"{form}-category",
-                     format_func=lambda c: MQM_CATEGORIES[c][0])
+                     format_func=category_label)
         st.segmented_control("Severity", SEVERITIES, default=suggested.severity if suggested else "major",
                              key=f"{form}-severity", required=True)
         st.text_area("Comment", key=f"{form}-comment")
         st.form_submit_button("Record error", key=f"{form}-submit", on_click=error_action,
-                              args=(db, reviewed.info.id, index, state, form, suggested))
+                              args=(db, reviewed.info.id, index, state, form, suggested, words))
 
 
 def fix_menu(db: Store, reviewed: ReviewedDocument, index: int, state: LinkState, key: str,

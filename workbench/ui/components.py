@@ -11,10 +11,10 @@ from collections.abc import Collection
 
 from workbench.fidelity.numbers import unmatched
 from workbench.languages import is_rtl
-from workbench.model import ISSUE_MEANINGS, MQM_CATEGORIES, SEVERITIES, LinkFidelity, LinkState, ReviewError, Segment
+from workbench.model import ISSUE_MEANINGS, SEVERITIES, LinkFidelity, LinkState, ReviewError, Segment
 from workbench.output.style import LABEL_COLOURS, OTHER_COLOUR
 from workbench.output.text import escape, span_runs
-from workbench.review.marks import quoted
+from workbench.review.marks import category_label, error_words
 from workbench.text.controls import for_display, for_name
 
 # a run of Latin letters/digits (with the punctuation inside names and numbers) in RTL text
@@ -113,9 +113,9 @@ def meta_html(number: int, state: LinkState, score: LinkFidelity | None, focused
     link's source and target text, let an issue say what it found (which numbers)."""
     label = score.label if score else "unscored"
     checks_only = score is not None and label == "faithful" and bool(score.issues)
+    why = f' title="{escape(FAITHFUL_WITH_CHECKS)}"' if checks_only else ""
     items = [f'<b class="{"wb-focus" if focused else ""}">#{number}</b>',
-             f'<span class="wb-chip" style="background: {LABEL_COLOURS.get(label, OTHER_COLOUR)}"'
-             f'{f" title={chr(34)}{escape(FAITHFUL_WITH_CHECKS)}{chr(34)}" if checks_only else ""}>'
+             f'<span class="wb-chip" style="background: {LABEL_COLOURS.get(label, OTHER_COLOUR)}"{why}>'
              f'{escape(label)}</span>',
              f"<span>{len(state.src)}-{len(state.tgt)}</span>"]
     if score:
@@ -159,12 +159,10 @@ def errors_html(errors: tuple[ReviewError, ...], src_text: str, tgt_text: str) -
     side, the comment, and the detector mark it was taken from."""
     lines = []
     for number, error in enumerate(errors, 1):
-        words = [f"{side} {quoted(text, spans)}" for side, text, spans in
-                 (("source", src_text, error.src_spans), ("target", tgt_text, error.tgt_spans)) if spans]
+        words = error_words(error, src_text, tgt_text) or "the whole link"
         origin = f" · from the {error.mark} mark ({error.decision})" if error.mark else ""
         lines.append(f'<div class="wb-error"><b>{number}. {escape(error.severity)}</b> '
-                     f'{escape(MQM_CATEGORIES.get(error.category, (error.category,))[0])}'
-                     f'{" · " + escape("; ".join(words)) if words else " · the whole link"}'
+                     f'{escape(category_label(error.category))} · {escape(words)}'
                      f'{escape(origin)}'
                      f'{f" <span class=wb-comment>{escape(error.comment)}</span>" if error.comment else ""}</div>')
     return "".join(lines)
