@@ -180,7 +180,8 @@ def match(plan: Plan, options: Options, engine: Engine, threshold: float,
     translations = [profiles[(1, s.name)] for s in plan.translations if (1, s.name) in profiles]
     pairs = matching.candidates(originals, translations)
     by_name = ({s.name: s for s in plan.originals}, {s.name: s for s in plan.translations})
-    src_means, tgt_means = matching.edition_means(originals), matching.edition_means(translations)
+    src_means, tgt_means = (matching.edition_means(originals, translations),
+                            matching.edition_means(translations, originals))
 
     def relate_jobs(groups: dict[int, list[int]], refine: bool) -> Iterator[tuple]:
         for i, js in groups.items():
