@@ -202,7 +202,7 @@ def match(plan: Plan, options: Options, engine: Engine, threshold: float,
                 if isinstance(similarities, Failure):
                     failed[i] = similarities.message
                 else:
-                    found.update(((i, j), matching.evidence(pair, pairs[(i, j)]))
+                    found.update(((i, j), matching.evidence(pair, pairs[(i, j)], originals[i], translations[j]))
                                  for j, pair in zip(groups[i], similarities))
                 bar.update(len(groups[i]))
         return found

@@ -24,6 +24,7 @@ from workbench.corpus.sources import Text
 from workbench.embed import TextEncoder, load_encoder
 from workbench.embed.centre import unit
 from workbench.errors import InputError
+from workbench.fidelity.numbers import numbers
 from workbench.model import Segment
 from workbench.options import Options
 from workbench.output import export, report_files
@@ -114,7 +115,7 @@ class Worker:
             return Failure(str(error))
         vectors = self.encoder.encode([s.text for s in segments])
         mean = np.mean([unit(v) for v in vectors], axis=0) if len(vectors) else np.zeros(vectors.shape[1:])
-        return Profile(text.name, lang, len(segments), mean.astype(np.float32))
+        return Profile(text.name, lang, len(segments), mean.astype(np.float32), frozenset(numbers(text.text)))
 
     def relate(self, original: tuple[Text, str, np.ndarray], candidates: list[tuple[Text, str, np.ndarray]],
                refine: bool = False) -> list[tuple[float, float]]:
