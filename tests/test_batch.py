@@ -129,10 +129,17 @@ def test_a_killed_batch_resumes_where_it_stopped(tmp_path):
     process.wait()
     finished = ledger.read_text(encoding="utf-8").count("\n")
     assert 2 <= finished < 9 and not (out / "pairs.csv").exists()
+    # the partial table has every pair finished (the kill may fall between the ledger's line and its row)
+    with (out / "pairs.partial.csv").open(encoding="utf-8-sig", newline="") as handle:
+        assert len(list(csv.DictReader(handle))) in (finished - 1, finished)
 
-    result = workbench("batch", manifest, "--out", out)
+    result = workbench("batch", manifest, "--out", out, "--progress")
     assert result.returncode == 0, result.stderr
     assert f"{finished} pairs done by an earlier run were kept" in result.stdout
+    aligning = [line for line in result.stderr.splitlines() if line.startswith("aligning:")]
+    assert aligning[0].startswith(f"aligning: {100 * finished / 9:3.0f}% {finished}/9 pair [00:00<?, ?pair/s]")
+    assert aligning[-1].startswith("aligning: 100% 9/9 pair [") and len(aligning) <= 2 + 600 // 30
+    assert not (out / "pairs.partial.csv").exists()
     table = rows(out)
     assert len(table) == 9 and all(r["verdict"] in ("translation", "partial translation") for r in table)
     assert len(list((out / "aligned").rglob("*.csv"))) == 9

@@ -1,13 +1,16 @@
 """The batch's logic, without the model: what it is given (sources), the one-to-one
-assignment and its notes (matching), output names, the resume ledger, the corpus tables, how a
-failing document is reported, and `workbench batch` run in this process. Matching quality is measured with the real model in tests/test_batch.py and
+assignment and its notes (matching), output names, the resume ledger and matching's kept
+result, the corpus tables (whole and partial), progress in a log, how a failing document is
+reported, and `workbench batch` run in this process. Matching quality is measured with the real model in tests/test_batch.py and
 benchmarks/matching.py; here a fake encoder only lets the run go end to end."""
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import tracemalloc
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -21,6 +24,7 @@ from workbench.corpus.worker import Failure, Worker
 from workbench.errors import InputError
 from workbench.model import NO_COUNTERPART, UNREADABLE
 from workbench.options import Options
+from workbench.output import corpus_files
 
 ENGLISH = ["The council met on Monday to discuss the budget.", "It approved a plan for new schools.",
            "The mayor said the work would start in May."]
@@ -306,6 +310,115 @@ def test_a_batch_writes_its_tables_and_a_killed_one_resumes(tmp_path, fake_encod
     assert batch.run(plan, out, options, LocalEngine(options, Worker(options, fake_encoder))).aligned == 1
 
 
+ARTICLES = {  # three articles and their French editions, with the words the fake encoder is to read as one
+    "council": (ENGLISH, FRENCH),
+    "rain": (["Heavy rain fell across the north on Tuesday.", "Rivers rose and several roads were closed.",
+              "Forecasters expect sunshine by the weekend."],
+             ["De fortes pluies sont tombées sur le nord mardi.", "Les rivières ont monté et plusieurs routes ont "
+              "été fermées.", "Les météorologues prévoient du soleil pour le week-end."]),
+    "final": (["The national team won the final in extra time.", "Thousands of fans celebrated in the streets.",
+               "The coach praised the young goalkeeper."],
+              ["L'équipe nationale a gagné la finale en prolongation.", "Des milliers de supporters ont fêté dans "
+               "les rues.", "L'entraîneur a salué le jeune gardien."]),
+}
+FRENCH_WORDS = {"conseil": "council", "réuni": "met", "lundi": "monday", "approuvé": "approved", "écoles": "schools",
+                "nouvelles": "new", "maire": "mayor", "travaux": "work", "mai": "may", "commenceraient": "start",
+                "pluies": "rain", "fortes": "heavy", "tombées": "fell", "nord": "north", "mardi": "tuesday",
+                "rivières": "rivers", "monté": "rose", "plusieurs": "several", "routes": "roads", "fermées": "closed",
+                "météorologues": "forecasters", "prévoient": "expect", "soleil": "sunshine", "week": "weekend",
+                "équipe": "team", "nationale": "national", "gagné": "won", "finale": "final",
+                "prolongation": "extra", "milliers": "thousands", "supporters": "fans", "fêté": "celebrated",
+                "rues": "streets", "entraîneur": "coach", "salué": "praised", "jeune": "young", "gardien": "goalkeeper"}
+
+
+def three_articles(tmp_path):
+    """Two editions to match: three articles in English and in French, an English one alone
+    and an unreadable file."""
+    for folder in ("en", "fr"):
+        (tmp_path / folder).mkdir()
+    for name, (english, french) in ARTICLES.items():
+        (tmp_path / "en" / f"{name}.txt").write_text("\n".join(english) + "\n", encoding="utf-8")
+        (tmp_path / "fr" / f"{name}-fr.txt").write_text("\n".join(french) + "\n", encoding="utf-8")
+    (tmp_path / "en" / "alone.txt").write_text("The museum reopened after two years of repairs.\n"
+                                               "Visitors queued from early morning.\n", encoding="utf-8")
+    (tmp_path / "en" / "broken.txt").write_bytes(b"\x00\x01\x02" * 50)
+    return sources.plan(tmp_path / "en", tmp_path / "fr")
+
+
+class Counting(Worker):
+    """A worker that counts the jobs it is given, and is killed (KeyboardInterrupt, as by
+    Ctrl-C) when given align job number `killed_at`."""
+
+    def __init__(self, options, encoder, killed_at=None):
+        super().__init__(options, encoder)
+        self.calls, self.killed_at = Counter(), killed_at
+
+    def run(self, job, arguments):
+        if job == "align" and self.calls["align"] == self.killed_at:
+            raise KeyboardInterrupt
+        self.calls[job] += 1
+        return super().run(job, arguments)
+
+
+def outputs(out):
+    """Every file a batch wrote, but its bookkeeping (.batch/), by path: the bytes."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and ".batch" not in p.parts}
+
+
+def test_a_killed_batch_resumes_with_nothing_redone(tmp_path, monkeypatch):
+    """Two editions matched, the run killed after two of three pairs: the partial tables hold
+    the rows settled, in the order they were; the rerun profiles and scores no document again
+    and aligns only the third pair, and its files are byte for byte an uninterrupted run's."""
+    monkeypatch.setattr(corpus_files, "SNAPSHOT_SECONDS", 0.0)  # the partial parquet rewritten at every row,
+    monkeypatch.setattr(corpus_files, "SNAPSHOT_SHARE", float("inf"))  # however long a rewrite takes
+    plan, options, encoder = three_articles(tmp_path), Options(), FakeEncoder(FRENCH_WORDS)
+    whole = tmp_path / "whole"
+    batch.run(plan, whole, options, LocalEngine(options, Worker(options, encoder)))
+    out = tmp_path / "out"
+    killed = Counting(options, encoder, killed_at=2)
+    with pytest.raises(KeyboardInterrupt):
+        batch.run(plan, out, options, LocalEngine(options, killed))
+    assert killed.calls["profile"] == 7 and killed.calls["relate"] > 0 and killed.calls["align"] == 2
+    assert not (out / "pairs.csv").exists() and not (out / "pairs.parquet").exists()
+    with (out / "pairs.partial.csv").open(encoding="utf-8-sig", newline="") as handle:
+        partial = [(row["original"], row["translation"], row["verdict"]) for row in csv.DictReader(handle)]
+    assert partial[:2] == [("broken.txt", "", UNREADABLE), ("alone.txt", "", NO_COUNTERPART)]
+    assert [row[:2] for row in partial[2:]] == [("council.txt", "council-fr.txt"), ("final.txt", "final-fr.txt")]
+    assert list(pd.read_parquet(out / "pairs.partial.parquet")["original"]) == [row[0] for row in partial]
+
+    again = Counting(options, encoder)
+    result = batch.run(plan, out, options, LocalEngine(options, again))
+    assert again.calls == {"align": 1} and result.matched_before and (result.aligned, result.reused) == (1, 2)
+    assert outputs(out) == outputs(whole)
+    assert not (out / "pairs.partial.csv").exists() and not (out / "pairs.partial.parquet").exists()
+
+    stricter = Counting(options, encoder)  # another threshold: matched again (the pairs were kept)
+    assert not batch.run(plan, out, options, LocalEngine(options, stricter), threshold=0.3).matched_before
+    assert stricter.calls["profile"] == 7 and stricter.calls["align"] == 0
+    (tmp_path / "fr" / "rain-fr.txt").write_text("Il pleut.\n", encoding="utf-8")  # a document changed: again
+    changed = Counting(options, encoder)
+    assert not batch.run(plan, out, options, LocalEngine(options, changed), threshold=0.3).matched_before
+    assert changed.calls["profile"] == 7
+
+    complete = (out / "pairs.csv").read_bytes()  # a run killed after a complete one leaves its table whole
+    lines = Options(split="lines")
+    with pytest.raises(KeyboardInterrupt):
+        batch.run(plan, out, lines, LocalEngine(lines, Counting(lines, encoder, killed_at=0)))
+    assert (out / "pairs.csv").read_bytes() == complete and (out / "pairs.partial.csv").is_file()
+
+
+def test_a_matching_that_a_bug_cut_short_is_done_again(tmp_path):
+    """A rerun tries a document that a bug stopped again, in matching as in aligning."""
+    plan, options, encoder = three_articles(tmp_path), Options(), FakeEncoder(FRENCH_WORDS)
+    out = tmp_path / "out"
+    batch.run(plan, out, options, LocalEngine(options, Buggy(options, encoder, "relate", "final.txt")))
+    again = Counting(options, encoder)
+    result = batch.run(plan, out, options, LocalEngine(options, again))
+    assert not result.matched_before and again.calls["profile"] == 7 and again.calls["relate"] > 0
+    assert [row.original for row in result.unreadable] == ["broken.txt"]
+
+
 def test_an_unreadable_document_is_a_row_not_a_crash(tmp_path, fake_encoder):
     two_editions(tmp_path)
     plan = sources.plan(tmp_path / "en", tmp_path / "fr")
@@ -388,6 +501,28 @@ def test_a_rerun_removes_the_files_of_pairs_gone_and_nothing_else(tmp_path, monk
     assert sorted(p.name for p in (out / "aligned").iterdir()) == ["0.csv", "1.csv", "notes.csv"]
     assert sorted(p.name for p in (out / "reports").iterdir()) == ["0.html", "1.html", "mine.html"]
     assert all(path.read_text(encoding="utf-8") == "the user's\n" for path in mine)
+
+
+def test_progress_in_a_log_is_a_few_plain_lines_and_counts_the_pairs_done_before(tmp_path, monkeypatch, capsys):
+    """--progress where stderr is no terminal (here, captured): a line as each bar starts and
+    ends (and one every 30 s between), no carriage returns; a rerun's aligning bar starts at
+    the pairs an earlier run did, and shows how many pairs matching found among the documents."""
+    plan = three_articles(tmp_path)
+    encoder = FakeEncoder(FRENCH_WORDS)
+    given = (tmp_path / "en", tmp_path / "fr", "--out", tmp_path / "out", "--progress")
+    assert batch_command(monkeypatch, encoder, *given, worker=lambda o, e: Counting(o, e, killed_at=2)) == 130
+    err = capsys.readouterr().err
+    assert "\r" not in err
+    assert [line.split(":")[0] for line in err.splitlines()] == ["matching"] * 6 + ["aligning"] * 2 + ["interrupted"]
+
+    assert batch_command(monkeypatch, encoder, *given) == 3  # matching's result kept: aligning only
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["aligning"] * 2 + ["error"]
+    documents = len(plan.originals) + len(plan.translations)
+    assert lines[0].startswith("aligning:  67% 2/3 pair [00:00<?, ?pair/s, ")  # no rate from the pairs done before
+    rate = r"\d+\.\d+(pair/s|s/pair)"
+    assert re.fullmatch(rf"aligning: 100% 3/3 pair \[00:0\d<00:00, +{rate}, 3 pairs matched among {documents} documents\]",
+                        lines[1])
 
 
 class Buggy(Worker):

@@ -142,6 +142,9 @@ def _parser() -> argparse.ArgumentParser:
                           "gets its MQM scorecard in pairs.csv; --db alone reads the app's "
                           "(data/review.sqlite under WORKBENCH_HOME)")
     threshold(sub)
+    sub.add_argument("--progress", action="store_true",
+                     help="progress on stderr even when it is not a terminal: a line every 30 s, for a log "
+                          "(on a terminal the bars are always shown)")
 
     sub = add("ui", _ui, "start the review workbench in the browser")
     sub.add_argument("--host", default="127.0.0.1",
@@ -298,10 +301,13 @@ def _batch(args: argparse.Namespace) -> int:
     reviewed = None if args.db is None else _scorecards(args.db, _threshold(args))  # an unreadable one stops here
     runner = engine(args.engine, options, address=args.ray_address, workers=args.workers)
     try:
-        result = batch.run(plan, args.out, options, runner, threshold=threshold, progress=sys.stderr.isatty(),
+        result = batch.run(plan, args.out, options, runner, threshold=threshold,
+                           progress=args.progress or sys.stderr.isatty(),
                            reviews=reviewed)
     finally:
         runner.close()
+    if result.matched_before:
+        say("matching: an earlier run's, of the same documents and options (nothing profiled or scored again)")
     verdicts = Counter(row.verdict for row in result.rows)
     say(f"{len(result.rows)} rows: " + ", ".join(f"{n} {verdict}" for verdict, n in verdicts.most_common()))
     say(f"aligned {result.aligned} pairs ({result.segments} segments) in {result.seconds:.0f} s on {args.engine} "

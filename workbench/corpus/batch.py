@@ -2,16 +2,19 @@
 score every pair, and write the corpus's files.
 
 OUT/aligned/NAME.csv and OUT/reports/NAME.html per pair (NAME: the original's file name
-without its extension, told apart from another original's as `_stems` says), then
-OUT/pairs.csv, OUT/pairs.parquet and OUT/index.html over all. Given the review database's
+without its extension, told apart from another original's as `_stems` says), its row added to
+OUT/pairs.partial.csv (and .parquet) as it finishes; at the end OUT/pairs.csv, OUT/pairs.parquet
+and OUT/index.html over all, in the batch's order (corpus_files). Given the review database's
 scorecards (workbench.corpus.reviews), a pair that was reviewed gets its LQA columns there.
 
-A long run can be killed and run again: each finished pair is written, then recorded in
-OUT/.batch/done.jsonl under a key of its two texts, its name and the options; a rerun with
-the same inputs and options reuses what that ledger records (if its files are still there)
-and aligns only the rest. Matching is done again, but from the vector cache: a segment is
-encoded once, by whichever run met it first, and matching and aligning share its vector.
-The files earlier runs wrote for pairs no longer in the batch are removed at the end.
+A long run can be killed and run again with nothing redone: matching's result is saved in
+OUT/.batch/matching.json under a key of every document and the options (matched.py), and each
+finished pair is written, then recorded in OUT/.batch/done.jsonl under a key of its two
+texts, its name and the options; a rerun with the same inputs and options reuses both (a
+pair if its files are still there) and aligns only the rest. A run that matches again finds
+the vectors in the cache: a segment is encoded once, by whichever run met it first, and
+matching and aligning share its vector. The files earlier runs wrote for pairs no longer in
+the batch are removed at the end.
 """
 
 from __future__ import annotations
@@ -28,11 +31,10 @@ from dataclasses import dataclass
 from itertools import count
 from pathlib import Path, PurePosixPath
 
-from tqdm import tqdm
-
 from workbench import __version__
-from workbench.corpus import matching
+from workbench.corpus import matched, matching
 from workbench.corpus.engines import Engine
+from workbench.corpus.progress import progress_bar
 from workbench.corpus.reviews import Key, with_scorecard
 from workbench.corpus.sources import Plan, Source, Text
 from workbench.corpus.worker import Failure, PairJob, PairResult
@@ -44,6 +46,7 @@ from workbench.output.files import atomic_write
 from workbench.review.scorecard import Scorecard
 
 LEDGER = Path(".batch") / "done.jsonl"
+BUG = "internal error (a bug; please report it)"  # how Worker.run's Failure for a bug begins
 PAIR_FILES = {"aligned": ".csv", "reports": ".html"}  # the folders a batch writes its pairs' files in, and their kind
 
 
@@ -60,6 +63,7 @@ class BatchResult:
     encoding_seconds: float  # time spent encoding texts, summed over workers
     files: tuple[Path, ...]
     removed: int = 0  # files of pairs no longer in the batch, removed from aligned/ and reports/
+    matched_before: bool = False  # matching's result was an earlier run's, of the same inputs (matched.py)
 
     @property
     def unreadable(self) -> list[CorpusRow]:
@@ -73,14 +77,20 @@ def run(plan: Plan, out: str | os.PathLike, options: Options, engine: Engine, *,
 
     `reviews` are the review database's scorecards by the texts' digests
     (`workbench.corpus.reviews.scorecards`): a pair found there gets its `mqm_` columns. They are
-    put on the rows at the end, never into the ledger, so a rerun shows the review as it is now
-    even for the pairs it does not align again."""
+    put on the rows as they are settled, never into the ledger, so a rerun shows the review as it
+    is now even for the pairs it does not align again.
+
+    Every row goes to pairs.partial.csv as soon as it is settled (corpus_files.Stream): the
+    documents matching could not read, then the documents alone and the pairs an earlier run
+    finished, then each pair as it is aligned. The pairs done before are found first, so that
+    the progress bar counts them as done (`initial`) and its rate and time left are this run's."""
     start = time.perf_counter()
     out = Path(out)
     stems = _stems(plan.originals)
     langs: dict[tuple[int, str], str] = {}  # the languages matching found: aligning need not detect them again
+    matched_before = False
     if plan.pairs is None:
-        matches, unreadable, langs = match(plan, options, engine, threshold, progress)
+        (matches, unreadable, langs), matched_before = _match_once(plan, out, options, engine, threshold, progress)
     else:
         matches, unreadable = [matching.Match(o and o.name, t and t.name, None) for o, t in plan.pairs], []
     originals = {s.name: s for s in plan.originals}
@@ -88,62 +98,87 @@ def run(plan: Plan, out: str | os.PathLike, options: Options, engine: Engine, *,
     ledger = _ledger(out)
     done: dict[int, CorpusRow] = {}
     texts: dict[int, Key] = {}  # the digests of each pair's texts, by row
-    wanted: list[tuple[int, str, PairJob]] = []
+    wanted: list[int] = []  # the rows of the pairs to align now
+    keys: dict[int, str] = {}  # their ledger keys, by row
     reused = 0
 
     def paired(match: matching.Match) -> bool:
         """Whether a row is a pair to align (a bilingual file is one by itself)."""
         return match.original is not None and (match.translation is not None or plan.bilingual)
 
-    bar = tqdm(total=sum(map(paired, matches)), unit="pair", desc="aligning", disable=not progress,
-               dynamic_ncols=True)
+    def job(match: matching.Match) -> PairJob:
+        """A pair's job, its texts read now."""
+        original = originals[match.original].read()
+        translation = None if plan.bilingual else translations[match.translation].read()
+        return PairJob(original, translation, stems[match.original], langs.get((0, match.original)),
+                       langs.get((1, match.translation or "")))
 
-    def jobs() -> Iterator[tuple[PairJob]]:
-        """The pairs still to align, read as the engine takes them; the others settled here."""
-        nonlocal reused
-        for k, match in enumerate(matches):
+    def read(k: int) -> PairJob:
+        """Row `k`'s job, noting the digests and key of the texts it holds."""
+        pair = job(matches[k])
+        texts[k] = (pair.original.digest, "" if pair.translation is None else pair.translation.digest)
+        keys[k] = _key(pair, options)
+        return pair
+
+    def settle(k: int, row: CorpusRow) -> None:
+        if reviews and texts.get(k) in reviews:
+            row = with_scorecard(row, reviews[texts[k]])
+        done[k] = row
+        stream.add(row)
+
+    with corpus_files.Stream(out) as stream:
+        for row in unreadable:
+            stream.add(row)
+        for k, match in enumerate(matches):  # what needs no aligning: read each pair once, to know
             if not paired(match):
-                done[k] = _unmatched(match)
+                settle(k, _unmatched(match))
                 continue
             try:
-                original = originals[match.original].read()
-                translation = None if plan.bilingual else translations[match.translation].read()
+                read(k)
             except InputError as error:
-                done[k] = CorpusRow(match.original, match.translation or "", match.score, UNREADABLE, note=str(error))
-                bar.update(1)
+                settle(k, CorpusRow(match.original, match.translation or "", match.score, UNREADABLE, note=str(error)))
                 continue
-            texts[k] = (original.digest, "" if translation is None else translation.digest)
-            job = PairJob(original, translation, stems[match.original], langs.get((0, match.original)),
-                          langs.get((1, match.translation or "")))
-            key = _key(job, options)
-            previous = ledger.get(key)
+            previous = ledger.get(keys[k])
             if previous is not None and (out / previous.aligned).is_file() and (out / previous.report).is_file():
-                done[k] = dataclasses.replace(previous, match_score=match.score)
+                settle(k, dataclasses.replace(previous, match_score=match.score))
                 reused += 1
+            else:
+                wanted.append(k)
+        aligned = segments = 0
+        total = sum(map(paired, matches))
+        documents = len(plan.originals) + len(plan.translations)
+        among = "" if plan.pairs is not None else f"{total} pairs matched among {documents} documents"
+        with progress_bar(total, "aligning", "pair", progress, initial=total - len(wanted), postfix=among) as bar:
+            # read again as the engine takes them: memory follows the workers, not the corpus
+            for index, result in engine.map("align", ((read(k),) for k in wanted)):
+                k = wanted[index]
+                row = _finished(matches[k], result, stems[matches[k].original], out)
+                if isinstance(result, PairResult):
+                    _record(out, keys[k], row)
+                    aligned += 1
+                    segments += result.segments
+                settle(k, row)
                 bar.update(1)
-                continue
-            wanted.append((k, key, job))
-            yield (job,)
-
-    aligned = segments = 0
-    with bar:
-        for index, result in engine.map("align", jobs()):
-            k, key, job = wanted[index]
-            row = _finished(matches[k], job, result, out)
-            if isinstance(result, PairResult):
-                _record(out, key, row)
-                aligned += 1
-                segments += result.segments
-            done[k] = row
-            bar.update(1)
     rows = [done[k] for k in range(len(matches))] + unreadable
-    if reviews:
-        rows = [with_scorecard(row, reviews[texts[k]]) if texts.get(k) in reviews else row
-                for k, row in enumerate(rows)]
     files = corpus_files.write(rows, out)
     removed = _remove_stale(out, ledger.values(), rows)
     return BatchResult(tuple(rows), aligned, reused, segments, time.perf_counter() - start,
-                       engine.encoding_seconds(), files, removed)
+                       engine.encoding_seconds(), files, removed, matched_before)
+
+
+def _match_once(plan: Plan, out: Path, options: Options, engine: Engine, threshold: float,
+                progress: bool) -> tuple[matched.Matched, bool]:
+    """`match`'s result, and whether it was an earlier run's: one saved for the same documents,
+    options and threshold is taken as it is (nothing profiled or scored again). A result in
+    which a document failed by a bug is not saved: a rerun tries it again, as for a pair."""
+    key = matched.key(plan, _settings(options), threshold)
+    found = matched.load(out, key)
+    if found is not None:
+        return found, True
+    found = match(plan, options, engine, threshold, progress)
+    if not any(row.note.startswith(BUG) for row in found[1]):
+        matched.save(out, key, found)
+    return found, False
 
 
 def match(plan: Plan, options: Options, engine: Engine, threshold: float,
@@ -167,7 +202,7 @@ def match(plan: Plan, options: Options, engine: Engine, threshold: float,
             read.append((side, source))
             yield text, options.src_lang if side == 0 else options.tgt_lang
 
-    with tqdm(total=len(sides), unit="doc", desc="matching: reading", disable=not progress, dynamic_ncols=True) as bar:
+    with progress_bar(len(sides), "matching: reading", "doc", progress) as bar:
         for index, result in engine.map("profile", profile_jobs()):
             side, source = read[index]
             if isinstance(result, Failure):
@@ -196,7 +231,7 @@ def match(plan: Plan, options: Options, engine: Engine, threshold: float,
             groups.setdefault(i, []).append(j)
         order = list(groups)
         found = {}
-        with tqdm(total=len(wanted), unit="pair", desc=desc, disable=not progress, dynamic_ncols=True) as bar:
+        with progress_bar(len(wanted), desc, "pair", progress) as bar:
             for index, similarities in engine.map("relate", relate_jobs(groups, refine)):
                 i = order[index]
                 if isinstance(similarities, Failure):
@@ -226,15 +261,15 @@ def _unmatched(match: matching.Match) -> CorpusRow:
                      note=match.note or "listed without a counterpart")
 
 
-def _finished(match: matching.Match, job: PairJob, result: PairResult | Failure, out: Path) -> CorpusRow:
+def _finished(match: matching.Match, result: PairResult | Failure, stem: str, out: Path) -> CorpusRow:
     """Write a pair's files and give its row (or the row of a pair that could not be aligned)."""
-    translation = job.original.name if job.translation is None else job.translation.name
+    translation = match.translation or match.original  # a bilingual file is both
     if isinstance(result, Failure):
-        return CorpusRow(job.original.name, translation, match.score, UNREADABLE, note=result.message)
-    aligned, report = (f"{folder}/{job.stem}{suffix}" for folder, suffix in PAIR_FILES.items())
+        return CorpusRow(match.original, translation, match.score, UNREADABLE, note=result.message)
+    aligned, report = (f"{folder}/{stem}{suffix}" for folder, suffix in PAIR_FILES.items())
     atomic_write(out / aligned, result.aligned_csv)
     atomic_write(out / report, result.report_html)
-    return CorpusRow(job.original.name, translation, match.score, result.verdict, round(result.coverage, 4),
+    return CorpusRow(match.original, translation, match.score, result.verdict, round(result.coverage, 4),
                      round(result.fidelity, 4), result.links, result.omissions, result.additions, result.src_lang,
                      result.tgt_lang, aligned, report, signature=result.signature)
 
@@ -286,10 +321,15 @@ def _portable(name: str) -> str:
 
 def _key(job: PairJob, options: Options) -> str:
     """What a finished pair depends on: both texts, its name, the options and this version."""
-    settings = {field.name: getattr(options, field.name) for field in dataclasses.fields(options) if field.name != "device"}
-    parts = [__version__, repr(settings), job.original.digest, job.translation.digest if job.translation else "",
+    parts = [__version__, _settings(options), job.original.digest, job.translation.digest if job.translation else "",
              job.stem, job.src_lang or "", job.tgt_lang or ""]
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
+
+
+def _settings(options: Options) -> str:
+    """The options a result depends on (all but where the model runs), spelled for a key."""
+    return repr({field.name: getattr(options, field.name) for field in dataclasses.fields(options)
+                 if field.name != "device"})
 
 
 def _ledger(out: Path) -> dict[str, CorpusRow]:
