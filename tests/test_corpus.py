@@ -168,10 +168,21 @@ def test_match_score_is_the_sentence_evidence_between_0_and_1():
     assert notes and all("sentence evidence" in note for note in notes)
 
 
-def test_edition_means_weigh_documents_by_their_segments():
-    means = matching.edition_means([matching.Profile("a", "en", 1, np.array([1.0, 0.0])),
-                                    matching.Profile("b", "en", 3, np.array([0.0, 1.0]))])
-    assert np.allclose(means["en"], [0.25, 0.75])
+def test_a_documents_sentences_are_centred_on_its_neighbourhood_weighed_by_segments():
+    """Two genres in one edition: each document's mean is its own genre's (its k nearest of its
+    language), weighed by segments; the only document of its language borrows the other side's."""
+    rng = np.random.default_rng(0)
+    genres = np.eye(8)[:2] * 10
+    side = [matching.Profile(f"{g}{n}", "en", 1 + n, genres[g] + rng.standard_normal(8)) for g in (0, 1) for n in range(6)]
+    side.append(matching.Profile("lone", "fr", 2, np.ones(8)))
+    others = [matching.Profile("x", "de", 1, np.full(8, 2.0)), matching.Profile("y", "de", 3, np.zeros(8))]
+    means = matching.neighbourhood_means(side, others, k=5)
+    for g in (0, 1):
+        group = side[6 * g:6 * g + 6]
+        weighted = sum(p.vector * p.segments for p in group) / sum(p.segments for p in group)
+        assert np.allclose(means[6 * g:6 * g + 6], weighted, atol=1e-5)
+    assert np.allclose(means[12], 0.5)  # (2 x 1 + 0 x 3) / 4
+    assert np.allclose(matching.neighbourhood_means(side[:1] + side[12:], others[:1])[1], 1.0)  # nothing to borrow
 
 
 def test_plan_reads_two_folders_a_manifest_and_a_folder_of_bilingual_files(tmp_path):

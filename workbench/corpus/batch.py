@@ -215,13 +215,13 @@ def match(plan: Plan, options: Options, engine: Engine, threshold: float,
     translations = [profiles[(1, s.name)] for s in plan.translations if (1, s.name) in profiles]
     pairs = matching.candidates(originals, translations)
     by_name = ({s.name: s for s in plan.originals}, {s.name: s for s in plan.translations})
-    src_means, tgt_means = (matching.edition_means(originals, translations),
-                            matching.edition_means(translations, originals))
+    src_means, tgt_means = (matching.neighbourhood_means(originals, translations),
+                            matching.neighbourhood_means(translations, originals))
 
     def relate_jobs(groups: dict[int, list[int]], refine: bool) -> Iterator[tuple]:
         for i, js in groups.items():
-            yield ((by_name[0][originals[i].name].read(), originals[i].lang, src_means[originals[i].lang]),
-                   [(by_name[1][translations[j].name].read(), translations[j].lang, tgt_means[translations[j].lang])
+            yield ((by_name[0][originals[i].name].read(), originals[i].lang, src_means[i]),
+                   [(by_name[1][translations[j].name].read(), translations[j].lang, tgt_means[j])
                     for j in js], refine)
 
     def scored(wanted: list[tuple[int, int]], refine: bool, desc: str) -> dict[tuple[int, int], matching.Evidence]:

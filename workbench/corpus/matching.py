@@ -9,7 +9,8 @@ task; Thompson & Koehn 2020, "Exploiting Sentence Order in Document Alignment"):
    found exactly but a block of documents at a time, so memory does not grow as N x M;
 2. **a score that uses sentence order**: the aligner's first pass (a monotone DP over the
    sentences, workbench.align.linked_similarity) gives the share of each document that it links
-   with confidence. A rewrite of the same story, or an article on the same topic, shares
+   with confidence, each document's sentences centred on what its neighbourhood (the documents
+   of its kind, in its language) shares. A rewrite of the same story, or an article on the same topic, shares
    words and names but not a sentence-by-sentence order, and scores far lower;
 3. **a global one-to-one assignment with a threshold**: competitive linking, the best
    ranked candidate pair first (its sentence evidence plus half its document cosine), each
@@ -47,6 +48,9 @@ MARGIN = 0.02
 # of one declaration, one law or one series look alike but for their numbers ("Article 10" and
 # "Pasal 3", and the dates and figures of news articles).
 NUMBER_WEIGHT = 0.2
+# A document's neighbourhood, whose mean its sentences are centred on for scoring: it and its
+# nearest documents of its language on its side, as many as a genre of an edition has at least.
+NEIGHBOURS = 10
 # A decision this close (a document's two best candidates, or its best one and the threshold)
 # is taken again on the aligner's second pass, which encodes the runs of segments around
 # uncertain links (a sentence translated as two): slower, so only where it may matter.
@@ -193,22 +197,41 @@ def _centred(profiles: Sequence[Profile], others: Sequence[Profile]) -> np.ndarr
     return unit(vectors)
 
 
-def edition_means(profiles: Sequence[Profile], others: Sequence[Profile] = ()) -> dict[str, np.ndarray]:
-    """Per language, the mean vector of all the segments of an edition's documents in it:
-    what an article's sentences share with every other article of its site and language, which
+def neighbourhood_means(profiles: Sequence[Profile], others: Sequence[Profile] = (),
+                        k: int = NEIGHBOURS, block_bytes: int = BLOCK_BYTES) -> np.ndarray:
+    """Per document, the mean vector of the segments of its neighbourhood: the document and the
+    `k` documents of its language on its side nearest to it (by the cosine of their vectors).
+    What its sentences share with the documents of its kind, which
     `workbench.align.linked_similarity` takes away before comparing two documents' sentences.
-    The only document of its language would be centred on its own mean, which takes away what
-    it is about (a heading and one sentence become opposites): it gets the mean of the `others`
-    (the other side's documents) instead, as in `candidates`, when there are two or more."""
-    def mean(documents: Sequence[Profile]) -> np.ndarray:
-        total = sum(p.vector * p.segments for p in documents)
-        return (total / max(sum(p.segments for p in documents), 1)).astype(np.float32)
-
-    by_lang: dict[str, list[Profile]] = {}
-    for profile in profiles:
-        by_lang.setdefault(profile.lang, []).append(profile)
-    return {lang: mean(others if len(documents) == 1 and len(others) > 1 else documents)
-            for lang, documents in by_lang.items()}
+    Its neighbourhood, not its whole edition: in an edition of two genres (a declaration's
+    articles and a few scripture chapters), the edition's mean is the larger genre's, and two
+    chapters of the smaller one, in two languages, keep what chapters share and look like
+    translations of each other (a fifth of their sentences linked: over the threshold).
+    The only document of its language would be centred on itself, which takes away what it
+    is about (a heading and one sentence become opposites): it gets the mean of the `others`
+    (the other side's documents) instead, as in `candidates`, when there are two or more.
+    Exact, a block of documents at a time, as the candidate search."""
+    vectors = np.stack([p.vector for p in profiles]).astype(np.float32)
+    weights = np.array([p.segments for p in profiles], np.float32)[:, None]
+    langs = np.array([p.lang for p in profiles])
+    means = vectors.copy()  # a lone document with nothing to borrow keeps its own: all it has
+    if len(others) > 1:
+        elsewhere = sum(p.vector * p.segments for p in others) / max(sum(p.segments for p in others), 1)
+    for lang in set(langs):
+        rows = np.flatnonzero(langs == lang)
+        if len(rows) == 1:
+            if len(others) > 1:
+                means[rows] = elsewhere
+            continue
+        group, group_weights, directions = vectors[rows], weights[rows], unit(vectors[rows])
+        width = min(k + 1, len(rows))  # the document itself and its k nearest
+        step = max(1, block_bytes // (directions.itemsize * len(rows)))
+        for start in range(0, len(rows), step):
+            similarity = directions[start:start + step] @ directions.T
+            nearest = np.argpartition(-similarity, width - 1, axis=1)[:, :width]
+            weight = group_weights[nearest]
+            means[rows[start:start + step]] = (group[nearest] * weight).sum(axis=1) / np.maximum(weight.sum(axis=1), 1)
+    return means
 
 
 @dataclass(frozen=True)

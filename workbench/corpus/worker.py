@@ -121,9 +121,9 @@ class Worker:
                refine: bool = False) -> list[tuple[float, float]]:
         """For each candidate translation, the linked similarity of the original and of it
         (workbench.align.linked_similarity), each document's segments centred on the mean given
-        with it (its edition's, in its language). First with 1-1 links only (a quarter of the
-        DP's work, the same matches on the benchmark's design sets); `refine`, for close calls:
-        with every link type and the aligner's second pass."""
+        with it (its neighbourhood's: `matching.neighbourhood_means`). First with 1-1 links only
+        (a quarter of the DP's work, the same matches on the benchmark's design sets); `refine`,
+        for close calls: with every link type and the aligner's second pass."""
         text, lang, mean = original
         src = self._segments(text, lang)[1]
         others = [self._segments(other, other_lang)[1] for other, other_lang, _ in candidates]
