@@ -188,7 +188,8 @@ class RayEngine:
 
     def close(self) -> None:
         for actor in self._actors:
-            self._ray.kill(actor)
+            with contextlib.suppress(self._ray.exceptions.RayError):  # one whose node died since
+                self._ray.kill(actor)
         self._actors = []
 
 
@@ -197,9 +198,10 @@ _TOKEN_HINT = ("; a cluster `ray start` started asks for its token: set RAY_AUTH
 
 
 def _refused_for_token(error: BaseException | None) -> bool:
-    """Whether Ray's connection error comes from the cluster's token authentication."""
+    """Whether Ray's connection error comes from the cluster's token authentication (Ray
+    gives its reason as text, inside the message of the error it raises)."""
     while error is not None:
-        if type(error).__name__ == "AuthenticationError":
+        if "InvalidAuthToken" in str(error):
             return True
         error = error.__cause__
     return False
