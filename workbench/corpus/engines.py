@@ -135,22 +135,19 @@ class RayEngine:
                     pending[actor.run.remote(job, *item)] = (actor, item)
             if not pending:
                 return
-            done, _ = ray.wait(list(pending), num_returns=1)
-            for ref in done:
-                if ref not in pending:  # given back by a worker found dead just before
-                    continue
-                actor, item = pending.pop(ref)
-                try:
-                    result = ray.get(ref)
-                except ray.exceptions.RayTaskError as error:  # Worker.run lets only an InputError out
-                    if isinstance(error.cause, InputError):
-                        raise error.cause from None  # its one line, not Ray's traceback around it
-                    raise
-                except (ray.exceptions.RayActorError, ray.exceptions.ObjectLostError) as error:
-                    retry = sorted([item, *self._lose(actor, error, pending), *retry])
-                    continue
-                self._done[actor] += 1
-                yield result
+            (ref,), _ = ray.wait(list(pending), num_returns=1)
+            actor, item = pending.pop(ref)
+            try:
+                result = ray.get(ref)
+            except ray.exceptions.RayTaskError as error:  # Worker.run lets only an InputError out
+                if isinstance(error.cause, InputError):
+                    raise error.cause from None  # its one line, not Ray's traceback around it
+                raise
+            except (ray.exceptions.RayActorError, ray.exceptions.ObjectLostError) as error:
+                retry = sorted([item, *self._lose(actor, error, pending), *retry])
+                continue
+            self._done[actor] += 1
+            yield result
 
     def _lose(self, actor: Any, error: Exception, pending: dict[Any, tuple[Any, tuple[int, tuple]]]) -> list:
         """Drop a dead worker and give back the other jobs it held. A worker that could not even
