@@ -310,8 +310,8 @@ def _batch(args: argparse.Namespace) -> int:
         say("matching: an earlier run's, of the same documents and options (nothing profiled or scored again)")
     verdicts = Counter(row.verdict for row in result.rows)
     say(f"{len(result.rows)} rows: " + ", ".join(f"{n} {verdict}" for verdict, n in verdicts.most_common()))
-    say(f"aligned {result.aligned} pairs ({result.segments} segments) in {result.seconds:.0f} s on {args.engine} "
-        f"({runner.workers} workers); {result.reused} pairs done by an earlier run were kept; "
+    say(f"aligned {result.aligned} pairs ({result.segments} segments) in {result.seconds:.0f} s on {runner.summary()}; "
+        f"{result.reused} pairs done by an earlier run were kept; "
         f"time encoding: {result.encoding_seconds:.0f} s")
     say(f"wrote {', '.join(str(path) for path in result.files)}")
     if result.removed:
