@@ -35,7 +35,7 @@ from workbench.text import document
 from workbench.text.segment import segment
 
 SETS = ROOT / "data" / "bench" / "matching"
-SUMMARY = re.compile(r"in (?P<seconds>[\d.]+) s on (?P<engine>\w+) \((?P<workers>\d+) workers\).*"
+SUMMARY = re.compile(r"in (?P<seconds>[\d.]+) s on (?P<engine>\w+) \((?P<workers>\d+) workers?\b.*"
                      r"time encoding: (?P<model>[\d.]+) s")
 
 
