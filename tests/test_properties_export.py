@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 
+import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
@@ -148,3 +149,14 @@ def test_a_huge_csv_cell_reads_back(tmp_path):
     path.write_text(text, encoding="utf-8")
     back = export.read_alignment(path)
     assert back.src[0].text == "y" * 200_000
+
+
+@pytest.mark.parametrize("spans", [b"[[1]]", b"[[1, 2, 3]]", b'[["a", 2]]', b"[1]"])
+def test_a_jsonl_span_that_is_no_pair_is_refused(tmp_path_factory, spans):
+    """A span edited into something that is not [start, end] (found by the property above): one line."""
+    written = _written(tmp_path_factory, ".jsonl")
+    assert b'"src_spans": []' in written
+    path = tmp_path_factory.mktemp("edited") / "aligned.jsonl"
+    path.write_bytes(written.replace(b'"src_spans": []', b'"src_spans": ' + spans, 1))
+    with pytest.raises(InputError, match="src_spans is not a list of"):
+        export.read_alignment(path)

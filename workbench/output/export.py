@@ -376,6 +376,9 @@ def _read_jsonl(handle, path: Path) -> list[dict]:
         _check_columns(list(record), path)
         for key in ("src_spans", "tgt_spans"):
             if isinstance(record.get(key), list):
+                if not all(isinstance(span, list) and len(span) == 2 and all(type(n) is int for n in span)
+                           for span in record[key]):
+                    raise InputError(f"{path.name} line {number}: {key} is not a list of [start, end] pairs.")
                 record[key] = _spans_text(tuple(tuple(span) for span in record[key]))
         table.append(_typed(record, path, number))
     return table
