@@ -93,6 +93,11 @@ class OnnxRuntime:
     workbench.embed.graph writes it."""
 
     def __init__(self, folder: Path):
+        # No telemetry from a local tool; and ONNX Runtime's telemetry keeps a SQLite file in
+        # ~/.cache/Microsoft/DeveloperTools open in every process that loaded it, which other
+        # processes loading the model then share (a scoring child left from an earlier
+        # session held it while a new server's export waited).
+        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
         import onnxruntime
         from tokenizers import Tokenizer
 
