@@ -13,7 +13,8 @@ task; Thompson & Koehn 2020, "Exploiting Sentence Order in Document Alignment"):
    of its kind, in its language) shares. A rewrite of the same story, or an article on the same topic, shares
    words and names but not a sentence-by-sentence order, and scores far lower;
 3. **a global one-to-one assignment with a threshold**: competitive linking, the best
-   ranked candidate pair first (its sentence evidence plus half its document cosine), each
+   ranked candidate pair first (its sentence evidence, half its document cosine and the numbers
+   the two share: `Evidence.ranking`), each
    document used once; pairs under the threshold, or no clearer than a rival candidate of
    either document, are no match, and so are texts in the same language (a rewrite is not a
    translation). A pair's score, as the user sees it, is its sentence evidence alone (0 to 1).
