@@ -147,8 +147,8 @@ class Session:
     def reject(self) -> Timing:
         states, i = self.pick(lambda s, i: both_sides(s[i]) and s[i].status != "rejected")
         key = link_key(states[i])
-        self.open_menu(states[i], "reject", f".st-key-reject-submit-{key} button")
-        return self.timed(f".st-key-reject-submit-{key} button", [[row(states[i]), "rejected (", False]])
+        self.open_menu(states[i], "reject", f".st-key-error-{key}-submit button")
+        return self.timed(f".st-key-error-{key}-submit button", [[row(states[i]), "rejected:", False]])
 
     def _edit(self, splice_of, button_of, prepare=None) -> tuple[Timing, tuple]:
         """Open the link's "Fix alignment" menu, `prepare(state)` what the edit needs there

@@ -2,7 +2,8 @@
 
 Run from the repository root, after `python models/divergence_corpus.py`:
     python models/divergence_train.py [--pairs 4000] [--epochs 14]   (the defaults made the shipped one)
-It writes workbench/fidelity/divergence.pt (1.3 MB; it ships in the package). On 2 CPU
+It writes workbench/fidelity/divergence.pt (1.3 MB; it ships in the package), which
+`python models/divergence_export.py` then writes as the arrays the workbench runs. On 2 CPU
 cores it takes about 30 minutes (encoding 13, training 15); seeded, so a rerun on the same
 corpus gives the same examples (torch's CPU kernels may still differ in the last digits).
 

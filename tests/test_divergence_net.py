@@ -1,13 +1,24 @@
 """The detector's networks: the shipped "small" reader and the "upper" reader (the encoder's
 own upper layers, which models/divergence_train.py --reader upper fine-tunes). A pair's
-judgement must not depend on the longer pairs padded beside it in a batch."""
+judgement must not depend on the longer pairs padded beside it in a batch. The workbench runs
+the shipped one in numpy: it must judge as torch's network does."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from workbench.fidelity.divergence import PAIR_FEATURES, WORD_FEATURES, PairInput, batch_tensors, build_net
+from workbench.fidelity.divergence import (
+    DETECTOR_VERSION,
+    PAIR_FEATURES,
+    WEIGHTS,
+    WORD_FEATURES,
+    Detector,
+    PairInput,
+    batch_tensors,
+    build_net,
+    padded,
+)
 
 
 def pair(rng: np.random.Generator, n: int, m: int, dimension: int) -> PairInput:
@@ -39,3 +50,26 @@ def test_a_pair_is_judged_alike_alone_and_padded_beside_a_longer_one(config):
     again.load_state_dict(net.state_dict())
     with torch.inference_mode():
         assert torch.allclose(again.eval()(*batch_tensors([short]))[0], alone_logit)
+
+
+def test_the_numpy_detector_judges_as_the_trained_network() -> None:
+    """divergence.npz holds divergence.pt's network (exported from that very file), and numpy
+    runs it as torch does, pairs of any length padded together, a side with no words too."""
+    import torch
+
+    detector = Detector()
+    assert detector.source == DETECTOR_VERSION  # else: python models/divergence_export.py
+    saved = torch.load(WEIGHTS, map_location="cpu", weights_only=True)
+    net = build_net(**saved["config"])
+    net.load_state_dict(saved["state"])
+    rng = np.random.default_rng(1)
+    inputs = [pair(rng, n, m, 384) for n, m in ((3, 4), (25, 19), (1, 0), (0, 2), (40, 47))]
+    with torch.inference_mode():
+        logits, tags = net.eval()(*batch_tensors(inputs))
+    numpy_logits, numpy_tags = detector.forward(*padded(inputs))
+    words = padded(inputs)[3]
+    assert np.abs(numpy_logits - logits.numpy()).max() < 1e-5
+    assert np.abs(numpy_tags - tags.numpy())[words].max() < 1e-5
+    judged = detector.judge(inputs)
+    assert [j.logit for j in judged] == pytest.approx(logits.tolist(), abs=1e-5)
+    assert judged[1].tgt_tags == pytest.approx(torch.sigmoid(tags[1, 25:44]).tolist(), abs=1e-5)

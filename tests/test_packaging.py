@@ -35,5 +35,6 @@ def test_building_the_wheel_leaves_no_build_folder(tmp_path: Path) -> None:
     (wheel,) = (tmp_path / "wheels").glob("alignment_workbench-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "workbench/cli.py" in names and "workbench/fidelity/divergence.pt" in names
+    assert "workbench/fidelity/divergence.npz" in names  # what the detector runs on
     assert not any(name.startswith(("build/", "tests/", "benchmarks/")) for name in names)
     assert not (checkout / "build").exists()

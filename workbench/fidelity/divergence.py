@@ -17,13 +17,17 @@ assertion, a number or a name changed, a wholly different sentence), ranking equ
 below fine divergences below coarse ones, the word tags learned jointly, as Briakou &
 Carpuat (2020) do. No human divergence label was used in training.
 
-The weights ship in the package (divergence.pt, 1.3 MB); the pair logit is turned into
-the calibrated `fidelity` in workbench.fidelity.calibration.
+The trained network ships in the package (divergence.pt, 1.3 MB, torch's format) with the same
+weights as plain arrays (divergence.npz, written from it by models/divergence_export.py): the
+workbench judges pairs with numpy (`Detector`), so a run on the CPU never imports torch (about
+2 s and 300 MB); torch's network (`build_net`) is for training it. The pair logit is turned
+into the calibrated `fidelity` in workbench.fidelity.calibration.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,8 +43,17 @@ from workbench.fidelity.numbers import number_value
 from workbench.fidelity.words import centred_words, is_content, itermax, literal_matches, word_vectors
 
 WEIGHTS = Path(__file__).with_name("divergence.pt")
-# The shipped weights' fingerprint, without loading torch: part of every output's signature.
-DETECTOR_VERSION = hashlib.sha1(WEIGHTS.read_bytes()).hexdigest()[:8] if WEIGHTS.exists() else "missing"
+ARRAYS = WEIGHTS.with_suffix(".npz")  # the same weights for numpy (models/divergence_export.py)
+ABOUT = "about"  # the member of ARRAYS that describes them (JSON): config, encoder, source
+
+
+def weights_fingerprint(path: Path = WEIGHTS) -> str:
+    """A trained network's fingerprint, read without torch."""
+    return hashlib.sha1(path.read_bytes()).hexdigest()[:8]
+
+
+# The shipped weights' fingerprint: part of every output's signature.
+DETECTOR_VERSION = weights_fingerprint() if WEIGHTS.exists() else "missing"
 STATE_LAYER = 8  # the encoder layer whose states the detector reads (of e5-small's 12)
 # Per word, in this order (see `pair_input`):
 WORD_FEATURES = (
@@ -162,7 +175,7 @@ def _side_features(text: str, words: Sequence[tuple[int, int]], centred: np.ndar
 
 def build_net(dimension: int = 384, width: int = 128, layers: int = 2, heads: int = 4, reader: str = "small",
               intermediate: int = 1536):
-    """The detector's network (torch is imported here: the rest of the package does not need it).
+    """The detector's network in torch, to train it (the workbench runs it in numpy: `Detector`).
 
     reader "small": two self-attention layers of `width`, trained from scratch. reader
     "upper": the encoder's own upper layers (`layers` BERT layers of `dimension`, `heads`
@@ -253,10 +266,9 @@ def build_net(dimension: int = 384, width: int = 128, layers: int = 2, heads: in
     return DivergenceNet()
 
 
-def batch_tensors(inputs: Sequence[PairInput]):
-    """Padded tensors of `inputs` in the network's argument order."""
-    import torch
-
+def padded(inputs: Sequence[PairInput]) -> tuple[np.ndarray, ...]:
+    """`inputs` as padded arrays in the network's argument order: vectors, features, side,
+    mask, pair (see DivergenceNet.forward)."""
     length = max(max(len(x.features) for x in inputs), 1)
     dimension = inputs[0].vectors.shape[1]
     vectors = np.zeros((len(inputs), length, dimension), dtype=np.float32)
@@ -269,39 +281,95 @@ def batch_tensors(inputs: Sequence[PairInput]):
         features[row, :count] = x.features
         side[row, len(x.src_words):count] = 1
         mask[row, :count] = True
-    pair = np.stack([x.pair for x in inputs])
-    return tuple(torch.from_numpy(a) for a in (vectors, features, side, mask, pair))
+    return vectors, features, side, mask, np.stack([x.pair for x in inputs])
+
+
+def batch_tensors(inputs: Sequence[PairInput]):
+    """`padded(inputs)` as torch tensors, for training the network."""
+    import torch
+
+    return tuple(torch.from_numpy(a) for a in padded(inputs))
 
 
 class Detector:
-    """The trained network, ready to judge pairs."""
+    """The trained network in numpy, ready to judge pairs: `build_net`'s "small" reader in
+    eval mode, read from ARRAYS (the names are its state_dict's)."""
 
-    def __init__(self, path: Path = WEIGHTS):
-        import torch
-
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-        self.net = build_net(**saved["config"])
-        self.net.load_state_dict(saved["state"])
-        self.net.eval()
-        self.encoder_name = saved["encoder"]  # the encoder whose states it was trained on
+    def __init__(self, path: Path = ARRAYS):
+        with np.load(path, allow_pickle=False) as saved:
+            about = json.loads(str(saved[ABOUT]))
+            self.weights = {name: saved[name] for name in saved.files if name != ABOUT}
+        self.heads = about["config"]["heads"]
+        self.layers = about["config"]["layers"]
+        self.encoder_name = about["encoder"]  # the encoder whose states it was trained on
+        self.source = about["source"]  # the fingerprint of the divergence.pt it was written from
 
     def judge(self, inputs: Sequence[PairInput], batch_size: int = 64) -> list[Divergence]:
         """One Divergence per input, in order; in batches of similar length, at most
         `batch_size` pairs and JUDGE_BATCH_WORDS padded words (attention memory grows with
         pairs x words^2: 64 pairs of 400 words would take a gigabyte)."""
-        import torch
-
         batches = length_batches([len(x.features) for x in inputs], batch_size, JUDGE_BATCH_WORDS)
         found: dict[int, Divergence] = {}
-        with torch.inference_mode():
-            for rows in batches:
-                logits, tags = self.net(*batch_tensors([inputs[k] for k in rows]))
-                probabilities = torch.sigmoid(tags).numpy()
-                for row, k in enumerate(rows):
-                    n, m = len(inputs[k].src_words), len(inputs[k].tgt_words)
-                    found[k] = Divergence(float(logits[row]), tuple(float(p) for p in probabilities[row, :n]),
-                                          tuple(float(p) for p in probabilities[row, n : n + m]))
+        for rows in batches:
+            logits, tags = self.forward(*padded([inputs[k] for k in rows]))
+            probabilities = _sigmoid(tags)
+            for row, k in enumerate(rows):
+                n, m = len(inputs[k].src_words), len(inputs[k].tgt_words)
+                found[k] = Divergence(float(logits[row]), tuple(float(p) for p in probabilities[row, :n]),
+                                      tuple(float(p) for p in probabilities[row, n : n + m]))
         return [found[k] for k in range(len(inputs))]
+
+    def forward(self, vectors: np.ndarray, features: np.ndarray, side: np.ndarray, mask: np.ndarray,
+                pair: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """DivergenceNet.forward, in float32 as torch runs it: pair logits (B,), word logits (B, L)."""
+        words = self._linear(vectors, "word.1") + self._linear(features, "feature") + self.weights["side.weight"][side]
+        states = np.concatenate([self._linear(pair, "pair")[:, None], words], 1)
+        keep = np.concatenate([np.ones_like(mask[:, :1]), mask], 1)
+        for layer in range(self.layers):
+            states = self._reader_layer(states, keep, f"reader.layers.{layer}")
+        tags = self._linear(states[:, 1:], "tag")[..., 0]
+        probabilities = _sigmoid(tags) * mask
+        pooled = []
+        for which in (0, 1):
+            on_side = mask & (side == which)
+            pooled.append(np.where(on_side, probabilities, 0).max(1))
+            pooled.append((probabilities * on_side).sum(1) / np.maximum(on_side.sum(1), 1).astype(np.float32))
+        hidden = np.maximum(self._linear(np.concatenate([states[:, 0], np.stack(pooled, 1), pair], 1), "judge.0"), 0)
+        return self._linear(hidden, "judge.2")[:, 0], tags
+
+    def _reader_layer(self, x: np.ndarray, keep: np.ndarray, name: str) -> np.ndarray:
+        """One of torch's TransformerEncoderLayer (post-norm, ReLU), padded words masked out."""
+        b, n, d = x.shape
+        packed = _matmul(x, self.weights[f"{name}.self_attn.in_proj_weight"].T) + self.weights[f"{name}.self_attn.in_proj_bias"]
+        query, key, value = (part.reshape(b, n, self.heads, d // self.heads).transpose(0, 2, 1, 3)
+                             for part in np.split(packed, 3, axis=-1))
+        scores = query @ key.transpose(0, 1, 3, 2) * np.float32(1 / np.sqrt(d // self.heads))
+        scores = np.where(keep[:, None, None, :], scores, -np.inf)
+        attention = np.exp(scores - scores.max(-1, keepdims=True))
+        attention /= attention.sum(-1, keepdims=True)
+        read = (attention @ value).transpose(0, 2, 1, 3).reshape(b, n, d)
+        x = self._norm(x + self._linear(read, f"{name}.self_attn.out_proj"), f"{name}.norm1")
+        inner = np.maximum(self._linear(x, f"{name}.linear1"), 0)
+        return self._norm(x + self._linear(inner, f"{name}.linear2"), f"{name}.norm2")
+
+    def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
+        return _matmul(x, self.weights[f"{name}.weight"].T) + self.weights[f"{name}.bias"]
+
+    def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
+        centred = x - x.mean(-1, keepdims=True)
+        scaled = centred / np.sqrt((centred**2).mean(-1, keepdims=True) + np.float32(1e-5))  # torch's default eps
+        return scaled * self.weights[f"{name}.weight"] + self.weights[f"{name}.bias"]
+
+
+def _matmul(x: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """x (..., n) @ matrix (n, m) as one 2-D product: numpy multiplies a stack of rows by a
+    transposed matrix without BLAS, several times slower."""
+    return (x.reshape(-1, x.shape[-1]) @ matrix).reshape(*x.shape[:-1], matrix.shape[1])
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """The logistic function without exp's overflow for very negative x."""
+    return 0.5 * (1 + np.tanh(0.5 * x))
 
 
 @lru_cache(maxsize=1)

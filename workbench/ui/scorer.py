@@ -19,6 +19,8 @@ two, measured on 2 shared cores). It ends when the server does (its end of the p
 from __future__ import annotations
 
 import multiprocessing
+import os
+import sys
 import threading
 from collections.abc import Callable, Sequence
 
@@ -103,15 +105,15 @@ class ModelProcess:
 
 def _serve(conn, model: str | None, device: str, load: Callable[[str | None, str], TextEncoder]) -> None:
     """The child: load, say so, then score what is sent until the server closes the pipe."""
-    import torch
-
-    torch.set_num_threads(1)
+    os.environ["WORKBENCH_THREADS"] = "1"  # ONNX Runtime's threads (workbench.embed.runtime.cpu_threads)
     try:
         try:
             encoder = load(model, device)
         except Exception as error:  # the edit that needs the model reports it
             conn.send(("failed", _reason(error)))
             return
+        if "torch" in sys.modules:  # a model that runs on torch (a GPU, or --model): its threads too
+            sys.modules["torch"].set_num_threads(1)
         conn.send(("ready", None))
         while True:
             alignment, known = conn.recv()
