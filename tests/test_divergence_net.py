@@ -68,8 +68,10 @@ def test_the_numpy_detector_judges_as_the_trained_network() -> None:
         logits, tags = net.eval()(*batch_tensors(inputs))
     numpy_logits, numpy_tags = detector.forward(*padded(inputs))
     words = padded(inputs)[3]
-    assert np.abs(numpy_logits - logits.numpy()).max() < 1e-5
-    assert np.abs(numpy_tags - tags.numpy())[words].max() < 1e-5
+    # float32 sums taken in another order (numpy's BLAS, torch's kernels) differ in the last
+    # digits: 1e-4 on a logit (about 10 at most here) is far below any decision
+    assert np.abs(numpy_logits - logits.numpy()).max() < 1e-4
+    assert np.abs(numpy_tags - tags.numpy())[words].max() < 1e-4
     judged = detector.judge(inputs)
-    assert [j.logit for j in judged] == pytest.approx(logits.tolist(), abs=1e-5)
+    assert [j.logit for j in judged] == pytest.approx(logits.tolist(), abs=1e-4)
     assert judged[1].tgt_tags == pytest.approx(torch.sigmoid(tags[1, 25:44]).tolist(), abs=1e-5)
