@@ -3,12 +3,17 @@ a fake encoder: fast, and independent of any model's quality."""
 
 from __future__ import annotations
 
+import functools
 import random
 
+import numpy as np
 import pytest
 from fake_encoder import FakeEncoder
 
 from workbench.align import Settings, align
+from workbench.align.blocks import BlockVectors
+from workbench.align.context import joined
+from workbench.align.dp import LINK_TYPES, dp, link_gain
 from workbench.model import Link
 from workbench.text.segment import segment
 
@@ -104,3 +109,80 @@ def test_settings_with_shorter_runs_align_without_the_longer_link_types() -> Non
         links = align(src, tgt, encoder, settings=Settings(max_block=max_block))
         assert all(len(link.src) <= max_block and len(link.tgt) <= max_block for link in links)
         assert sorted(i for link in links for i in link.src) == list(range(len(src)))
+
+
+def test_a_segment_inside_a_sentence_is_joined_to_its_neighbours() -> None:
+    """What the text says at a boundary: an open end (comma, colon, semicolon, dash), a
+    lower-case start after no full stop, or punctuation alone. Whole sentences, headings and
+    a lower-case name after a full stop ("i24NEWS reached out") stand alone."""
+    texts = ["The report says:", "the talks were secret", "!", "They met twice.",
+             "i24NEWS reached out to the State Department.", "From i24NEWS", "A heading",
+             "Next, in Persian،", "ادامهٔ جمله", "«Quoted,»", "—and then this."]
+    assert joined(texts).tolist() == [True, True, True, True, False, False, False, True, True, True, True]
+    assert joined(["One sentence."]).tolist() == [False] and joined([]).tolist() == []
+
+
+def _random_sides(rng: np.random.Generator, n: int, m: int) -> BlockVectors:
+    """Random unit run vectors and lengths for a DP with n source and m target segments."""
+    def runs(count: int) -> list[np.ndarray]:
+        singles = rng.normal(size=(count, 6))
+        return [np.array([np.sum(singles[i:i + k], axis=0) for i in range(count - k + 1)]).reshape(-1, 6)
+                for k in (1, 2, 3)]
+
+    def unit_runs(count: int) -> list[np.ndarray]:
+        return [v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9) for v in runs(count)]
+
+    def lengths(count: int) -> list[np.ndarray]:
+        return [rng.integers(5, 60, size=max(count - k + 1, 0)).astype(float) for k in (1, 2, 3)]
+    return BlockVectors(src=unit_runs(n), tgt=unit_runs(m), src_len=lengths(n), tgt_len=lengths(m), ratio=1.0,
+                        offset=0.0, src_texts=("",) * n, tgt_texts=("",) * m, src_mean=None, tgt_mean=None,
+                        src_exact=[], tgt_exact=[])
+
+
+def _best_score(sides: BlockVectors, settings: Settings, prices: tuple[np.ndarray, np.ndarray]) -> float:
+    """The best total gain by trying every monotone path (memoised): what the DP must find."""
+    n, m = len(sides.src[0]), len(sides.tgt[0])
+    src_price, tgt_price = prices
+
+    @functools.lru_cache(maxsize=None)
+    def best(i: int, j: int, in_gap: bool) -> float:
+        if i == n and j == m:
+            return 0.0
+        found = -np.inf
+        for a, b in LINK_TYPES:
+            if i + a <= n and j + b <= m:
+                found = max(found, link_gain(sides, a, b, i, np.array([j]), settings)[0][0] + best(i + a, j + b, False))
+        opening = 0.0 if in_gap else settings.gap_open
+        if i < n:
+            found = max(found, best(i + 1, j, True) - opening - src_price[i])
+        if j < m:
+            found = max(found, best(i, j + 1, True) - opening - tgt_price[j])
+        return found
+    return best(0, 0, False)
+
+
+def _path_score(links: list[Link], sides: BlockVectors, settings: Settings,
+                prices: tuple[np.ndarray, np.ndarray]) -> float:
+    total, in_gap = 0.0, False
+    for link in links:
+        if link.src and link.tgt:
+            total += link_gain(sides, len(link.src), len(link.tgt), link.src[0], np.array([link.tgt[0]]), settings)[0][0]
+            in_gap = False
+        else:
+            price = prices[0][link.src[0]] if link.src else prices[1][link.tgt[0]]
+            total -= (0.0 if in_gap else settings.gap_open) + price
+            in_gap = True
+    return total
+
+
+def test_the_dp_finds_the_best_path_with_per_segment_gap_prices() -> None:
+    """The DP's running maximum over gap prices (workbench.align.dp) gives the best path that
+    exhaustive search finds, on random grids with random prices and gap openings."""
+    rng = np.random.default_rng(5)
+    for _ in range(150):
+        n, m = int(rng.integers(1, 7)), int(rng.integers(1, 7))
+        sides = _random_sides(rng, n, m)
+        settings = Settings(gap_open=float(rng.choice([0.0, 0.05, 0.2])), threshold=float(rng.uniform(-0.2, 0.4)))
+        prices = rng.choice([0.0, 0.1, 0.5], size=n), rng.choice([0.0, 0.1, 0.5], size=m)
+        links = dp(sides, 0, 0, [(0, m)] * (n + 1), settings, prices)
+        assert _path_score(links, sides, settings, prices) == pytest.approx(_best_score(sides, settings, prices), abs=1e-9)

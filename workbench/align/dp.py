@@ -11,6 +11,8 @@ on either side or both) costs `gap_open` once, as in an affine gap penalty:
   merge costs `merge_penalty` but saves the gap;
 - two short sentences facing each other in the same gap, each the other's translation
   with a weak similarity, are linked rather than both left out.
+On top of that, a segment the text shows to be a piece of a sentence (workbench.align.context)
+costs its own price to leave unlinked, so it joins its neighbour's link.
 Each row of the grid may be bounded to a band of columns (workbench.align.band) on long
 documents. Two states per cell: the path last took a link (M) or is inside a gap (G).
 """
@@ -47,8 +49,11 @@ def link_gain(sides: BlockVectors, a: int, b: int, i: int, js: np.ndarray,
 
 
 def dp(sides: BlockVectors, i0: int, j0: int, bounds: list[tuple[int, int]],
-       settings: Settings) -> list[Link]:
-    """Best monotone path; row r (r source segments consumed) may use columns bounds[r]."""
+       settings: Settings, prices: tuple[np.ndarray, np.ndarray]) -> list[Link]:
+    """Best monotone path; row r (r source segments consumed) may use columns bounds[r].
+    `prices`: per source and per target segment (whole-document indices), what leaving it
+    unlinked costs on top of the gap's `gap_open` (workbench.align.context)."""
+    src_price, tgt_price = prices
     linked: list[np.ndarray] = []  # best score of a path whose last step is a link (M)
     gapped: list[np.ndarray] = []  # ... whose last step leaves a segment unlinked (G)
     link_back: list[np.ndarray] = []  # LINK_TYPES index, + len(LINK_TYPES) if it followed a gap
@@ -92,15 +97,19 @@ def dp(sides: BlockVectors, i0: int, j0: int, bounds: list[tuple[int, int]],
             down_gap = np.full(len(cols), -np.inf)
             down_link[ok] = linked[r - 1][cols[ok] - plo] - settings.gap_open
             down_gap[ok] = gapped[r - 1][cols[ok] - plo]
-            gap = np.maximum(down_link, down_gap)
+            gap = np.maximum(down_link, down_gap) - src_price[i0 + r - 1]
             gap_kind = np.where(down_gap >= down_link, FROM_GAP_DOWN, FROM_LINK_DOWN).astype(np.int8)
-        # 0-1 steps: a target segment left unlinked; staying in a gap is free, so the best
-        # gap score at column j may come from any column to its left: a running maximum
+        # 0-1 steps: a target segment left unlinked; staying in a gap costs only the
+        # segments' own prices, so the best gap score at column j may come from any column k
+        # to its left, less the prices of segments k..j-1: a running maximum over
+        # enter[k] + paid[k], less paid[j] (paid: the prices of the segments before a column)
         enter = np.maximum(best - settings.gap_open, gap)
-        left = np.concatenate(([-np.inf], np.maximum.accumulate(enter)[:-1]))
+        paid = np.concatenate(([0.0], np.cumsum(tgt_price[cols[:-1]])))
+        left = np.concatenate(([-np.inf], np.maximum.accumulate(enter + paid)[:-1])) - paid
         from_left = left > gap
         final_gap = np.where(from_left, left, gap)
         # a step from the left came from the gap at j-1 if that was as good as entering it there
+        # (both pay the same segment's price)
         prev_gap = np.concatenate(([-np.inf], final_gap[:-1]))
         prev_link = np.concatenate(([-np.inf], best[:-1] - settings.gap_open))
         gap_kind[from_left] = np.where(prev_gap >= prev_link, FROM_GAP_LEFT, FROM_LINK_LEFT)[from_left]
