@@ -50,8 +50,8 @@ from workbench.evaluate import read_links  # noqa: E402
 from workbench.fidelity.calibration import link_fidelity  # noqa: E402
 from workbench.fidelity.evidence import LinkEvidence, link_evidence  # noqa: E402
 from workbench.fidelity.names import names, skeleton  # noqa: E402
-from workbench.fidelity.numbers import NUMBER, number_value  # noqa: E402
 from workbench.model import Alignment, Link, LinkFidelity, Segment  # noqa: E402
+from workbench.text.numbers import NUMBER, number_value  # noqa: E402
 from workbench.text.scripts import ARABIC_LETTERS  # noqa: E402
 
 UDHR = ROOT / "benchmarks" / "udhr"

@@ -12,7 +12,7 @@ from fake_encoder import FakeEncoder
 
 from workbench.align import Settings, align
 from workbench.align.blocks import BlockVectors
-from workbench.align.context import joined
+from workbench.align.context import Context, joined
 from workbench.align.dp import LINK_TYPES, dp, link_gain
 from workbench.model import Link
 from workbench.text.segment import segment
@@ -139,10 +139,10 @@ def _random_sides(rng: np.random.Generator, n: int, m: int) -> BlockVectors:
                         src_exact=[], tgt_exact=[])
 
 
-def _best_score(sides: BlockVectors, settings: Settings, prices: tuple[np.ndarray, np.ndarray]) -> float:
+def _best_score(sides: BlockVectors, settings: Settings, context: Context) -> float:
     """The best total gain by trying every monotone path (memoised): what the DP must find."""
     n, m = len(sides.src[0]), len(sides.tgt[0])
-    src_price, tgt_price = prices
+    src_price, tgt_price = context.src_price, context.tgt_price
 
     @functools.lru_cache(maxsize=None)
     def best(i: int, j: int, in_gap: bool) -> float:
@@ -151,7 +151,7 @@ def _best_score(sides: BlockVectors, settings: Settings, prices: tuple[np.ndarra
         found = -np.inf
         for a, b in LINK_TYPES:
             if i + a <= n and j + b <= m:
-                found = max(found, link_gain(sides, a, b, i, np.array([j]), settings)[0][0] + best(i + a, j + b, False))
+                found = max(found, link_gain(sides, context, a, b, i, np.array([j]), settings)[0][0] + best(i + a, j + b, False))
         opening = 0.0 if in_gap else settings.gap_open
         if i < n:
             found = max(found, best(i + 1, j, True) - opening - src_price[i])
@@ -161,15 +161,14 @@ def _best_score(sides: BlockVectors, settings: Settings, prices: tuple[np.ndarra
     return best(0, 0, False)
 
 
-def _path_score(links: list[Link], sides: BlockVectors, settings: Settings,
-                prices: tuple[np.ndarray, np.ndarray]) -> float:
+def _path_score(links: list[Link], sides: BlockVectors, settings: Settings, context: Context) -> float:
     total, in_gap = 0.0, False
     for link in links:
         if link.src and link.tgt:
-            total += link_gain(sides, len(link.src), len(link.tgt), link.src[0], np.array([link.tgt[0]]), settings)[0][0]
+            total += link_gain(sides, context, len(link.src), len(link.tgt), link.src[0], np.array([link.tgt[0]]), settings)[0][0]
             in_gap = False
         else:
-            price = prices[0][link.src[0]] if link.src else prices[1][link.tgt[0]]
+            price = context.src_price[link.src[0]] if link.src else context.tgt_price[link.tgt[0]]
             total -= (0.0 if in_gap else settings.gap_open) + price
             in_gap = True
     return total
@@ -177,12 +176,30 @@ def _path_score(links: list[Link], sides: BlockVectors, settings: Settings,
 
 def test_the_dp_finds_the_best_path_with_per_segment_gap_prices() -> None:
     """The DP's running maximum over gap prices (workbench.align.dp) gives the best path that
-    exhaustive search finds, on random grids with random prices and gap openings."""
+    exhaustive search finds, on random grids with random prices, gap openings and number
+    bonuses."""
     rng = np.random.default_rng(5)
     for _ in range(150):
         n, m = int(rng.integers(1, 7)), int(rng.integers(1, 7))
         sides = _random_sides(rng, n, m)
-        settings = Settings(gap_open=float(rng.choice([0.0, 0.05, 0.2])), threshold=float(rng.uniform(-0.2, 0.4)))
-        prices = rng.choice([0.0, 0.1, 0.5], size=n), rng.choice([0.0, 0.1, 0.5], size=m)
-        links = dp(sides, 0, 0, [(0, m)] * (n + 1), settings, prices)
-        assert _path_score(links, sides, settings, prices) == pytest.approx(_best_score(sides, settings, prices), abs=1e-9)
+        settings = Settings(gap_open=float(rng.choice([0.0, 0.05, 0.2])), threshold=float(rng.uniform(-0.2, 0.4)),
+                            number_bonus=float(rng.choice([0.0, 0.3])))
+        context = Context(rng.choice([0.0, 0.1, 0.5], size=n), rng.choice([0.0, 0.1, 0.5], size=m),
+                          [rng.integers(0, 3, size=max(n - k, 0)) for k in range(3)],
+                          [rng.integers(0, 3, size=max(m - k, 0)) for k in range(3)])
+        links = dp(sides, context, 0, 0, [(0, m)] * (n + 1), settings)
+        assert _path_score(links, sides, settings, context) == pytest.approx(_best_score(sides, settings, context), abs=1e-9)
+
+
+def test_a_link_whose_sides_carry_the_same_numbers_earns_the_bonus() -> None:
+    """Runs carry the numbers of their segments, digits and ordinal words alike, and equal
+    numbers on both sides raise a link's gain by `number_bonus`."""
+    context = Context.read(["Article 18", "Everyone has the right to freedom of thought."],
+                           ["مادهٔ هیجدهم", "هر کس حق دارد که از آزادی فکر بهره‌مند شود."], 0.05, 2)
+    assert context.src_numbers[0][0] == context.tgt_numbers[0][0] != 0
+    assert context.src_numbers[0][1] == context.tgt_numbers[0][1] == 0
+    assert context.src_numbers[1][0] == context.src_numbers[0][0]  # the run of both holds 18 too
+    sides = _random_sides(np.random.default_rng(0), 2, 2)
+    plain, _ = link_gain(sides, context, 1, 1, 0, np.array([0, 1]), Settings(number_bonus=0.0))
+    rewarded, _ = link_gain(sides, context, 1, 1, 0, np.array([0, 1]), Settings(number_bonus=0.1))
+    assert rewarded - plain == pytest.approx([0.1, 0.0])

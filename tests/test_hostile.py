@@ -23,7 +23,6 @@ from workbench.align.blocks import BlockVectors
 from workbench.align.settings import DEFAULT
 from workbench.errors import InputError
 from workbench.fidelity.negation import negated
-from workbench.fidelity.numbers import numbers
 from workbench.model import (
     MAX_LINK_SEGMENTS,
     Alignment,
@@ -40,6 +39,7 @@ from workbench.pipeline import pairs_alignment
 from workbench.review import edits
 from workbench.text import document
 from workbench.text.controls import for_terminal
+from workbench.text.numbers import numbers
 from workbench.text.pairs import PairTable, read_pairs
 from workbench.text.scripts import ADDRESSES
 from workbench.text.segment import MAX_SEGMENT_CHARS, PIECE_CHARS, cut_note, segment

@@ -17,7 +17,7 @@ from workbench.options import Options
 def test_the_signature_names_everything_the_result_depends_on() -> None:
     signature = Options(split="lines").signature("my-model", "en", "fa")
     assert signature == (f"workbench:{__version__}|model:my-model|langs:en-fa|split:lines"
-                         f"|align:t0.17,m0.02,g0,f0.05,l0.06,b3,c0.25,r0.3|fidelity:{MODEL_VERSION}")
+                         f"|align:t0.17,m0.02,g0,f0.05,n0.1,l0.06,b3,c0.25,r0.3|fidelity:{MODEL_VERSION}")
     tuned = Options(aligner=Settings(threshold=0.2)).signature("my-model", "en", "fa")
     assert "align:t0.2," in tuned and tuned != signature
 

@@ -11,8 +11,9 @@ import pytest
 from workbench.evaluate import read_links
 from workbench.fidelity.names import missing_names, skeleton
 from workbench.fidelity.negation import negated, negation_mismatch
-from workbench.fidelity.numbers import number_mismatch, numbers
-from workbench.languages import NUMBER_WORDS, profile
+from workbench.fidelity.numbers import number_mismatch
+from workbench.languages import profile
+from workbench.text.numbers import numbers, ordinals, spelled
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_000 = ROOT / "seeds" / "000_e5fe0829ebe86db2.txt"
@@ -117,11 +118,26 @@ def test_names_are_matched_across_scripts_in_the_seed() -> None:
     assert missing_names(swapped, persian.replace(" (Christian Malard)", ""), "en", "fa") == ("Jean Dupont",)
 
 
+def test_ordinal_words_are_read_by_value_in_each_language() -> None:
+    """Ordinals written as words, compounds included, each language with its own words; they
+    excuse a number the other side writes in digits ("Article 18" / "مادهٔ هیجدهم")."""
+    assert ordinals("مادهٔ هیجدهم") == {18.0} and ordinals("مادهٔ بیست و یکم") == {21.0}
+    assert ordinals("Madde on sekizinci") == {18.0} and ordinals("üçüncü madde") == {3.0}
+    assert ordinals("المادة الثامنة عشرة") == {18.0} and ordinals("المادة الحادية والعشرون") == {21.0}
+    assert ordinals("the twenty-first article") == {21.0} and ordinals("vingt et unième") == {21.0}
+    assert ordinals("am zwanzigsten Tag") == {20.0} and ordinals("Article 18") == frozenset()
+    assert ordinals("on the first day") == {1.0}  # Turkish "on" (ten) never joins an English "first"
+    assert number_mismatch("Article 18", "مادهٔ هیجدهم") == (False, False)
+    assert number_mismatch("Article 3", "مادهٔ سوم") == (False, False)
+    assert number_mismatch("Article 3", "مادهٔ چهارم") == (False, True)  # a word only excuses, never raises
+    assert spelled("üç köpek") == {3.0} and spelled("fünf Hunde") == {5.0}  # folded as the text is
+
+
 def test_each_language_rule_has_one_home() -> None:
     """Persian نه is both "no" and "nine": one profile holds both readings, and the number
     reading never turns a negated sentence into a changed number."""
     fa = profile("fa")
-    assert "نه" in fa.negation_words and fa.number_words["نه"] == 9 and NUMBER_WORDS["نه"] == 9.0
+    assert "نه" in fa.negation_words and fa.number_words["نه"] == 9 and spelled("نه") == {9.0}
     assert number_mismatch("They did not come.", "آنها نه آمدند.") == (False, False)
     assert profile("fa").rtl and profile("ar").rtl and not profile("tr").rtl
     assert profile("pt-BR").code == "pt" and profile("xx").negation is None

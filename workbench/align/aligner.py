@@ -28,7 +28,7 @@ import numpy as np
 
 from workbench.align.band import band
 from workbench.align.blocks import BlockVectors
-from workbench.align.context import joined
+from workbench.align.context import Context
 from workbench.align.dp import dp
 from workbench.align.settings import DEFAULT, Settings
 from workbench.embed import TextEncoder
@@ -64,7 +64,7 @@ def align(
 
 def _links(sides: BlockVectors, n: int, m: int, pinned: Sequence[Link], settings: Settings) -> list[Link]:
     """The best links between the pins."""
-    prices = (settings.fragment_gap * joined(sides.src_texts), settings.fragment_gap * joined(sides.tgt_texts))
+    context = Context.read(sides.src_texts, sides.tgt_texts, settings.fragment_gap, settings.max_block)
     links: list[Link] = []
     i0 = j0 = 0
     for pin in pinned:
@@ -72,11 +72,11 @@ def _links(sides: BlockVectors, n: int, m: int, pinned: Sequence[Link], settings
         j1 = pin.tgt[0] if pin.tgt else j0
         if i1 < i0 or j1 < j0:
             raise ValueError(f"pinned links cross or are out of document order at {pin}")
-        links += _align_span(sides, i0, i1, j0, j1, settings, prices)
+        links += _align_span(sides, i0, i1, j0, j1, settings, context)
         links.append(pin)
         i0 = pin.src[-1] + 1 if pin.src else i0
         j0 = pin.tgt[-1] + 1 if pin.tgt else j0
-    links += _align_span(sides, i0, n, j0, m, settings, prices)
+    links += _align_span(sides, i0, n, j0, m, settings, context)
     return links
 
 
@@ -132,7 +132,7 @@ def _uncertain(links: Sequence[Link], n: int, m: int, settings: Settings) -> tup
 
 
 def _align_span(sides: BlockVectors, i0: int, i1: int, j0: int, j1: int,
-                settings: Settings, prices: tuple[np.ndarray, np.ndarray]) -> list[Link]:
+                settings: Settings, context: Context) -> list[Link]:
     """Align source segments [i0, i1) with target segments [j0, j1)."""
     n, m = i1 - i0, j1 - j0
     if n == 0 or m == 0:
@@ -141,4 +141,4 @@ def _align_span(sides: BlockVectors, i0: int, i1: int, j0: int, j1: int,
         bounds = [(j0, j1)] * (n + 1)
     else:
         bounds = band(sides, i0, i1, j0, j1, settings)
-    return dp(sides, i0, j0, bounds, settings, prices)
+    return dp(sides, context, i0, j0, bounds, settings)

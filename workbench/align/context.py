@@ -1,5 +1,5 @@
-"""Whether a segment stands alone, read from the text around it: the price of leaving it
-unlinked.
+"""What the text itself tells the aligner, beside the vectors: whether a segment stands alone
+(the price of leaving it unlinked), and which numbers each run of segments carries.
 
 A sentence a translation dropped is a 1-0 link, and the aligner must be free to say so. But a
 piece of a sentence (half a line that OCR or a line-based file broke off, a "!" on its own,
@@ -14,13 +14,20 @@ A segment at such a boundary is `joined` to its neighbour; leaving it unlinked c
 `Settings.fragment_gap` (workbench.align.dp). A segment with closed boundaries (a whole
 sentence, a heading, a byline) keeps today's price, so an omission is still found.
 Scripts without case (Arabic, Persian, Chinese...) give only the punctuation signals.
+
+Numbers: a link whose two sides carry the same numbers, in digits or as ordinal words
+(workbench.text.numbers: "Article 18" / "مادهٔ هیجدهم"), earns `Settings.number_bonus`. A
+short heading gives the encoder little to go on, and the number is what a human reads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
+
+from workbench.text.numbers import numbers, ordinals
 
 # Punctuation after which the sentence goes on (Arabic and Persian comma and semicolon,
 # the ideographic comma, dashes).
@@ -32,6 +39,35 @@ _FINAL_STOPS = frozenset(".!?…؟。！？")
 # dashes at its start.
 _CLOSERS = "\"'»”’)]}›"
 _OPENERS = "\"'«“‘([{‹-–— \t"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Per side: what leaving each segment unlinked costs (`joined` x `Settings.fragment_gap`),
+    and, per run of k+1 segments starting at i (as `BlockVectors`), an id of the numbers it
+    carries (`src_numbers[k][i]`; 0: none; equal ids: the same numbers)."""
+
+    src_price: np.ndarray
+    tgt_price: np.ndarray
+    src_numbers: list[np.ndarray]
+    tgt_numbers: list[np.ndarray]
+
+    @classmethod
+    def read(cls, src_texts: Sequence[str], tgt_texts: Sequence[str], fragment_gap: float,
+             max_block: int) -> Context:
+        ids: dict[frozenset[float], int] = {frozenset(): 0}
+        return cls(fragment_gap * joined(src_texts), fragment_gap * joined(tgt_texts),
+                   _run_numbers(src_texts, max_block, ids), _run_numbers(tgt_texts, max_block, ids))
+
+
+def _run_numbers(texts: Sequence[str], max_block: int, ids: dict[frozenset[float], int]) -> list[np.ndarray]:
+    """Number ids of every run of 1..max_block segments (the union of its segments' numbers)."""
+    singles = [frozenset(numbers(text)) | ordinals(text) for text in texts]
+    runs = []
+    for k in range(1, max_block + 1):
+        keys = [frozenset().union(*singles[i:i + k]) for i in range(len(texts) - k + 1)]
+        runs.append(np.array([ids.setdefault(key, len(ids)) for key in keys], np.int64))
+    return runs
 
 
 def joined(texts: Sequence[str]) -> np.ndarray:

@@ -11,8 +11,9 @@ on either side or both) costs `gap_open` once, as in an affine gap penalty:
   merge costs `merge_penalty` but saves the gap;
 - two short sentences facing each other in the same gap, each the other's translation
   with a weak similarity, are linked rather than both left out.
-On top of that, a segment the text shows to be a piece of a sentence (workbench.align.context)
-costs its own price to leave unlinked, so it joins its neighbour's link.
+On top of that (workbench.align.context), a segment the text shows to be a piece of a
+sentence costs its own price to leave unlinked, so it joins its neighbour's link, and a link
+whose sides carry the same numbers earns a bonus.
 Each row of the grid may be bounded to a band of columns (workbench.align.band) on long
 documents. Two states per cell: the path last took a link (M) or is inside a gap (G).
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from workbench.align.blocks import BlockVectors
+from workbench.align.context import Context
 from workbench.align.settings import Settings
 from workbench.model import Link
 
@@ -35,25 +37,28 @@ _DROPPED = np.zeros(0)  # a row of scores no longer needed (only back pointers a
 FROM_LINK_DOWN, FROM_GAP_DOWN, FROM_LINK_LEFT, FROM_GAP_LEFT = range(4)
 
 
-def link_gain(sides: BlockVectors, a: int, b: int, i: int, js: np.ndarray,
+def link_gain(sides: BlockVectors, context: Context, a: int, b: int, i: int, js: np.ndarray,
               settings: Settings) -> tuple[np.ndarray, np.ndarray]:
     """Gain and similarity of links of `a` source segments starting at i and `b` target
     segments starting at each of `js`."""
     sim = sides.tgt[b - 1][js] @ sides.src[a - 1][i] - sides.offset
     deviation = np.log((sides.tgt_len[b - 1][js] + 20) /
                        ((sides.src_len[a - 1][i] + 20) * sides.ratio))
+    src_numbers = context.src_numbers[a - 1][i]
+    same_numbers = (context.tgt_numbers[b - 1][js] == src_numbers) & (src_numbers != 0)
     gain = (sim - settings.threshold
             - settings.merge_penalty * (a + b - 2)
-            - settings.length_weight * deviation ** 2)
+            - settings.length_weight * deviation ** 2
+            + settings.number_bonus * same_numbers)
     return gain, sim
 
 
-def dp(sides: BlockVectors, i0: int, j0: int, bounds: list[tuple[int, int]],
-       settings: Settings, prices: tuple[np.ndarray, np.ndarray]) -> list[Link]:
+def dp(sides: BlockVectors, context: Context, i0: int, j0: int, bounds: list[tuple[int, int]],
+       settings: Settings) -> list[Link]:
     """Best monotone path; row r (r source segments consumed) may use columns bounds[r].
-    `prices`: per source and per target segment (whole-document indices), what leaving it
-    unlinked costs on top of the gap's `gap_open` (workbench.align.context)."""
-    src_price, tgt_price = prices
+    `context` (whole-document indices): what leaving each segment unlinked costs on top of the
+    gap's `gap_open`, and the numbers of each run."""
+    src_price, tgt_price = context.src_price, context.tgt_price
     linked: list[np.ndarray] = []  # best score of a path whose last step is a link (M)
     gapped: list[np.ndarray] = []  # ... whose last step leaves a segment unlinked (G)
     link_back: list[np.ndarray] = []  # LINK_TYPES index, + len(LINK_TYPES) if it followed a gap
@@ -82,7 +87,7 @@ def dp(sides: BlockVectors, i0: int, j0: int, bounds: list[tuple[int, int]],
             after_gap = from_gap > from_link
             gain = np.full(len(cols), -np.inf)
             sim = np.full(len(cols), np.nan)
-            gain[ok], sim[ok] = link_gain(sides, a, b, i0 + r - a, prev_cols[ok], settings)
+            gain[ok], sim[ok] = link_gain(sides, context, a, b, i0 + r - a, prev_cols[ok], settings)
             cand = np.maximum(from_link, from_gap) + gain
             better = cand > best
             best[better], sim_row[better] = cand[better], sim[better]

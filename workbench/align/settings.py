@@ -46,6 +46,7 @@ class Settings:
     merge_penalty: float = 0.02
     gap_open: float = 0.0
     fragment_gap: float = 0.05
+    number_bonus: float = 0.1
     length_weight: float = 0.06
     max_block: int = 3
     confident: float = 0.25

@@ -24,12 +24,12 @@ from workbench.corpus.sources import Text
 from workbench.embed import TextEncoder, load_encoder
 from workbench.embed.centre import unit
 from workbench.errors import InputError
-from workbench.fidelity.numbers import numbers
 from workbench.model import Segment
 from workbench.options import Options
 from workbench.output import export, report_files
 from workbench.pipeline import run_bitext
 from workbench.text import document
+from workbench.text.numbers import numbers
 from workbench.text.segment import segment
 
 

@@ -39,8 +39,8 @@ import numpy as np
 from workbench.embed import TextEncoder
 from workbench.embed.centre import unit
 from workbench.embed.runtime import length_batches
-from workbench.fidelity.numbers import number_value
 from workbench.fidelity.words import centred_words, is_content, itermax, literal_matches, word_vectors
+from workbench.text.numbers import number_value
 
 WEIGHTS = Path(__file__).with_name("divergence.pt")
 ARRAYS = WEIGHTS.with_suffix(".npz")  # the same weights for numpy (models/divergence_export.py)

@@ -16,8 +16,8 @@ import numpy as np
 
 from workbench.embed import TextEncoder
 from workbench.embed.centre import centre, unit
-from workbench.fidelity.numbers import number_value
 from workbench.languages import NEGATION_WORDS, STOP_WORDS
+from workbench.text.numbers import number_value
 from workbench.text.words import WORD, fold
 
 # Word alignment: a word counts as having a counterpart when it is in a mutual best match

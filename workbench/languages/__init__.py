@@ -7,7 +7,8 @@ editing one file of this package (and naming a new one below).
 
 Some checks read a word without knowing its language (a link mixes two, and scraped text
 quotes a third), so they take the union of every profile: `STOP_WORDS`, `NEGATION_WORDS`,
-`NUMBER_WORDS`, `ABBREVIATIONS`, `NUMBER_ABBREVIATIONS`. A language the workbench has no
+`ABBREVIATIONS`, `NUMBER_ABBREVIATIONS` (and workbench.text.numbers reads every profile's
+number words). A language the workbench has no
 profile for gets the neutral `Profile(code)`: no negation check, left to right, no rules.
 """
 
@@ -20,6 +21,7 @@ from workbench.languages import ar, de, en, fa, fr, others, tr
 from workbench.languages.profile import Profile
 
 _PROFILES = {p.code: p for module in (en, de, fr, fa, ar, tr, others) for p in module.PROFILES}
+PROFILES = tuple(_PROFILES.values())  # every language the workbench has a profile for
 
 
 @functools.cache
@@ -39,12 +41,7 @@ def _union(attribute: str) -> frozenset[str]:
     return frozenset().union(*(getattr(p, attribute) for p in _PROFILES.values()))
 
 
-def _all_numbers() -> dict[str, float]:
-    return {word: float(value) for p in _PROFILES.values() for word, value in p.number_words.items()}
-
-
 STOP_WORDS = _union("stop_words")
 NEGATION_WORDS = _union("negation_words")
 ABBREVIATIONS = _union("abbreviations")
 NUMBER_ABBREVIATIONS = _union("number_abbreviations")
-NUMBER_WORDS = _all_numbers()

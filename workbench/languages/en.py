@@ -16,6 +16,12 @@ PROFILES = (Profile(
     negation_idioms=r"\bnot (?:only|least)\b|\bno (?:doubt|longer)\b|\bno\.\s*\d",  # "No. 5" is a number
     number_words=numbers({1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven",
                           8: "eight", 9: "nine", 10: "ten"}),
+    ordinal_words=numbers({1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth",
+                           7: "seventh", 8: "eighth", 9: "ninth", 10: "tenth", 11: "eleventh",
+                           12: "twelfth", 13: "thirteenth", 14: "fourteenth", 15: "fifteenth",
+                           16: "sixteenth", 17: "seventeenth", 18: "eighteenth", 19: "nineteenth",
+                           20: "twentieth", 30: "thirtieth", 40: "fortieth", 50: "fiftieth"}),
+    tens_words=numbers({20: "twenty", 30: "thirty", 40: "forty", 50: "fifty"}),
     abbreviations=words("""
         Mr Mrs Ms Messrs Dr Prof Gen Lt Col Maj Capt Cpt Sgt Adm Cmdr Gov Sen Rep Rev Hon Pres
         Supt Insp Jr Sr St Mt Ft

@@ -17,6 +17,9 @@ class Profile:
     negation: str | None = None  # regex of sentential negation (None: no negation check)
     negation_idioms: str | None = None  # regex of idioms that hold a marker but do not negate
     number_words: Mapping[str, int] = field(default_factory=dict)  # small numbers written out
+    ordinal_words: Mapping[str, int] = field(default_factory=dict)  # "eighteenth", "هیجدهم": 1-20, tens
+    tens_words: Mapping[str, int] = field(default_factory=dict)  # "twenty", "بیست": joined with a unit ordinal
+    and_words: frozenset[str] = frozenset()  # the "and" inside a compound ordinal ("بیست و یکم")
     abbreviations: frozenset[str] = frozenset()  # a "." after these does not end a sentence
     number_abbreviations: frozenset[str] = frozenset()  # ... when a number follows ("No. 5")
     ordinal_dot: bool = False  # writes ordinal numbers with a dot ("9. September")

@@ -23,6 +23,10 @@ PROFILES = (Profile(
     negation_idioms=r"\bhiç\s+(?:olmazsa|değilse)\b",
     number_words=numbers({1: "bir", 2: "iki", 3: "üç", 4: "dört", 5: "beş", 6: "altı", 7: "yedi",
                           8: "sekiz", 9: "dokuz", 10: "on"}),
+    ordinal_words=numbers({1: "birinci ilk", 2: "ikinci", 3: "üçüncü", 4: "dördüncü", 5: "beşinci",
+                           6: "altıncı", 7: "yedinci", 8: "sekizinci", 9: "dokuzuncu", 10: "onuncu",
+                           20: "yirminci", 30: "otuzuncu", 40: "kırkıncı", 50: "ellinci"}),
+    tens_words=numbers({10: "on", 20: "yirmi", 30: "otuz", 40: "kırk", 50: "elli"}),
     # titles and ranks, addresses; vb./vd./vs. = "and the like", bkz. = "see", örn. = "for example"
     abbreviations=words("Doç Yrd Av Alb Org Korg Tümg Tuğg Hz Sn Uzm Op Müh Cad Sok Mah Apt "
                         "vb Vb vd Vd bkz Bkz örn Örn"),
