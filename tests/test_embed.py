@@ -62,6 +62,9 @@ def test_default_model_is_built_in_the_versioned_folders(e5):
     assert onnx_folder == graph.graph_model_dir() and onnx_folder.name == folder.name + "-onnx2"
     assert json.loads((onnx_folder / build.FINISHED_MARKER).read_text())["min_cosine_vs_sentence_transformers"] >= graph.MIN_COSINE
     assert e5.name == folder.name and e5.device == "cpu" and type(e5.runtime).__name__ == "OnnxRuntime"
+    # the word-embedding table is outside the graph, read from disk as pieces ask for rows
+    assert isinstance(e5.runtime.embeddings, np.memmap) and e5.runtime.embeddings.dtype == np.float16
+    assert (onnx_folder / "model.onnx").stat().st_size < 100 * 2**20
 
 
 @pytest.mark.parametrize("language, texts", [("en", ENGLISH), ("fa", PERSIAN), ("ar", ARABIC), ("tr", TURKISH)])
