@@ -9,6 +9,7 @@ find this module, as the workbench, on the PYTHONPATH they were started with.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 
@@ -28,3 +29,15 @@ def use_fake_encoder() -> None:
 
     worker.load_encoder = lambda model, device: FakeEncoder(SEED_LEXICON)
     evidence.detector_encoder = lambda given: given
+    # the fake aligns a pair in a few milliseconds: a node the test kills after the first pair
+    # could have handed in all its pairs before it died, and then nothing would be lost. A
+    # pair takes at least ALIGN_SECONDS here, so a node is killed with a pair in hand.
+    align = worker.Worker.align
+
+    def slow_align(self, job):
+        time.sleep(ALIGN_SECONDS)
+        return align(self, job)
+    worker.Worker.align = slow_align
+
+
+ALIGN_SECONDS = 0.4
