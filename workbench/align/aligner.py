@@ -53,18 +53,25 @@ def align(
     `Settings.related`) keep its links: the second pass would encode nearly every run.
     """
     sides = BlockVectors.estimate(src, tgt, encoder, settings.max_block, progress)
+    context = _context(sides, settings)
     if settings.max_block == 1:
-        return _links(sides, len(src), len(tgt), pinned, settings)
-    rough = _links(sides, len(src), len(tgt), pinned, settings)
+        return _links(sides, context, len(src), len(tgt), pinned, settings)
+    rough = _links(sides, context, len(src), len(tgt), pinned, settings)
     if _linked_share(rough, src, tgt, settings) < settings.related:
         return rough  # unrelated texts: refining would encode nearly every run for nothing
     src_wanted, tgt_wanted = _uncertain(rough, len(src), len(tgt), settings)
-    return _links(sides.refined(encoder, src_wanted, tgt_wanted, progress), len(src), len(tgt), pinned, settings)
+    return _links(sides.refined(encoder, src_wanted, tgt_wanted, progress), context, len(src), len(tgt), pinned, settings)
 
 
-def _links(sides: BlockVectors, n: int, m: int, pinned: Sequence[Link], settings: Settings) -> list[Link]:
+def _context(sides: BlockVectors, settings: Settings) -> Context:
+    """What the texts say to the aligner (workbench.align.context): read once per alignment,
+    since it depends on the texts, not on the vectors either pass uses."""
+    return Context.read(sides.src_texts, sides.tgt_texts, settings.fragment_gap, settings.max_block)
+
+
+def _links(sides: BlockVectors, context: Context, n: int, m: int, pinned: Sequence[Link],
+           settings: Settings) -> list[Link]:
     """The best links between the pins."""
-    context = Context.read(sides.src_texts, sides.tgt_texts, settings.fragment_gap, settings.max_block)
     links: list[Link] = []
     i0 = j0 = 0
     for pin in pinned:
@@ -91,10 +98,11 @@ def linked_similarity(src: Sequence[Segment], tgt: Sequence[Segment], encoder: T
     whichever articles they are, but a translation's link scores higher than a look-alike's.
     `means`: the vectors to centre the two sides on (see `BlockVectors.estimate`)."""
     sides = BlockVectors.estimate(src, tgt, encoder, settings.max_block, means=means)
-    links = _links(sides, len(src), len(tgt), (), settings)
+    context = _context(sides, settings)
+    links = _links(sides, context, len(src), len(tgt), (), settings)
     if refine and settings.max_block > 1:
         src_wanted, tgt_wanted = _uncertain(links, len(src), len(tgt), settings)
-        links = _links(sides.refined(encoder, src_wanted, tgt_wanted), len(src), len(tgt), (), settings)
+        links = _links(sides.refined(encoder, src_wanted, tgt_wanted), context, len(src), len(tgt), (), settings)
     return _shares(links, src, tgt, lambda similarity: max(similarity, 0.0))
 
 

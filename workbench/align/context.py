@@ -84,13 +84,17 @@ def joined(texts: Sequence[str]) -> np.ndarray:
 
 
 def _ends_open(text: str) -> bool:
-    end = text.rstrip().rstrip(_CLOSERS).rstrip()
-    return bool(end) and end[-1] in _OPEN_ENDS
+    return _last_mark(text) in _OPEN_ENDS
 
 
 def _ends_closed(text: str) -> bool:
+    return _last_mark(text) in _FINAL_STOPS
+
+
+def _last_mark(text: str) -> str:
+    """The segment's last character, looking through closing quotes and brackets ("" if none)."""
     end = text.rstrip().rstrip(_CLOSERS).rstrip()
-    return bool(end) and end[-1] in _FINAL_STOPS
+    return end[-1] if end else ""
 
 
 def _starts_lower(text: str) -> bool:

@@ -64,10 +64,10 @@ def ordinals(text: str) -> frozenset[float]:
     """Values of the ordinals written as words in `text`, compounds included ("بیست و یکم" =
     21, "on sekizinci" = 18, "twenty-first", "الحادي والعشرون", "الثامن عشر" = 18). Each
     language reads its own words only, so a Turkish "on" (ten) never joins an English "first"."""
-    words = [fold(w) for w in WORD.findall(text)]
+    words = [part for word in WORD.findall(text) for part in fold(word).split("-")]  # twenty-first: twenty, first
     found: set[float] = set()
     for units, tens, ands in _ORDINALS:
-        found |= _read_ordinals([part for w in words for part in w.split("-")], units, tens, ands)
+        found |= _read_ordinals(words, units, tens, ands)
     return frozenset(found)
 
 
@@ -78,7 +78,7 @@ def _read_ordinals(words: list[str], units: dict[str, int], tens: dict[str, int]
         word = words[k]
         after = k + 2 if k + 2 < len(words) and words[k + 1] in ands else k + 1
         following = words[after] if after < len(words) else ""
-        if word in tens and units.get(following, 0) < 10 and following in units:
+        if word in tens and following in units and units[following] < 10:
             found.add(float(tens[word] + units[following]))  # بیست و یکم, on sekizinci, twenty-first
             k = after + 1
         elif word in units and units[word] < 10 and following in tens:
