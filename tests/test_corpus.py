@@ -19,6 +19,7 @@ from fake_encoder import FakeEncoder
 
 from workbench import cli
 from workbench.corpus import batch, engines, matching, sources
+from workbench.corpus import worker as worker_module
 from workbench.corpus.engines import LocalEngine
 from workbench.corpus.worker import Failure, Worker
 from workbench.errors import InputError
@@ -417,6 +418,33 @@ def test_a_killed_batch_resumes_with_nothing_redone(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         batch.run(plan, out, lines, LocalEngine(lines, Counting(lines, encoder, killed_at=0)))
     assert (out / "pairs.csv").read_bytes() == complete and (out / "pairs.partial.csv").is_file()
+
+
+def test_matching_reads_and_segments_each_document_once(tmp_path, monkeypatch):
+    """Profiling, the candidates' scores and the close calls all need the documents' texts and
+    segments: matching reads each file once, and a worker segments each readable document once
+    (seven here), whatever number of originals a translation is a candidate of. Aligning reads a
+    pair's two files again (twice: to find it in the ledger, and as the engine takes it). Without
+    the memos the results are the same. (A file that cannot be read is tried by matching's key and
+    by profiling.)"""
+    reads = Counter()
+    read = sources.Source.read
+    monkeypatch.setattr(sources.Source, "read", lambda source: reads.update([source.name]) or read(source))
+    plan, options, encoder = three_articles(tmp_path), Options(), FakeEncoder(FRENCH_WORDS)
+    worker = Counting(options, encoder)
+    result = batch.run(plan, tmp_path / "out", options, LocalEngine(options, worker))
+    assert worker.calls["relate"] > 0 and worker.segmentations == 7
+    paired = {name for row in result.rows if row.verdict not in (NO_COUNTERPART, UNREADABLE)
+              for name in (row.original, row.translation)}
+    assert len(paired) == 6 and reads == {name: 3 if name in paired else 1 for name in reads} | {"broken.txt": 2}
+
+    monkeypatch.setattr(worker_module, "SEGMENTED_KEPT", 0)  # nothing kept: read and segmented for every job
+    monkeypatch.setattr(batch, "READ_KEPT", 0)
+    reads.clear()
+    forgetful = Counting(options, encoder)
+    again = batch.run(plan, tmp_path / "again", options, LocalEngine(options, forgetful))
+    assert forgetful.segmentations > 7 and max(reads.values()) > 3
+    assert again.rows == result.rows and outputs(tmp_path / "again") == outputs(tmp_path / "out")
 
 
 def test_a_matching_that_a_bug_cut_short_is_done_again(tmp_path):

@@ -20,6 +20,7 @@ the batch are removed at the end.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -36,7 +37,7 @@ from workbench.corpus import matched, matching
 from workbench.corpus.engines import Engine
 from workbench.corpus.progress import progress_bar
 from workbench.corpus.reviews import Key, with_scorecard
-from workbench.corpus.sources import Plan, Source, Text
+from workbench.corpus.sources import Plan, Reader, Source, Text
 from workbench.corpus.worker import Failure, PairJob, PairResult
 from workbench.errors import InputError
 from workbench.model import NO_COUNTERPART, UNREADABLE, CorpusRow
@@ -48,6 +49,10 @@ from workbench.review.scorecard import Scorecard
 LEDGER = Path(".batch") / "done.jsonl"
 BUG = "internal error (a bug; please report it)"  # how Worker.run's Failure for a bug begins
 PAIR_FILES = {"aligned": ".csv", "reports": ".html"}  # the folders a batch writes its pairs' files in, and their kind
+# Texts matching keeps once read: its key reads every document, profiling reads it again, and
+# scoring hands a translation to the job of every original it is a candidate of. Bounded, so
+# memory follows this, not the corpus: an edition of more documents reads some of them again.
+READ_KEPT = 1024
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,9 @@ def run(plan: Plan, out: str | os.PathLike, options: Options, engine: Engine, *,
     langs: dict[tuple[int, str], str] = {}  # the languages matching found: aligning need not detect them again
     matched_before = False
     if plan.pairs is None:
-        (matches, unreadable, langs), matched_before = _match_once(plan, out, options, engine, threshold, progress)
+        reading = functools.lru_cache(maxsize=READ_KEPT)(lambda source: source.read())
+        (matches, unreadable, langs), matched_before = _match_once(plan, out, options, engine, threshold, progress,
+                                                                   reading)
     else:
         matches, unreadable = [matching.Match(o and o.name, t and t.name, None) for o, t in plan.pairs], []
     originals = {s.name: s for s in plan.originals}
@@ -167,44 +174,46 @@ def run(plan: Plan, out: str | os.PathLike, options: Options, engine: Engine, *,
 
 
 def _match_once(plan: Plan, out: Path, options: Options, engine: Engine, threshold: float,
-                progress: bool) -> tuple[matched.Matched, bool]:
+                progress: bool, read: Reader) -> tuple[matched.Matched, bool]:
     """`match`'s result, and whether it was an earlier run's: one saved for the same documents,
     options and threshold is taken as it is (nothing profiled or scored again). A result in
     which a document failed by a bug is not saved: a rerun tries it again, as for a pair."""
-    key = matched.key(plan, _settings(options), threshold)
+    key = matched.key(plan, _settings(options), threshold, read)
     found = matched.load(out, key)
     if found is not None:
         return found, True
-    found = match(plan, options, engine, threshold, progress)
+    found = match(plan, options, engine, threshold, progress, read)
     if not any(row.note.startswith(BUG) for row in found[1]):
         matched.save(out, key, found)
     return found, False
 
 
-def match(plan: Plan, options: Options, engine: Engine, threshold: float,
-          progress: bool) -> tuple[list[matching.Match], list[CorpusRow], dict[tuple[int, str], str]]:
-    """Profile every document, score the candidate pairs, assign one to one. Unreadable
+def match(plan: Plan, options: Options, engine: Engine, threshold: float, progress: bool,
+          read: Reader = Source.read) -> tuple[list[matching.Match], list[CorpusRow], dict[tuple[int, str], str]]:
+    """Profile every document, score the candidate pairs, assign one to one (each text taken
+    from `read`, which may keep what it read: `READ_KEPT`). Unreadable
     documents become rows of their own. Also gives each document's language (as `options`
     give it for its side, else detected), by side (0 the originals, 1 the translations: two
     editions often use the same file names) and name."""
     sides = [(0, source) for source in plan.originals] + [(1, source) for source in plan.translations]
+    by_name = ({s.name: s for s in plan.originals}, {s.name: s for s in plan.translations})
     profiles: dict[tuple[int, str], matching.Profile] = {}  # by side (0 original, 1 translation) and name
     unreadable: list[CorpusRow] = []
-    read: list[tuple[int, Source]] = []  # what each profile job was given, in the order given
+    profiled: list[tuple[int, Source]] = []  # what each profile job was given, in the order given
 
     def profile_jobs() -> Iterator[tuple[Text, str | None]]:
         for side, source in sides:
             try:
-                text = source.read()
+                text = read(source)
             except InputError as error:
                 unreadable.append(_failure_row(source.name, side == 0, str(error)))
                 continue
-            read.append((side, source))
+            profiled.append((side, source))
             yield text, options.src_lang if side == 0 else options.tgt_lang
 
     with progress_bar(len(sides), "matching: reading", "doc", progress) as bar:
         for index, result in engine.map("profile", profile_jobs()):
-            side, source = read[index]
+            side, source = profiled[index]
             if isinstance(result, Failure):
                 unreadable.append(_failure_row(source.name, side == 0, result.message))
             else:
@@ -214,15 +223,13 @@ def match(plan: Plan, options: Options, engine: Engine, threshold: float,
     originals = [profiles[(0, s.name)] for s in plan.originals if (0, s.name) in profiles]
     translations = [profiles[(1, s.name)] for s in plan.translations if (1, s.name) in profiles]
     pairs = matching.candidates(originals, translations)
-    by_name = ({s.name: s for s in plan.originals}, {s.name: s for s in plan.translations})
     src_means, tgt_means = (matching.neighbourhood_means(originals, translations),
                             matching.neighbourhood_means(translations, originals))
 
     def relate_jobs(groups: dict[int, list[int]], refine: bool) -> Iterator[tuple]:
         for i, js in groups.items():
-            yield ((by_name[0][originals[i].name].read(), originals[i].lang, src_means[i]),
-                   [(by_name[1][translations[j].name].read(), translations[j].lang, tgt_means[j])
-                    for j in js], refine)
+            yield ((read(by_name[0][originals[i].name]), originals[i].lang, src_means[i]),
+                   [(read(by_name[1][translations[j].name]), translations[j].lang, tgt_means[j]) for j in js], refine)
 
     def scored(wanted: list[tuple[int, int]], refine: bool, desc: str) -> dict[tuple[int, int], matching.Evidence]:
         """The evidence on `wanted` pairs, one job per original and its candidates."""

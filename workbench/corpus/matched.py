@@ -14,7 +14,7 @@ from pathlib import Path
 
 from workbench import __version__
 from workbench.corpus.matching import Match
-from workbench.corpus.sources import Plan
+from workbench.corpus.sources import Plan, Reader, Source
 from workbench.errors import InputError
 from workbench.model import CorpusRow
 from workbench.output.files import atomic_write
@@ -24,16 +24,17 @@ FILE = Path(".batch") / "matching.json"
 Matched = tuple[list[Match], list[CorpusRow], dict[tuple[int, str], str]]  # what batch.match gives
 
 
-def key(plan: Plan, settings: str, threshold: float) -> str:
+def key(plan: Plan, settings: str, threshold: float, read: Reader = Source.read) -> str:
     """What matching `plan` depends on: every document's name and digest by side, in order (a
     file that cannot be read by its reason, which names it), the options (`settings`, as the
-    ledger's key spells them), the threshold and this version. Reads every document once: a
-    fraction of what profiling it costs."""
+    ledger's key spells them), the threshold and this version. Reads every document once
+    (through `read`, which the batch's matching then reads through again): a fraction of what
+    profiling it costs."""
     parts = [__version__, settings, repr(threshold)]
     for side, sources in enumerate((plan.originals, plan.translations)):
         for source in sources:
             try:
-                digest = source.read().digest
+                digest = read(source).digest
             except InputError as error:
                 digest = f"unreadable: {error}"
             parts += [str(side), source.name, digest]

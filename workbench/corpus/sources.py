@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,9 @@ class Text:
     name: str
     text: str
     digest: str
+
+
+Reader = Callable[[Source], Text]  # how a batch takes a source's text: `Source.read`, or a memo of it
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import traceback
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,12 @@ from workbench.pipeline import run_bitext
 from workbench.text import document
 from workbench.text.numbers import numbers
 from workbench.text.segment import segment
+
+# Segmented documents a worker keeps (entries: a document is kept under up to two keys, see
+# `Worker._segments`). Matching hands a translation to the scoring job of every original it is
+# a candidate of (up to about a dozen), and profiling has segmented it already. A document's
+# segments take tens of kilobytes, so this bounds the memo to tens of MB.
+SEGMENTED_KEPT = 2048
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,8 @@ class Worker:
     def __init__(self, options: Options, encoder: TextEncoder | None = None):
         self.options = options
         self._encoder = encoder
+        self._segmented: OrderedDict[tuple[str, str | None], tuple[str, list[Segment]]] = OrderedDict()
+        self.segmentations = 0  # documents this worker has segmented (each once while it is kept)
 
     @property
     def encoder(self) -> TextEncoder:
@@ -133,9 +142,22 @@ class Worker:
                 for side, (_, _, other_mean) in zip(others, candidates)]
 
     def _segments(self, text: Text, lang: str | None = None) -> tuple[str, list[Segment]]:
-        """The document's language (as given, else detected) and its distinct segments."""
+        """The document's language (as given, else detected) and its distinct segments, from
+        the memo when this worker has segmented the same text before: profiling detects the
+        language and every later job gives it, so a text is kept under both (the split is the
+        worker's own, so the key is the text's digest and the language it was asked with)."""
+        key = (text.digest, lang)
+        if key in self._segmented:
+            self._segmented.move_to_end(key)
+            return self._segmented[key]
         side = document.one_language(text.text, text.name, lang)
-        return side.lang, _distinct(segment(side.paragraphs, side.lang, self.options.split))
+        found = side.lang, _distinct(segment(side.paragraphs, side.lang, self.options.split))
+        self.segmentations += 1
+        for known in {key, (text.digest, side.lang)}:
+            self._segmented[known] = found
+        while len(self._segmented) > SEGMENTED_KEPT:
+            self._segmented.popitem(last=False)
+        return found
 
     def align(self, job: PairJob) -> PairResult | Failure:
         """Align and score one pair, and make its aligned CSV and HTML report."""
