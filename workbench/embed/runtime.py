@@ -3,7 +3,8 @@
 The encoder (workbench.embed.encoder) tokenises, windows long texts, batches by length and
 caches; a runtime only runs the network. Two of them:
 - `OnnxRuntime`: the default model's fused graph (workbench.embed.graph) on ONNX Runtime, on
-  the CPU, with a thread per core. It needs no torch at all.
+  the CPU, with a thread per core, tokenised by SentencePiece (workbench.embed.pieces). It
+  needs no torch at all.
 - `TorchRuntime`: any sentence-transformers model (`--model`), on the CPU or a CUDA GPU, its
   own pooling and normalisation applied as the model defines them.
 Both answer `forward` with the vectors and the states of the same pass, so a segment read
@@ -27,12 +28,15 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
     from tokenizers import Tokenizer
 
+    from workbench.embed.pieces import PieceTokenizer
+
 CPU_BATCH = 32  # texts per pass on a CPU: larger batches pad more and gain nothing
 GPU_BATCH = 256
-# An ONNX model folder (workbench.embed.graph writes it): the graph, its tokenizer.json, and
-# what the runtime needs to know without loading torch (prompt, limits, layers).
+# An ONNX model folder (workbench.embed.graph writes it): the graph, its word embeddings, its
+# tokenizer, and what the runtime needs to know without loading torch (prompt, limits, layers).
 GRAPH = "model.onnx"
 EMBEDDINGS = "embeddings.npy"  # the word-embedding table, outside the graph (workbench.embed.graph)
+TOKENIZER = "tokenizer.model"  # the SentencePiece model (workbench.embed.pieces)
 SETTINGS = "runtime.json"
 DEVICES = ("auto", "cpu", "cuda")  # "auto": a CUDA GPU when torch sees one, else the CPU
 
@@ -40,7 +44,7 @@ DEVICES = ("auto", "cpu", "cuda")  # "auto": a CUDA GPU when torch sees one, els
 class Runtime(Protocol):
     """What the encoder needs of a model."""
 
-    tokenizer: Tokenizer  # never truncates or pads: the encoder windows long texts itself
+    tokenizer: Tokenizer | PieceTokenizer  # never truncates or pads: the encoder windows long texts itself
     prompt: str  # prefixed to every text (e5: "query: ")
     max_tokens: int  # tokens read at once, prompt and special tokens included
     dimension: int
@@ -100,7 +104,8 @@ class OnnxRuntime:
         # session held it while a new server's export waited).
         os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
         import onnxruntime
-        from tokenizers import Tokenizer
+
+        from workbench.embed.pieces import PieceTokenizer
 
         settings = json.loads((folder / SETTINGS).read_text(encoding="utf-8"))
         options = onnxruntime.SessionOptions()
@@ -109,9 +114,7 @@ class OnnxRuntime:
         options.log_severity_level = 3  # its warnings are about graph optimisation, not the user's input
         self.session = onnxruntime.InferenceSession(str(folder / GRAPH), options, providers=["CPUExecutionProvider"])
         self.embeddings = np.load(folder / EMBEDDINGS, mmap_mode="r")  # rows are read as pieces ask for them
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.no_truncation()
-        self.tokenizer.no_padding()
+        self.tokenizer = PieceTokenizer(folder / TOKENIZER)
         self.prompt = settings["prompt"]
         self.max_tokens = settings["max_tokens"]
         self.dimension = settings["dimension"]
