@@ -60,7 +60,8 @@ def align(
     if _linked_share(rough, src, tgt, settings) < settings.related:
         return rough  # unrelated texts: refining would encode nearly every run for nothing
     src_wanted, tgt_wanted = _uncertain(rough, len(src), len(tgt), settings)
-    return _links(sides.refined(encoder, src_wanted, tgt_wanted, progress), context, len(src), len(tgt), pinned, settings)
+    sides = sides.refined(encoder, src_wanted, tgt_wanted, progress)  # the estimates it replaced are freed
+    return _links(sides, context, len(src), len(tgt), pinned, settings)
 
 
 def _context(sides: BlockVectors, settings: Settings) -> Context:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from workbench.embed import TextEncoder
-from workbench.embed.centre import centre, side_mean, unit
+from workbench.embed.centre import side_mean, unit
 from workbench.model import Segment
 
 
@@ -132,8 +132,11 @@ def _run_text(texts: Sequence[str], k: int, i: int) -> str:
 
 def _replaced(blocks: list[np.ndarray], exact: list[np.ndarray], runs: list[tuple[int, int]],
               vectors: np.ndarray, mean: np.ndarray | None) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """New block and flag arrays with `runs` set to their encoded (and centred) vectors."""
-    blocks, exact = [b.copy() for b in blocks], [e.copy() for e in exact]
+    """Block and flag arrays with `runs` set to their encoded (and centred) vectors: new arrays
+    for the run lengths that change, the others shared (on a long document each is tens of MB)."""
+    changed = {k for k, _ in runs}
+    blocks = [b.copy() if k in changed else b for k, b in enumerate(blocks)]
+    exact = [e.copy() if k in changed else e for k, e in enumerate(exact)]
     if runs:
         centred = _centred(vectors, mean)
         for (k, i), vector in zip(runs, centred):
@@ -143,9 +146,14 @@ def _replaced(blocks: list[np.ndarray], exact: list[np.ndarray], runs: list[tupl
 
 
 def _centred(vectors: np.ndarray, mean: np.ndarray | None) -> np.ndarray:
-    """`vectors` less the side's mean single-segment vector (workbench.embed.centre), or as
-    they are on a side too short to centre."""
-    return vectors if mean is None else centre(vectors, mean)
+    """`vectors` less the side's mean single-segment vector, at unit length, as
+    workbench.embed.centre's `centre` gives them, or as they are on a side too short to centre.
+    In place: the arrays are this module's own, and a long document's are tens of MB each."""
+    if mean is None:
+        return vectors
+    vectors -= mean
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
+    return vectors
 
 
 # Raw cosine of short texts that could not be centred is mapped onto the centred scale:

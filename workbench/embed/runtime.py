@@ -93,6 +93,31 @@ def _padded(rows: Sequence[Sequence[int]], pad: int) -> tuple[np.ndarray, np.nda
     return ids, mask
 
 
+class WordTable:
+    """The word-embedding table (a float16 .npy file, workbench.embed.graph), read from disk a
+    row at a time as pieces ask for them. Not memory-mapped: a text's pieces lie all over the
+    250,002 rows, four or five to a 4 kB page, so a mapping had most of the file's 192 MB
+    resident after a thousand sentences (counted in the run's peak memory); a read copies only
+    the rows asked for, and the operating system's page cache keeps the file fast to read."""
+
+    def __init__(self, path: Path):
+        header = np.load(path, mmap_mode="r")  # the shape, type and data offset; no row is read
+        self.shape, self.dtype, self._offset = header.shape, header.dtype, header.offset
+        self._row_bytes = header.shape[1] * header.dtype.itemsize
+        del header
+        self._file = os.open(path, os.O_RDONLY)
+
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        """The rows of `ids` (any shape) as float32, shaped (*ids.shape, dimension)."""
+        wanted, where = np.unique(ids, return_inverse=True)
+        found = b"".join(os.pread(self._file, self._row_bytes, self._offset + int(i) * self._row_bytes) for i in wanted)
+        table = np.frombuffer(found, self.dtype).reshape(len(wanted), self.shape[1])
+        return table[where.reshape(ids.shape)].astype(np.float32)
+
+    def __del__(self) -> None:
+        os.close(self._file)
+
+
 class OnnxRuntime:
     """The default model's graph on ONNX Runtime's CPU provider; `folder` as
     workbench.embed.graph writes it."""
@@ -113,7 +138,7 @@ class OnnxRuntime:
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # its warnings are about graph optimisation, not the user's input
         self.session = onnxruntime.InferenceSession(str(folder / GRAPH), options, providers=["CPUExecutionProvider"])
-        self.embeddings = np.load(folder / EMBEDDINGS, mmap_mode="r")  # rows are read as pieces ask for them
+        self.embeddings = WordTable(folder / EMBEDDINGS)
         self.tokenizer = PieceTokenizer(folder / TOKENIZER)
         self.prompt = settings["prompt"]
         self.max_tokens = settings["max_tokens"]
@@ -125,7 +150,7 @@ class OnnxRuntime:
 
     def forward(self, rows: Sequence[Sequence[int]], layer: int) -> tuple[np.ndarray, np.ndarray]:
         ids, mask = _padded(rows, self.pad_id)
-        words = self.embeddings[ids].astype(np.float32)
+        words = self.embeddings.rows(ids)
         sentence, states = self.session.run(["sentence", f"layer_{layer}"], {"word_embeddings": words, "attention_mask": mask})
         return unit(sentence).astype(np.float32), states
 
