@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from workbench.embed import TextEncoder
-from workbench.embed.centre import side_mean, unit
+from workbench.embed.centre import centre, side_mean, unit
 from workbench.model import Segment
 
 
@@ -146,14 +146,10 @@ def _replaced(blocks: list[np.ndarray], exact: list[np.ndarray], runs: list[tupl
 
 
 def _centred(vectors: np.ndarray, mean: np.ndarray | None) -> np.ndarray:
-    """`vectors` less the side's mean single-segment vector, at unit length, as
-    workbench.embed.centre's `centre` gives them, or as they are on a side too short to centre.
-    In place: the arrays are this module's own, and a long document's are tens of MB each."""
-    if mean is None:
-        return vectors
-    vectors -= mean
-    vectors /= np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
-    return vectors
+    """`vectors` less the side's mean single-segment vector (workbench.embed.centre), or as
+    they are on a side too short to centre. In place: the arrays are this module's own, and a
+    long document's are tens of MB each."""
+    return vectors if mean is None else centre(vectors, mean, in_place=True)
 
 
 # Raw cosine of short texts that could not be centred is mapped onto the centred scale:

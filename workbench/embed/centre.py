@@ -17,9 +17,10 @@ from __future__ import annotations
 import numpy as np
 
 
-def unit(vectors: np.ndarray) -> np.ndarray:
-    """Each row at unit length (a zero row stays zero)."""
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
+def unit(vectors: np.ndarray, *, in_place: bool = False) -> np.ndarray:
+    """Each row at unit length (a zero row stays zero); `in_place`: in `vectors` itself."""
+    norms = np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
+    return np.divide(vectors, norms, out=vectors if in_place else None)
 
 
 def side_mean(vectors: np.ndarray, shrink: int = 0) -> np.ndarray:
@@ -29,6 +30,11 @@ def side_mean(vectors: np.ndarray, shrink: int = 0) -> np.ndarray:
     return mean * n / (n + shrink) if shrink else mean
 
 
-def centre(vectors: np.ndarray, mean: np.ndarray | None = None) -> np.ndarray:
-    """`vectors` less `mean` (by default their own mean), each at unit length."""
-    return unit(vectors - (vectors.mean(axis=0) if mean is None else mean))
+def centre(vectors: np.ndarray, mean: np.ndarray | None = None, *, in_place: bool = False) -> np.ndarray:
+    """`vectors` less `mean` (by default their own mean), each at unit length; `in_place`: in
+    `vectors` itself (the same values; for a caller whose arrays are large and its own)."""
+    taken = vectors.mean(axis=0) if mean is None else mean
+    if not in_place:
+        return unit(vectors - taken)
+    vectors -= taken
+    return unit(vectors, in_place=True)

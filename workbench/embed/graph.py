@@ -96,9 +96,7 @@ def build_graph(source: Path, out_dir: Path) -> dict:
         fused.save_model_to_file(str(graph))
     # the tokenizer as transformers builds it from the folder, as the SentencePiece model it was
     # made from (workbench.embed.pieces: a fifth of the memory, and faster to load)
-    reference.tokenizer.backend_tokenizer.save(str(out_dir / "tokenizer.json"))
-    write_model(out_dir / "tokenizer.json", out_dir / TOKENIZER)
-    (out_dir / "tokenizer.json").unlink()
+    write_model(reference.tokenizer.backend_tokenizer.to_str(), out_dir / TOKENIZER)
     prompt = reference.prompts.get("query") or ""
     settings = {"prompt": prompt, "max_tokens": int(reference.max_seq_length), "dimension": transformer.config.hidden_size,
                 "layers": layers, "pad_id": int(transformer.config.pad_token_id or 0)}

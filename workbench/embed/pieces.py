@@ -88,13 +88,13 @@ class PieceTokenizer:
         return Pieces(ids, offsets, tokens, [1] + [0] * (len(ids) - 2) + [1])
 
 
-def write_model(tokenizer_json: Path, out: Path) -> None:
-    """The SentencePiece model of a tokenizers `tokenizer.json` of an XLM-R unigram tokenizer
-    (pieces and scores, `<s>` `<pad>` `</s>` `<unk>` first, its precompiled normalisation map):
-    the ids are the file's, so the model's embedding rows are unchanged."""
+def write_model(tokenizer_json: str, out: Path) -> None:
+    """The SentencePiece model of an XLM-R unigram tokenizer given as the tokenizers library's
+    JSON (pieces and scores, `<s>` `<pad>` `</s>` `<unk>` first, its precompiled normalisation
+    map): the ids are the JSON's, so the model's embedding rows are unchanged."""
     from sentencepiece import sentencepiece_model_pb2 as model_pb2
 
-    spec = json.loads(tokenizer_json.read_text(encoding="utf-8"))
+    spec = json.loads(tokenizer_json)
     vocabulary, charsmap = spec["model"]["vocab"], _charsmap(spec["normalizer"])
     model = model_pb2.ModelProto()
     model.trainer_spec.model_type = model_pb2.TrainerSpec.UNIGRAM
