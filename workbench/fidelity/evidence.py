@@ -8,7 +8,7 @@
   word tags, which become the link's spans (workbench.fidelity.divergence). The detector
   reads the encoder it was trained on (the default e5) even when another one aligned. It
   reads sentence pairs: a link of paragraphs is judged through its sentences
-  (workbench.fidelity.parts), one logit per part;
+  (workbench.fidelity.parts), one logit per part, in the reading it finds more faithful;
 - **numbers**, **names** and **negation** (their own modules), and whether the target is
   still in the source language.
 """
@@ -27,7 +27,7 @@ from workbench.fidelity.divergence import STATE_LAYER, detector_encoder, load_de
 from workbench.fidelity.names import missing_names
 from workbench.fidelity.negation import negation_mismatch
 from workbench.fidelity.numbers import number_mismatch
-from workbench.fidelity.parts import link_parts
+from workbench.fidelity.parts import link_readings
 from workbench.fidelity.words import align_words, is_content, text_word_vectors
 from workbench.model import Alignment
 from workbench.text.scripts import dominant_script
@@ -120,25 +120,27 @@ def _measure(links: Sequence[tuple[str, str, int, int]], ratios: Sequence[float]
     similarity = np.einsum("ij,ij->i", centre(src_vectors, context.src_mean), centre(tgt_vectors, context.tgt_mean))
     same_language = context.src_lang == context.tgt_lang
     reader = detector_encoder(encoder)
-    parts = link_parts(links, context.src_lang, context.tgt_lang, encoder)
-    # the detector reads sentence pairs: every part of every link with both sides, in order
-    read = [(src[p.src[0]:p.src[1]], tgt[p.tgt[0]:p.tgt[1]])
-            for (src, tgt), link_parts_ in zip(pairs, parts) for p in link_parts_ if p.src and p.tgt]
+    readings = link_readings(links, context.src_lang, context.tgt_lang, encoder)
+    # the detector reads sentence pairs: every part with both sides of every reading of every link, once
+    read = list(dict.fromkeys((src[p.src[0]:p.src[1]], tgt[p.tgt[0]:p.tgt[1]])
+                              for (src, tgt), ways in zip(pairs, readings) for parts in ways for p in parts
+                              if p.src and p.tgt))
     read_similarity = np.einsum("ij,ij->i", reader.encode([a for a, _ in read]), reader.encode([b for _, b in read]))
     texts = [text for pair in read for text in pair]
     states = dict(zip(texts, reader.token_states_many(texts, STATE_LAYER)))
     inputs = [pair_input(a, b, states[a], states[b], float(sim), abs(_log_length_ratio(a, b) - context.typical))
               for (a, b), sim in zip(read, read_similarity)]
-    judged = iter(zip(inputs, load_detector().judge(inputs) if inputs else []))
+    judged = dict(zip(read, zip(inputs, load_detector().judge(inputs) if inputs else [])))
     # A missing name is marked where that means something: in a rewrite (the same words) and
     # across scripts (by consonant skeleton). Between two languages of one script a name is as
     # often translated as kept (Russian / russe, Eastern Cape / Cap-Oriental: a third of
     # REFreSD's equivalent pairs raise name_mismatch), so there it is only an issue code.
     mark_names = same_language or context.src_script != context.tgt_script
     found = []
-    for (src, tgt), sim, ratio, link_parts_ in zip(pairs, similarity, ratios, parts):
+    for (src, tgt), sim, ratio, ways in zip(pairs, similarity, ratios, readings):
         changed, one_sided = number_mismatch(src, tgt)
-        read_parts = [(part, *next(judged)) if part.src and part.tgt else (part, None, None) for part in link_parts_]
+        read_parts = max(([(part, *judged[src[slice(*part.src)], tgt[slice(*part.tgt)]]) if part.src and part.tgt
+                           else (part, None, None) for part in parts] for parts in ways), key=_faithfulness)
         names: list[str] = []
         for part, x, _ in read_parts:
             if x is None:
@@ -151,7 +153,7 @@ def _measure(links: Sequence[tuple[str, str, int, int]], ratios: Sequence[float]
             found_names = missing_names(a, b, context.src_lang, context.tgt_lang, align_words(a, b, *words, same_language))
             names += [name for name in found_names if name not in names]
         logits = [(math.inf if divergence is None else divergence.logit,
-                   _chars(src, part.src) + _chars(tgt, part.tgt)) for part, _, divergence in read_parts]
+                   _chars(part.src) + _chars(part.tgt)) for part, _, divergence in read_parts]
         finite = [(logit, n) for logit, n in logits if math.isfinite(logit)]
         found.append(LinkEvidence(
             similarity=float(sim),
@@ -173,7 +175,16 @@ def _measure(links: Sequence[tuple[str, str, int, int]], ratios: Sequence[float]
     return found
 
 
-def _chars(text: str, span: tuple[int, int] | None) -> int:
+def _faithfulness(read_parts: Sequence[tuple]) -> float:
+    """How faithful the detector finds one reading of a link (workbench.fidelity.parts): its
+    parts' p(equivalent) by the network's own logit, weighted by their characters, a part with
+    one side only counting 0. It only chooses between readings; calibration comes later."""
+    weighted = [(0.0 if divergence is None else 1 / (1 + math.exp(min(50.0, divergence.logit))),
+                 _chars(part.src) + _chars(part.tgt)) for part, _, divergence in read_parts]
+    return sum(p * n for p, n in weighted) / max(sum(n for _, n in weighted), 1)
+
+
+def _chars(span: tuple[int, int] | None) -> int:
     return span[1] - span[0] if span else 0
 
 
