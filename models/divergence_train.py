@@ -167,9 +167,15 @@ def swap(text: str, rng: random.Random) -> Edit | None:
     (a, b), (c, d) = words[i], words[j]
     if j - i < 2 or text[a:b].casefold() == text[c:d].casefold():
         return None
-    new = text[:a] + text[c:d] + text[b:c] + text[a:b] + text[d:]
+    return Edit(*_exchanged(text, (a, b), (c, d)), (i, j))
+
+
+def _exchanged(text: str, first: tuple[int, int], second: tuple[int, int]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """`text` with two character ranges, `first` before `second`, exchanged; and where each
+    now stands."""
+    (a, b), (c, d) = first, second
     shift = (d - c) - (b - a)
-    return Edit(new, ((a, a + d - c), (c + shift, d)), (i, j))
+    return text[:a] + text[c:d] + text[b:c] + text[a:b] + text[d:], ((a, a + d - c), (c + shift, d))
 
 
 def change_number(text: str, rng: random.Random) -> Edit | None:
@@ -326,13 +332,12 @@ def _exchange(text: str, first: tuple[int, int], second: tuple[int, int], also: 
     (a, b), (c, d) = sorted([first, second])
     if b > c:
         return None
-    new = text[:a] + text[c:d] + text[b:c] + text[a:b] + text[d:]
+    new, tagged = _exchanged(text, (a, b), (c, d))
     if a == 0 and text[:1].isupper():
         new = new[0].upper() + new[1:]
-    shift = (d - c) - (b - a)
     removed = tuple(k for k, (x, y) in enumerate(words_of(text))
                     if x in also or any(x < end and start < y for start, end in ((a, b), (c, d))))
-    return Edit(new, ((a, a + d - c), (c + shift, d)), removed)
+    return Edit(new, tagged, removed)
 
 
 def coarse_edit(text: str, donor: str, rng: random.Random) -> tuple[Edit | None, bool]:
@@ -364,8 +369,8 @@ def build_examples(pairs: list[dict], rng: random.Random, structure: bool = Fals
     """(input, grade 0/1/2, group id, word tags) for every example, grouped by the pair it came
     from; `structure`: English sides may also get structural edits (spaCy's parse)."""
     encoder = load_encoder()
-    english = [pair[side] for pair in pairs for side in ("src", "tgt") if pair[f"{side}_lang"] == "en"]
-    parses = parse_english(english) if structure else {}
+    parses = parse_english([pair[side] for pair in pairs for side in ("src", "tgt")
+                            if pair[f"{side}_lang"] == "en"]) if structure else {}
     groups: dict[str, list[int]] = defaultdict(list)
     for k, pair in enumerate(pairs):
         groups[group_of(pair)].append(k)
