@@ -152,8 +152,7 @@ def _measure(links: Sequence[tuple[str, str, int, int]], ratios: Sequence[float]
                 words = text_word_vectors(a, encoder), text_word_vectors(b, encoder)
             found_names = missing_names(a, b, context.src_lang, context.tgt_lang, align_words(a, b, *words, same_language))
             names += [name for name in found_names if name not in names]
-        logits = [(math.inf if divergence is None else divergence.logit,
-                   _chars(part.src) + _chars(part.tgt)) for part, _, divergence in read_parts]
+        logits = _part_logits(read_parts)
         finite = [(logit, n) for logit, n in logits if math.isfinite(logit)]
         found.append(LinkEvidence(
             similarity=float(sim),
@@ -179,9 +178,16 @@ def _faithfulness(read_parts: Sequence[tuple]) -> float:
     """How faithful the detector finds one reading of a link (workbench.fidelity.parts): its
     parts' p(equivalent) by the network's own logit, weighted by their characters, a part with
     one side only counting 0. It only chooses between readings; calibration comes later."""
-    weighted = [(0.0 if divergence is None else 1 / (1 + math.exp(min(50.0, divergence.logit))),
-                 _chars(part.src) + _chars(part.tgt)) for part, _, divergence in read_parts]
+    weighted = [(0.0 if math.isinf(logit) else 1 / (1 + math.exp(min(50.0, logit))), n)
+                for logit, n in _part_logits(read_parts)]
     return sum(p * n for p, n in weighted) / max(sum(n for _, n in weighted), 1)
+
+
+def _part_logits(read_parts: Sequence[tuple]) -> list[tuple[float, int]]:
+    """(the detector's logit, characters) of each part of a reading of a link; a part with one
+    side only (a sentence with no counterpart in the link) has logit inf."""
+    return [(math.inf if divergence is None else divergence.logit, _chars(part.src) + _chars(part.tgt))
+            for part, _, divergence in read_parts]
 
 
 def _chars(span: tuple[int, int] | None) -> int:
