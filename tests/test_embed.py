@@ -148,7 +148,7 @@ def test_second_encode_reads_the_cache_without_running_the_model(fresh_cache, mo
 
     first = fresh_cache.encode(texts)
     assert [len(batch) for batch in model_inputs] == [3]  # the duplicate is encoded once
-    assert fresh_cache.cache.count(fresh_cache.name) == 3
+    assert fresh_cache.cache.count(fresh_cache.cache_name) == 3
     assert np.array_equal(first[0], first[2])
 
     second = fresh_cache.encode(texts)
@@ -157,7 +157,7 @@ def test_second_encode_reads_the_cache_without_running_the_model(fresh_cache, mo
 
     fresh_cache.encode([TURKISH[0], PERSIAN[0]])
     assert model_inputs[-1] == [TURKISH[0].strip()]  # only the new text
-    assert fresh_cache.cache.count(fresh_cache.name) == 4
+    assert fresh_cache.cache.count(fresh_cache.cache_name) == 4
 
 
 def test_cache_is_shared_with_another_process(fresh_cache, tmp_path):
@@ -169,10 +169,25 @@ def test_cache_is_shared_with_another_process(fresh_cache, tmp_path):
     )
     fed = fresh_cache.prompt + PERSIAN[1].strip()
     found = subprocess.run(
-        [sys.executable, "-c", script, str(fresh_cache.cache.path), fresh_cache.name, fed],
+        [sys.executable, "-c", script, str(fresh_cache.cache.path), fresh_cache.cache_name, fed],
         cwd=REPO, capture_output=True, text=True, check=True,
     )
     assert found.stdout.strip() == "1"
+
+
+def test_the_two_runtimes_never_read_each_others_cached_vectors(fresh_cache, monkeypatch):
+    """Their tokenisers differ on some rare texts, so a vector one cached is not the other's."""
+    torch_side = load_encoder(torch_runtime=True)
+    torch_fresh = Encoder(torch_side.name, torch_side.runtime)  # the same empty cache as fresh_cache
+    assert torch_fresh.name == fresh_cache.name  # one model: one name in signatures
+    assert torch_fresh.cache_name != fresh_cache.cache_name
+    fresh_cache.encode(PERSIAN[:1])
+    ran = []
+    run = torch_fresh._run
+    monkeypatch.setattr(torch_fresh, "_run", lambda rows, *args: ran.append(len(rows)) or run(rows, *args))
+    torch_fresh.encode(PERSIAN[:1])
+    assert ran == [1]  # computed by torch, not read from the ONNX runtime's entry
+    assert torch_fresh.cache.count(torch_fresh.cache_name) == 1
 
 
 def decoded(e5: Encoder, rows: list[list[int]]) -> list[str]:
@@ -233,7 +248,7 @@ def test_a_cached_truncated_vector_is_not_reused_for_a_long_text(fresh_cache):
     fresh_cache.cache.put(fresh_cache.name, {encoder_module._text_key(fresh_cache.prompt + ARTICLE_EN): stale})
     vector = fresh_cache.encode([ARTICLE_EN])[0]
     assert vector @ stale < 0.999
-    assert fresh_cache.cache.count(fresh_cache.name) == 2
+    assert fresh_cache.cache.count(fresh_cache.cache_name) == 2
     assert np.array_equal(fresh_cache.encode([ARTICLE_EN])[0], vector)
 
 

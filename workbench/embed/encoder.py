@@ -11,7 +11,7 @@ segment whose words fidelity compares. Its sentence vector is the token-weighted
 windows' vectors (cut on sentence or word starts, each with the prompt); its token states come
 from overlapping windows, each piece from the window where it is furthest from a cut.
 
-Vectors are cached in SQLite keyed by (model name, sha1 of the exact text fed to the model),
+Vectors are cached in SQLite keyed by (model name and runtime, sha1 of the exact text fed to the model),
 because a reviewer re-runs the same documents many times (re-aligning, other reports, the
 UI) and encoding is the slow step on a CPU. A windowed text's key carries a marker: caches
 written before windowing hold the vector of its first 512 tokens under the plain key.
@@ -103,7 +103,8 @@ def _load(model: str | None, device: str, torch_runtime: bool) -> Encoder:
         if device == "cpu" and not torch_runtime:
             from workbench.embed.graph import ensure_graph_model
 
-            # the same float32 model, so the same name: its vectors are the folder's, to rounding
+            # the same float32 model, so the same name (its vectors are the folder's, to
+            # rounding); the runtime's cache tag keeps the two runtimes' cached vectors apart
             return Encoder(folder.name, OnnxRuntime(ensure_graph_model()))
         return Encoder(folder.name, TorchRuntime(load_sentence_transformer(str(folder), device)))
     folder = Path(model).expanduser()
@@ -203,6 +204,8 @@ class Encoder:
     def __init__(self, name: str, runtime: Runtime):
         self.name = name
         self.runtime = runtime
+        # the cache's name for this model on this runtime (see Runtime.cache_tag)
+        self.cache_name = f"{name}@{runtime.cache_tag}" if runtime.cache_tag else name
         self.prompt = runtime.prompt
         self.cache = EmbeddingCache(default_cache_path())
         self.dimension = runtime.dimension
@@ -257,12 +260,12 @@ class Encoder:
         stripped = [text.strip() for text in texts]
         windowed = self._windowed(stripped)
         keys = [_text_key(self.prompt + text, long) for text, long in zip(stripped, windowed)]
-        vectors = self.cache.get(self.name, keys, self.dimension)
+        vectors = self.cache.get(self.cache_name, keys, self.dimension)
         missing = list({key: (text, long) for key, text, long in zip(keys, stripped, windowed) if key not in vectors}.items())
         bar = _progress_bar(len(missing), progress)
         for at in range(0, len(missing), ENCODE_CHUNK):  # stored as they come: a killed run keeps what it did
             computed = self._timed(self._compute_vectors, dict(missing[at:at + ENCODE_CHUNK]))
-            self.cache.put(self.name, computed)
+            self.cache.put(self.cache_name, computed)
             vectors.update(computed)
             bar.update(len(computed))
         bar.close()

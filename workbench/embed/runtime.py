@@ -51,6 +51,10 @@ class Runtime(Protocol):
     layers: int  # hidden layers; states exist for 0 (embeddings) .. layers
     batch_size: int
     device: str
+    # what computed a vector, beside the model's name, in the vector cache's key: the torch and
+    # ONNX runtimes tokenise some rare texts differently (combining marks, U+0085), so neither
+    # may reuse the other's vectors
+    cache_tag: str
 
     def forward(self, rows: Sequence[Sequence[int]], layer: int) -> tuple[np.ndarray, np.ndarray]:
         """Unit sentence vectors (texts, dimension) and `layer`'s token states (texts, tokens,
@@ -148,6 +152,7 @@ class OnnxRuntime:
         self.pad_id = settings["pad_id"]
         self.batch_size = CPU_BATCH
         self.device = "cpu"
+        self.cache_tag = ""  # the default CPU path: the vectors cached by every release before the tag
 
     def forward(self, rows: Sequence[Sequence[int]], layer: int) -> tuple[np.ndarray, np.ndarray]:
         ids, mask = _padded(rows, self.pad_id)
@@ -179,6 +184,7 @@ class TorchRuntime:
         self.pad_id = model.tokenizer.pad_token_id or 0
         self.device = str(self.transformer.device.type)
         self.batch_size = GPU_BATCH if self.device == "cuda" else CPU_BATCH
+        self.cache_tag = f"torch-{self.device}"
         # as sentence-transformers counts it, for poolings that leave the prompt out
         self._prompt_length = len(self.tokenizer.encode(self.prompt).ids) - 1 if self.prompt else 0
 
