@@ -124,10 +124,10 @@ def quality() -> list[tuple[str, dict[str, float]]]:
     from workbench.embed import load_encoder
 
     every_run = dataclasses.replace(DEFAULT, confident=math.inf)  # every link uncertain: every run encoded
-    # both are the default model, cached under one name: each gets an empty cache of its own
+    # each runtime's vectors are cached apart (Runtime.cache_tag); an empty cache, so that each
+    # computes its own vectors whatever an earlier run left
     os.environ["WORKBENCH_CACHE_DIR"] = tempfile.mkdtemp(prefix="workbench-speed-")
     torch_runtime = load_encoder(torch_runtime=True)
-    os.environ["WORKBENCH_CACHE_DIR"] = tempfile.mkdtemp(prefix="workbench-speed-")
     graph = load_encoder()
     ways = [("sentence-transformers, every run encoded (before)", torch_runtime, every_run),
             ("sentence-transformers, runs around uncertain links", torch_runtime, DEFAULT),

@@ -60,7 +60,7 @@ def align(
     if _linked_share(rough, src, tgt, settings) < settings.related:
         return rough  # unrelated texts: refining would encode nearly every run for nothing
     src_wanted, tgt_wanted = _uncertain(rough, len(src), len(tgt), settings)
-    sides = sides.refined(encoder, src_wanted, tgt_wanted, progress)  # the estimates it replaced are freed
+    sides.refine(encoder, src_wanted, tgt_wanted, progress)
     return _links(sides, context, len(src), len(tgt), pinned, settings)
 
 
@@ -103,7 +103,8 @@ def linked_similarity(src: Sequence[Segment], tgt: Sequence[Segment], encoder: T
     links = _links(sides, context, len(src), len(tgt), (), settings)
     if refine and settings.max_block > 1:
         src_wanted, tgt_wanted = _uncertain(links, len(src), len(tgt), settings)
-        links = _links(sides.refined(encoder, src_wanted, tgt_wanted), context, len(src), len(tgt), (), settings)
+        sides.refine(encoder, src_wanted, tgt_wanted)
+        links = _links(sides, context, len(src), len(tgt), (), settings)
     return _shares(links, src, tgt, lambda similarity: max(similarity, 0.0))
 
 

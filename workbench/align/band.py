@@ -15,6 +15,8 @@ import numpy as np
 from workbench.align.blocks import BlockVectors
 from workbench.align.settings import Settings
 
+ANCHOR_BLOCK_CELLS = 1 << 20  # similarities computed at once in the anchor search (4 MB of float32)
+
 
 def band(sides: BlockVectors, i0: int, i1: int, j0: int, j1: int,
           settings: Settings) -> list[tuple[int, int]]:
@@ -57,14 +59,15 @@ def anchors(sides: BlockVectors, i0: int, i1: int, j0: int, j1: int,
     tgt = sides.tgt[0][j0:j1]
     k = min(settings.anchor_neighbours, len(tgt))
     candidates = []
-    for start in range(0, len(src), 512):
-        sim = src[start:start + 512] @ tgt.T - sides.offset
+    # a block's similarities, their negation and argpartition's int64 indices are each rows x
+    # len(tgt): a few rows at a time keeps that to megabytes on a 17,000-line document
+    rows = max(1, ANCHOR_BLOCK_CELLS // max(len(tgt), 1))
+    for start in range(0, len(src), rows):
+        sim = src[start:start + rows] @ tgt.T - sides.offset
         top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
-        for row, cols in enumerate(top):
-            for col in cols:
-                weight = sim[row, col] - settings.threshold
-                if weight > 0:
-                    candidates.append((i0 + start + row, j0 + int(col), float(weight)))
+        weight = np.take_along_axis(sim, top, axis=1) - settings.threshold
+        for row, col in zip(*np.nonzero(weight > 0)):  # row by row, each row's columns in partition order
+            candidates.append((i0 + start + int(row), j0 + int(top[row, col]), float(weight[row, col])))
     # weighted LIS over (i, j), strictly increasing in both; a Fenwick tree of prefix maxima
     # over j holds the best chain ending before each column
     size = j1 - j0 + 1
