@@ -312,7 +312,7 @@ class Detector:
         found: dict[int, Divergence] = {}
         for rows in batches:
             logits, tags = self.forward(*padded([inputs[k] for k in rows]))
-            probabilities = _sigmoid(tags)
+            probabilities = sigmoid(tags)
             for row, k in enumerate(rows):
                 n, m = len(inputs[k].src_words), len(inputs[k].tgt_words)
                 found[k] = Divergence(float(logits[row]), tuple(float(p) for p in probabilities[row, :n]),
@@ -328,7 +328,7 @@ class Detector:
         for layer in range(self.layers):
             states = self._reader_layer(states, keep, f"reader.layers.{layer}")
         tags = self._linear(states[:, 1:], "tag")[..., 0]
-        probabilities = _sigmoid(tags) * mask
+        probabilities = sigmoid(tags) * mask
         pooled = []
         for which in (0, 1):
             on_side = mask & (side == which)
@@ -367,8 +367,8 @@ def _matmul(x: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return (x.reshape(-1, x.shape[-1]) @ matrix).reshape(*x.shape[:-1], matrix.shape[1])
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """The logistic function without exp's overflow for very negative x."""
+def sigmoid(x: np.ndarray | float) -> np.ndarray:
+    """The logistic function without exp's overflow for very negative x (at -inf: 0)."""
     return 0.5 * (1 + np.tanh(0.5 * x))
 
 

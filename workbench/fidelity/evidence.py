@@ -23,7 +23,7 @@ import numpy as np
 
 from workbench.embed import TextEncoder
 from workbench.embed.centre import centre, side_mean
-from workbench.fidelity.divergence import STATE_LAYER, detector_encoder, load_detector, pair_input
+from workbench.fidelity.divergence import STATE_LAYER, detector_encoder, load_detector, pair_input, sigmoid
 from workbench.fidelity.names import missing_names
 from workbench.fidelity.negation import negation_mismatch
 from workbench.fidelity.numbers import number_mismatch
@@ -178,8 +178,7 @@ def _faithfulness(read_parts: Sequence[tuple]) -> float:
     """How faithful the detector finds one reading of a link (workbench.fidelity.parts): its
     parts' p(equivalent) by the network's own logit, weighted by their characters, a part with
     one side only counting 0. It only chooses between readings; calibration comes later."""
-    weighted = [(0.0 if math.isinf(logit) else 1 / (1 + math.exp(min(50.0, logit))), n)
-                for logit, n in _part_logits(read_parts)]
+    weighted = [(float(sigmoid(-logit)), n) for logit, n in _part_logits(read_parts)]  # a lone part: 0
     return sum(p * n for p, n in weighted) / max(sum(n for _, n in weighted), 1)
 
 
