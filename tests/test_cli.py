@@ -384,6 +384,19 @@ def test_ui_takes_the_device_the_app_runs_the_model_on(tmp_path, monkeypatch, ca
     assert exit.value.code == 2 and "invalid choice: 'tpu'" in capsys.readouterr().err and not started
 
 
+def test_ui_takes_the_model_the_app_aligns_and_scores_with(tmp_path, monkeypatch):
+    started = []
+    monkeypatch.setattr(cli.subprocess, "call", lambda command, env: started.append(env) or 0)
+    monkeypatch.delenv("WORKBENCH_MODEL", raising=False)
+    assert cli.main(["ui", "--db", str(tmp_path / "review.sqlite")]) == 0
+    assert "WORKBENCH_MODEL" not in started.pop()  # the app's default encoder
+    assert cli.main(["ui", "--db", str(tmp_path / "review.sqlite"), "--model", str(tmp_path / "my-model")]) == 0
+    assert started.pop()["WORKBENCH_MODEL"] == str(tmp_path / "my-model")
+    monkeypatch.setenv("WORKBENCH_MODEL", "from-the-environment")
+    assert cli.main(["ui", "--db", str(tmp_path / "review.sqlite")]) == 0
+    assert started.pop()["WORKBENCH_MODEL"] == "from-the-environment"
+
+
 def unusable_databases(tmp_path: Path) -> list[tuple[str, Path]]:
     """Files and folders that are no review database this workbench can open: (what the error
     says, path)."""

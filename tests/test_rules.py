@@ -105,6 +105,13 @@ def test_numbers_are_read_in_any_script() -> None:
     # French groups thousands with a space (REFreSD: "3,500 German cadre troops" / "3 500 Allemands")
     assert number_mismatch("around 3,500 German troops and 8,500 soldiers", "3 500 Allemands et 8\u202f500 soldats") == (False, False)
     assert numbers("en 1855 500 soldats, 99 040 dollars") == {1855.0, 500.0, 99040.0}
+    # Chinese, Japanese and Korean write a number against its counter: a number, not a name
+    # (the UDHR's Japanese Article 9 was read as having no number at all)
+    assert numbers("第９条　何人も、ほしいままに逮捕、拘禁、又は追放されることはない。") == {9.0}
+    assert numbers("2019年3月，三名官员") == {2019.0, 3.0} and numbers("제15조 3명") == {15.0, 3.0}
+    assert number_mismatch("Article 9", "第９条") == (False, False)
+    assert number_mismatch("125 officials", "126名官员") == (True, False)
+    assert number_mismatch("125 officials", "一百二十五名官员") == (False, False)  # Chinese numerals excuse
 
 
 def test_names_are_matched_across_scripts_in_the_seed() -> None:
@@ -127,6 +134,9 @@ def test_ordinal_words_are_read_by_value_in_each_language() -> None:
     assert ordinals("the twenty-first article") == {21.0} and ordinals("vingt et unième") == {21.0}
     assert ordinals("am zwanzigsten Tag") == {20.0} and ordinals("Article 18") == frozenset()
     assert ordinals("on the first day") == {1.0}  # Turkish "on" (ten) never joins an English "first"
+    assert ordinals("第十五条") == {15.0} and ordinals("第二十一条") == {21.0} and ordinals("第一百零五条") == {105.0}
+    assert ordinals("第二〇一九号") == {2019.0} and ordinals("统一的一切") == frozenset()  # 第 makes the ordinal
+    assert number_mismatch("Article 15", "第十五条 人人有权享有国籍。") == (False, False)
     assert number_mismatch("Article 18", "مادهٔ هیجدهم") == (False, False)
     assert number_mismatch("Article 3", "مادهٔ سوم") == (False, False)
     assert number_mismatch("Article 3", "مادهٔ چهارم") == (False, True)  # a word only excuses, never raises

@@ -152,6 +152,9 @@ def _parser() -> argparse.ArgumentParser:
                           "anyone who can reach this machine read and edit the review)")
     sub.add_argument("--port", type=int, default=8501)
     sub.add_argument("--db", help="review database (default: data/review.sqlite under WORKBENCH_HOME)")
+    sub.add_argument("--model", default=os.environ.get("WORKBENCH_MODEL") or None,
+                     help="the sentence-transformers model that aligns uploads and scores edits, as for align "
+                          "(default: WORKBENCH_MODEL, else multilingual-e5-small)")
     device(sub, default=os.environ.get("WORKBENCH_DEVICE") or "auto")  # to align and score edits
 
     sub = add("export", _export, "export a reviewed document from the review database")
@@ -361,7 +364,8 @@ def _ui(args: argparse.Namespace) -> int:
 
     db = Store(args.db or os.environ.get("WORKBENCH_DB"))  # a database that cannot be used stops here
     app = Path(__file__).with_name("ui") / "app.py"
-    env = {**os.environ, "WORKBENCH_DB": str(db.path.resolve()), "WORKBENCH_DEVICE": args.device}
+    env = {**os.environ, "WORKBENCH_DB": str(db.path.resolve()), "WORKBENCH_DEVICE": args.device,
+           **({"WORKBENCH_MODEL": args.model} if args.model else {})}
     host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address in a URL
     say(f"review workbench at http://{host}:{args.port}  (Ctrl+C stops it)")
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", args.host,

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbench.text.numbers import numbers, ordinals
+from workbench.text.numbers import written_values
 
 # Punctuation after which the sentence goes on (Arabic and Persian comma and semicolon,
 # the ideographic comma, dashes).
@@ -62,7 +62,7 @@ class Context:
 
 def _run_numbers(texts: Sequence[str], max_block: int, ids: dict[frozenset[float], int]) -> list[np.ndarray]:
     """Number ids of every run of 1..max_block segments (the union of its segments' numbers)."""
-    singles = [frozenset(numbers(text)) | ordinals(text) for text in texts]
+    singles = [written_values(text) for text in texts]
     runs = []
     for k in range(1, max_block + 1):
         keys = [frozenset().union(*singles[i:i + k]) for i in range(len(texts) - k + 1)]

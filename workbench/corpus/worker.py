@@ -30,7 +30,7 @@ from workbench.options import Options
 from workbench.output import export, report_files
 from workbench.pipeline import run_bitext
 from workbench.text import document
-from workbench.text.numbers import numbers
+from workbench.text.numbers import written_values
 from workbench.text.segment import segment
 
 # Segmented documents a worker keeps (entries: a document is kept under up to two keys, see
@@ -124,7 +124,7 @@ class Worker:
             return Failure(str(error))
         vectors = self.encoder.encode([s.text for s in segments])
         mean = np.mean([unit(v) for v in vectors], axis=0) if len(vectors) else np.zeros(vectors.shape[1:])
-        return Profile(text.name, lang, len(segments), mean.astype(np.float32), frozenset(numbers(text.text)))
+        return Profile(text.name, lang, len(segments), mean.astype(np.float32), written_values(text.text))
 
     def relate(self, original: tuple[Text, str, np.ndarray], candidates: list[tuple[Text, str, np.ndarray]],
                refine: bool = False) -> list[tuple[float, float]]:
