@@ -136,6 +136,7 @@ def test_ordinal_words_are_read_by_value_in_each_language() -> None:
     assert ordinals("on the first day") == {1.0}  # Turkish "on" (ten) never joins an English "first"
     assert ordinals("第十五条") == {15.0} and ordinals("第二十一条") == {21.0} and ordinals("第一百零五条") == {105.0}
     assert ordinals("第二〇一九号") == {2019.0} and ordinals("统一的一切") == frozenset()  # 第 makes the ordinal
+    assert spelled("一" * 100_000) == set() and ordinals("第" + "一" * 100_000) == frozenset()  # no number that long
     assert number_mismatch("Article 15", "第十五条 人人有权享有国籍。") == (False, False)
     assert number_mismatch("Article 18", "مادهٔ هیجدهم") == (False, False)
     assert number_mismatch("Article 3", "مادهٔ سوم") == (False, False)

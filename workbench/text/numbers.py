@@ -29,8 +29,11 @@ _UNSPACED_SCRIPTS = frozenset({"CJK", "Hangul", "Thai"})
 _CJK_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
                "七": 7, "八": 8, "九": 9}
 _CJK_UNITS = {"十": 10, "拾": 10, "百": 100, "千": 1000}
-_CJK_NUMBER = re.compile(f"[{''.join(_CJK_DIGITS)}{''.join(_CJK_UNITS)}万萬]+")
-_CJK_ORDINAL = re.compile(f"第({_CJK_NUMBER.pattern})")
+# A run of numerals is a number up to 16 of them (一千二百三十四万五千六百七十八 is 15); a longer run
+# is none (digit by digit, 100,000 of them would be an integer Python refuses to build).
+_CJK = f"{''.join(_CJK_DIGITS)}{''.join(_CJK_UNITS)}万萬"
+_CJK_NUMBER = re.compile(f"(?<![{_CJK}])[{_CJK}]{{1,16}}(?![{_CJK}])")
+_CJK_ORDINAL = re.compile(f"第([{_CJK}]{{1,16}})(?![{_CJK}])")
 
 
 def numbers(text: str) -> set[float]:
