@@ -430,6 +430,10 @@ def test_a_killed_batch_resumes_with_nothing_redone(tmp_path, monkeypatch):
     stricter = Counting(options, encoder)  # another threshold: matched again (the pairs were kept)
     assert not batch.run(plan, out, options, LocalEngine(options, stricter), threshold=0.3).matched_before
     assert stricter.calls["profile"] == 7 and stricter.calls["align"] == 0
+    monkeypatch.setattr(matching, "MARGIN", matching.MARGIN + 0.01)  # the matcher changed: matched again
+    revised = Counting(options, encoder)
+    assert not batch.run(plan, out, options, LocalEngine(options, revised), threshold=0.3).matched_before
+    assert revised.calls["profile"] == 7
     (tmp_path / "fr" / "rain-fr.txt").write_text("Il pleut.\n", encoding="utf-8")  # a document changed: again
     changed = Counting(options, encoder)
     assert not batch.run(plan, out, options, LocalEngine(options, changed), threshold=0.3).matched_before

@@ -7,4 +7,4 @@ Beside them: model (the data types), languages (one profile per language), optio
 result is made), pipeline (the chain), paths (where things are kept).
 """
 
-__version__ = "0.3.0"
+__version__ = "0.4.0.dev0"

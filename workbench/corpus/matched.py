@@ -1,9 +1,9 @@
 """Matching's result, kept for a rerun: OUT/.batch/matching.json holds the matches, the
 documents matching could not read and the languages it found, under a key of everything they
-depend on (each document's name and digest, the options, the threshold, this version). A
-rerun of the same inputs (after a kill, say) takes them from there instead of profiling and
-scoring every document again; any change to the inputs or options matches again, and the
-file then holds the new result. One file, the latest: an output folder is one batch's.
+depend on (each document's name and digest, the options, the threshold, the matcher's settings,
+this version). A rerun of the same inputs (after a kill, say) takes them from there instead of
+profiling and scoring every document again; any change to the inputs, options or matcher
+matches again, and the file then holds the new result. One file, the latest: an output folder is one batch's.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from workbench import __version__
+from workbench.corpus import matching
 from workbench.corpus.matching import Match
 from workbench.corpus.sources import Plan, Reader, Source
 from workbench.errors import InputError
@@ -27,10 +28,10 @@ Matched = tuple[list[Match], list[CorpusRow], dict[tuple[int, str], str]]  # wha
 def key(plan: Plan, settings: str, threshold: float, read: Reader = Source.read) -> str:
     """What matching `plan` depends on: every document's name and digest by side, in order (a
     file that cannot be read by its reason, which names it), the options (`settings`, as the
-    ledger's key spells them), the threshold and this version. Reads every document once
-    (through `read`, which the batch's matching then reads through again): a fraction of what
-    profiling it costs."""
-    parts = [__version__, settings, repr(threshold)]
+    ledger's key spells them), the threshold, the matcher's settings and this version. Reads
+    every document once (through `read`, which the batch's matching then reads through again):
+    a fraction of what profiling it costs."""
+    parts = [__version__, matching.settings(), settings, repr(threshold)]
     for side, sources in enumerate((plan.originals, plan.translations)):
         for source in sources:
             try:

@@ -64,6 +64,13 @@ NEIGHBOURS = 10
 CONTESTED = 0.05
 
 
+def settings() -> str:
+    """The settings above, spelled for the key of a saved matching (`corpus.matched`): a run
+    after any of them changed matches its documents again instead of reusing the old matches."""
+    return (f"k{CANDIDATES},t{THRESHOLD:g},w{DOCUMENT_WEIGHT:g},m{MARGIN:g},n{NUMBER_WEIGHT:g},"
+            f"h{NEIGHBOURS},c{CONTESTED:g}")
+
+
 @dataclass(frozen=True)
 class Profile:
     """What matching knows of a document: its name, language, segment count and vector."""
