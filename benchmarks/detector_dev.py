@@ -53,29 +53,22 @@ def cases() -> list[tuple[str, str, str, str, str]]:
     from benchmarks import divergence, fidelity_bench
     from benchmarks.unseen_quran import PACKAGE, unseen_verses
     from models.divergence_corpus import npm_pack
-    from workbench.fidelity.names import names
-    from workbench.text.scripts import ARABIC_LETTERS
 
     found = [("refresd", p.label, p.english, p.french, "refresd") for p in divergence.load("dev")]
     with tempfile.TemporaryDirectory() as folder:
-        verses = {pair: pairs[:VERSES] for pair, pairs in unseen_verses(npm_pack(PACKAGE, Path(folder))).items()}
-    pool: dict[str, list[str]] = {}  # names to put in place of another, by language
-    for pair, chosen in verses.items():
-        for texts in chosen:
-            for text, lang in zip(texts, pair.split("-")):
-                if not ARABIC_LETTERS.search(text):
-                    pool.setdefault(lang, []).extend(n.text for n in names(text, lang) if not n.text.isupper())
+        verses = unseen_verses(npm_pack(PACKAGE, Path(folder)))
+    docs = [fidelity_bench.Document("unseen-quran", pair, *pair.split("-"), [s for s, _ in chosen],
+                                    [t for _, t in chosen], [((k,), (k,)) for k in range(len(chosen))])
+            for pair, chosen in ((pair, pairs[:VERSES]) for pair, pairs in verses.items())]
+    pool = fidelity_bench.name_pool(docs)
     rng = random.Random(7)
-    for pair, chosen in verses.items():
-        a, b = pair.split("-")
-        doc = fidelity_bench.Document("unseen-quran", pair, a, b, [s for s, _ in chosen], [t for _, t in chosen],
-                                      [((k,), (k,)) for k in range(len(chosen))])
-        for k, (src, tgt) in enumerate(chosen):
-            found.append(("quran", "clean", src, tgt, pair))
+    for doc in docs:
+        for k, (src, tgt) in enumerate(zip(doc.src, doc.tgt)):
+            found.append(("quran", "clean", src, tgt, doc.name))
             kind = DAMAGES[k % len(DAMAGES)]
-            made = fidelity_bench.damage(kind, src, tgt, doc, chosen[(k + 7) % len(chosen)][1], pool, rng)
+            made = fidelity_bench.damage(kind, src, tgt, doc, doc.tgt[(k + 7) % len(doc.tgt)], pool, rng)
             if made and made[:2] != (src, tgt):
-                found.append(("quran", kind, made[0], made[1], pair))
+                found.append(("quran", kind, made[0], made[1], doc.name))
     lines = SEED_000.read_text(encoding="utf-8").splitlines()
     for name, starts in SEED_LINKS.items():
         src, tgt = (next(line for line in lines if line.startswith(start)) for start in starts)
@@ -86,17 +79,9 @@ def cases() -> list[tuple[str, str, str, str, str]]:
 def inputs(found: list[tuple[str, str, str, str, str]]) -> list:
     """The detector's input for every case, as the training script builds its examples (the
     length deviation against each group's median ratio; the seed's against none)."""
-    from models.divergence_train import _input, _log_ratio
-    from workbench.embed import load_encoder
-    from workbench.fidelity.divergence import STATE_LAYER
+    from models.divergence_train import _input, _log_ratio, encoded
 
-    encoder = load_encoder()
-    texts = list(dict.fromkeys([case[2] for case in found] + [case[3] for case in found]))
-    vectors = dict(zip(texts, encoder.encode(texts)))
-    states = {}
-    for at in range(0, len(texts), 512):
-        chunk = texts[at : at + 512]
-        states.update(zip(chunk, encoder.token_states_many(chunk, STATE_LAYER)))
+    vectors, states = encoded(list(dict.fromkeys([case[2] for case in found] + [case[3] for case in found])))
     ratios: dict[str, list[float]] = {}
     for _, _, src, tgt, group in found:
         ratios.setdefault(group, []).append(_log_ratio(src, tgt))

@@ -220,15 +220,21 @@ def _change_number(text: str, rng: random.Random) -> str | None:
 # ----------------------------------------------------------------------------- scoring
 
 
-def collect(docs: list[Document], encoder, log) -> list[Case]:
-    rng = random.Random(SEED)
-    cases: list[Case] = []
-    name_pool: dict[str, list[str]] = {}  # names by language, to put in place of another
+def name_pool(docs: list[Document]) -> dict[str, list[str]]:
+    """The names of `docs` by language (Latin-script sides, no acronyms): what `damage` puts
+    in place of a name."""
+    pool: dict[str, list[str]] = {}
     for doc in docs:
         for text, lang in [(t, doc.src_lang) for t in doc.src] + [(t, doc.tgt_lang) for t in doc.tgt]:
             if not ARABIC_LETTERS.search(text):
-                name_pool.setdefault(lang, []).extend(
-                    n.text for n in names(text, lang) if not n.text.isupper())
+                pool.setdefault(lang, []).extend(n.text for n in names(text, lang) if not n.text.isupper())
+    return pool
+
+
+def collect(docs: list[Document], encoder, log) -> list[Case]:
+    rng = random.Random(SEED)
+    cases: list[Case] = []
+    pool = name_pool(docs)
     for doc in docs:
         both = [k for k, (s, t) in enumerate(doc.links) if s and t and len(s) <= 3 and len(t) <= 3]
         clean = alignment_of(doc, doc.src, doc.tgt, doc.links)
@@ -247,7 +253,7 @@ def collect(docs: list[Document], encoder, log) -> list[Case]:
                 other = both[(both.index(k) + rng.choice([-3, -2, -1, 1, 2, 3])) % len(both)]
                 other_tgt = " ".join(doc.tgt[j] for j in doc.links[other][1])
                 for kind in rng.sample(DAMAGES, len(DAMAGES)):
-                    made = damage(kind, s_text, t_text, doc, other_tgt, name_pool, rng)
+                    made = damage(kind, s_text, t_text, doc, other_tgt, pool, rng)
                     if made:
                         break
                 else:

@@ -364,11 +364,29 @@ def group_of(pair: dict) -> str:
     return f"{pair['source'].split(':')[0]} {pair['src_lang']}-{pair['tgt_lang']}"
 
 
+def encoded(texts: list[str], progress: bool = False) -> tuple[dict, dict]:
+    """Each text's sentence vector and its token states at STATE_LAYER: what `_input` reads
+    (`progress`: say how far the states are, 512 texts at a time)."""
+    encoder = load_encoder()
+    started = time.time()
+    if progress:
+        print(f"encoding {len(texts)} texts (sentence vectors, then token states)", flush=True)
+    vectors = dict(zip(texts, encoder.encode(texts, progress=progress)))
+    if progress:
+        print(f"  vectors in {time.time() - started:.0f} s", flush=True)
+    states = {}
+    for at in range(0, len(texts), 512):
+        chunk = texts[at : at + 512]
+        states.update(zip(chunk, encoder.token_states_many(chunk, STATE_LAYER)))
+        if progress:
+            print(f"  states {at + len(chunk)}/{len(texts)} in {time.time() - started:.0f} s", flush=True)
+    return vectors, states
+
+
 def build_examples(pairs: list[dict], rng: random.Random, structure: bool = False
                    ) -> list[tuple[PairInput, int, int, np.ndarray]]:
     """(input, grade 0/1/2, group id, word tags) for every example, grouped by the pair it came
     from; `structure`: English sides may also get structural edits (spaCy's parse)."""
-    encoder = load_encoder()
     parses = parse_english([pair[side] for pair in pairs for side in ("src", "tgt")
                             if pair[f"{side}_lang"] == "en"]) if structure else {}
     groups: dict[str, list[int]] = defaultdict(list)
@@ -395,15 +413,7 @@ def build_examples(pairs: list[dict], rng: random.Random, structure: bool = Fals
 
     texts = list(dict.fromkeys([p["src"] for p in pairs] + [p["tgt"] for p in pairs]
                                + [edit.text for variants in plans for _, edits, _ in variants for edit in edits.values()]))
-    started = time.time()
-    print(f"encoding {len(texts)} texts (sentence vectors, then token states)", flush=True)
-    vectors = dict(zip(texts, encoder.encode(texts, progress=True)))
-    print(f"  vectors in {time.time() - started:.0f} s", flush=True)
-    states = {}
-    for at in range(0, len(texts), 512):
-        chunk = texts[at : at + 512]
-        states.update(zip(chunk, encoder.token_states_many(chunk, STATE_LAYER)))
-        print(f"  states {at + len(chunk)}/{len(texts)} in {time.time() - started:.0f} s", flush=True)
+    vectors, states = encoded(texts, progress=True)
 
     log_ratio = {}
     for name, members in groups.items():

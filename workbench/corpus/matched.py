@@ -3,7 +3,8 @@ documents matching could not read and the languages it found, under a key of eve
 depend on (each document's name and digest, the options, the threshold, the matcher's settings,
 this version). A rerun of the same inputs (after a kill, say) takes them from there instead of
 profiling and scoring every document again; any change to the inputs, options or matcher
-matches again, and the file then holds the new result. One file, the latest: an output folder is one batch's.
+matches again, and the file then holds the new result. One file, the latest: an output folder
+is one batch's.
 """
 
 from __future__ import annotations
